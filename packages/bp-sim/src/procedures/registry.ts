@@ -1,0 +1,106 @@
+// Procedure lookup, argument binding (named or positional, case-insensitive, with or without '@'),
+// type conversion with SQL Server's error numbers, and transactional execution of write procedures.
+import type Database from 'better-sqlite3';
+import { SqlServerError } from '../errors.js';
+import { formatDate, formatDateTime, parseDateish } from '../dates.js';
+import { type ParamType, type ProcDef, type ProcResult } from './types.js';
+import { lookupProcedures } from './lookups.js';
+import { appointmentReadProcedures } from './appointments-read.js';
+import { appointmentWriteProcedures } from './appointments-write.js';
+import { patientProcedures } from './patients.js';
+
+export interface ProcArg { name?: string; value: unknown; isDefault?: boolean }
+
+const PROCEDURES = new Map<string, ProcDef>(
+  [...lookupProcedures, ...appointmentReadProcedures, ...patientProcedures, ...appointmentWriteProcedures].map((p) => [p.name.toUpperCase(), p]),
+);
+
+export const procedureNames = (): string[] => [...PROCEDURES.values()].map((p) => p.name);
+
+/** Accepts BP_X, dbo.BP_X, [dbo].[BP_X], BPSPatients.dbo.BP_X (any case); anything else is error 2812. */
+export function findProcedure(nameAsGiven: string): ProcDef {
+  const parts = nameAsGiven.trim().split('.').map((p) => p.replace(/^\[(.*)\]$/, '$1').replace(/^"(.*)"$/, '$1').trim());
+  const name = (parts.pop() ?? '').toUpperCase();
+  const schema = (parts.pop() ?? 'dbo').toUpperCase();
+  const database = (parts.pop() ?? 'BPSPatients').toUpperCase();
+  const def = PROCEDURES.get(name);
+  if (!def || parts.length > 0 || !['DBO', ''].includes(schema) || database !== 'BPSPATIENTS') {
+    throw new SqlServerError(2812, `Could not find stored procedure '${nameAsGiven}'.`);
+  }
+  return def;
+}
+
+const sqlTypeName = (v: unknown): string => (typeof v === 'string' ? 'varchar' : typeof v === 'number' || typeof v === 'bigint' ? 'int' : typeof v);
+
+export function convertArg(value: unknown, type: ParamType): unknown {
+  if (value === null || value === undefined) return null;
+  const clash = (): SqlServerError => new SqlServerError(206, `Operand type clash: ${sqlTypeName(value)} is incompatible with ${type}`);
+  switch (type) {
+    case 'int': {
+      if (typeof value === 'number') { if (Number.isFinite(value)) return Math.trunc(value); throw clash(); }
+      if (typeof value === 'bigint') return Number(value);
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) return Number(value);
+      if (typeof value === 'string') throw new SqlServerError(8114, 'Error converting data type varchar to int.');
+      throw clash();
+    }
+    case 'bit': {
+      if (typeof value === 'boolean') return value ? 1 : 0;
+      if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0 ? 1 : 0;
+      if (typeof value === 'string' && /^\s*(1|0|true|false)\s*$/i.test(value)) return /1|true/i.test(value) ? 1 : 0;
+      throw new SqlServerError(8114, 'Error converting data type varchar to bit.');
+    }
+    case 'date': case 'datetime': {
+      if (typeof value !== 'string' && !(value instanceof Date)) throw clash();
+      const p = parseDateish(value);
+      if (!p) throw new SqlServerError(8114, `Error converting data type varchar to ${type}.`);
+      return type === 'date' ? formatDate(p) : formatDateTime(p);
+    }
+    default:
+      if (Buffer.isBuffer(value)) return value.toString('utf8');
+      if (value instanceof Date) return formatDateTime(parseDateish(value) ?? { y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 });
+      if (typeof value === 'boolean') return value ? '1' : '0';
+      return String(value);
+  }
+}
+
+/** Binds caller arguments to the procedure's parameters exactly as SQL Server reports mistakes. */
+export function bindArgs(def: ProcDef, args: ProcArg[]): { values: Record<string, unknown>; supplied: Set<string> } {
+  const values: Record<string, unknown> = {};
+  const supplied = new Set<string>();
+  let namedSeen = false;
+  args.forEach((arg, position) => {
+    let param;
+    if (arg.name !== undefined) {
+      namedSeen = true;
+      const key = arg.name.replace(/^@/, '').toLowerCase();
+      param = def.params.find((p) => p.name === key);
+      if (!param) throw new SqlServerError(8145, `@${arg.name.replace(/^@/, '')} is not a parameter for procedure ${def.name}.`);
+    } else {
+      if (namedSeen) {
+        throw new SqlServerError(119, `Must pass parameter number ${position + 1} and subsequent parameters as '@name = value'. After the form '@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'.`, 15);
+      }
+      param = def.params[position];
+      if (!param) throw new SqlServerError(8144, `Procedure or function ${def.name} has too many arguments specified.`);
+    }
+    if (supplied.has(param.name)) throw new SqlServerError(8143, `Parameter '@${param.name}' was supplied multiple times.`);
+    if (arg.isDefault) return;
+    supplied.add(param.name);
+    values[param.name] = convertArg(arg.value, param.type);
+  });
+  for (const p of def.params) {
+    if (p.required && !supplied.has(p.name)) {
+      throw new SqlServerError(201, `Procedure or function '${def.name}' expects parameter '@${p.name}', which was not supplied.`);
+    }
+    if (!(p.name in values)) values[p.name] = null;
+  }
+  return { values, supplied };
+}
+
+export function callProcedure(db: Database.Database, nameAsGiven: string, args: ProcArg[]): ProcResult {
+  const def = findProcedure(nameAsGiven);
+  const bound = bindArgs(def, args);
+  if (!def.write) return def.run(db, bound);
+  // BEGIN IMMEDIATE takes the write lock before the availability check, so concurrent bookers serialise.
+  return db.transaction(() => def.run(db, bound)).immediate();
+}

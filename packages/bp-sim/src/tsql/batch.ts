@@ -1,0 +1,277 @@
+// Runs a T-SQL text batch: DECLARE / SET / EXEC / transaction control are interpreted here,
+// SELECT / INSERT / UPDATE / DELETE are translated (translate.ts) and run on SQLite.
+import type Database from 'better-sqlite3';
+import { SqlServerError, syntaxError, toSqlServerError, unsupported } from '../errors.js';
+import { canonical, parseDateish } from '../dates.js';
+import { callProcedure, type ProcArg } from '../procedures/registry.js';
+import type { SimOutcome, SimParam } from '../types.js';
+import { castType, castValue } from './functions.js';
+import { type Node, type Tok, buildTree, isKw, isOp, isTok, nodeText, splitCommas, tokenize } from './tokenize.js';
+import { sqliteParamName, translateStatement } from './translate.js';
+import { splitStatements } from './statements.js';
+
+interface Variable { value: unknown; type: string | null }
+type Vars = Map<string, Variable>;
+
+const IGNORED_SET_OPTIONS = new Set(['NOCOUNT', 'ANSI_NULLS', 'ANSI_PADDING', 'ANSI_WARNINGS', 'ANSI_NULL_DFLT_ON', 'ARITHABORT',
+  'CONCAT_NULL_YIELDS_NULL', 'QUOTED_IDENTIFIER', 'NUMERIC_ROUNDABORT', 'XACT_ABORT', 'LOCK_TIMEOUT', 'DEADLOCK_PRIORITY', 'TEXTSIZE',
+  'IMPLICIT_TRANSACTIONS', 'CURSOR_CLOSE_ON_COMMIT', 'TRANSACTION', 'STATISTICS', 'FMTONLY', 'NOEXEC', 'SHOWPLAN_TEXT']);
+const DATE_SQL_TYPES = new Set(['date', 'datetime', 'datetime2', 'smalldatetime', 'datetimeoffset']);
+
+const varKey = (name: string): string => `@${name.replace(/^@/, '').toLowerCase()}`;
+
+/** JS value → something better-sqlite3 can bind (booleans and Dates are not bindable). */
+export function bindable(value: unknown, sqlType?: string): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date || (typeof value === 'string' && sqlType && DATE_SQL_TYPES.has(sqlType.toLowerCase()))) {
+    const p = parseDateish(value);
+    if (!p) throw new SqlServerError(8114, `Error converting data type nvarchar to ${sqlType ?? 'datetime'}.`);
+    return canonical(p);
+  }
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  throw new SqlServerError(8114, `Error converting parameter value of type ${typeof value}.`);
+}
+
+function* mapErrors<T>(it: Iterable<T>): Generator<T> {
+  try { yield* it; } catch (e) { throw toSqlServerError(e); }
+}
+
+class BatchRunner {
+  readonly vars: Vars = new Map();
+  columns: string[] | null = null;
+  rows: Iterable<Record<string, unknown>> = [];
+  rowsAffected = -1;
+  returnValue: number | null = null;
+  private openedTransaction = false;
+
+  constructor(private readonly db: Database.Database, private readonly readonly: boolean) {}
+
+  private affected(n: number): void { this.rowsAffected = Math.max(this.rowsAffected, 0) + n; }
+
+  private bindings(used: Set<string>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const name of used) {
+      const v = this.vars.get(varKey(name));
+      if (!v) throw new SqlServerError(137, `Must declare the scalar variable "${name}".`, 15);
+      out[sqliteParamName(name)] = bindable(v.value);
+    }
+    return out;
+  }
+
+  /** Evaluates a T-SQL expression by selecting it through the translator. */
+  private evaluate(exprNodes: Node[]): unknown {
+    const vars = new Set<string>();
+    const sql = translateStatement([{ t: 'ident', v: 'SELECT', u: 'SELECT', pos: 0 }, ...exprNodes], { vars });
+    return this.db.prepare(sql).pluck().get(this.bindings(vars));
+  }
+
+  private assign(name: string, value: unknown): void {
+    const v = this.vars.get(varKey(name));
+    if (!v) throw new SqlServerError(137, `Must declare the scalar variable "${name}".`, 15);
+    v.value = v.type ? castValue(bindable(value) as never, v.type) : value;
+  }
+
+  run(text: string): void {
+    const statements = splitStatements(buildTree(tokenize(text)));
+    try {
+      for (let i = 0; i < statements.length; i++) {
+        if (this.statement(statements[i] as Node[], i === statements.length - 1) === 'return') break;
+      }
+      if (this.openedTransaction && this.db.inTransaction) {
+        this.db.exec('ROLLBACK');
+        throw new SqlServerError(266, 'Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT statements. The transaction was rolled back.');
+      }
+    } catch (e) {
+      if (this.openedTransaction && this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  private statement(st: Node[], last: boolean): 'return' | void {
+    const head = st[0] as Node;
+    if (!isTok(head, 'ident')) throw syntaxError(nodeText(head));
+    switch (head.u) {
+      case 'SELECT': case 'WITH': case 'INSERT': case 'UPDATE': case 'DELETE': return this.sql(st, last);
+      case 'DECLARE': return this.declare(st.slice(1));
+      case 'SET': return this.set(st.slice(1));
+      case 'EXEC': case 'EXECUTE': return this.exec(st.slice(1));
+      case 'BEGIN': {
+        if (!isKw(st[1], 'TRAN', 'TRANSACTION')) throw unsupported(isKw(st[1], 'TRY') ? 'BEGIN TRY … END TRY' : 'BEGIN … END block');
+        if (this.db.inTransaction) throw unsupported('nested BEGIN TRANSACTION');
+        this.db.exec(this.readonly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+        this.openedTransaction = true;
+        return;
+      }
+      case 'COMMIT': case 'ROLLBACK': {
+        if (!this.db.inTransaction) {
+          throw new SqlServerError(3902, `The ${head.u} TRANSACTION request has no corresponding BEGIN TRANSACTION.`);
+        }
+        this.db.exec(head.u);
+        return;
+      }
+      case 'PRINT': return;
+      case 'RETURN': return 'return';
+      case 'USE': {
+        const db = st[1];
+        if (isTok(db) && db.u === 'BPSPATIENTS') return;
+        throw new SqlServerError(911, `Database '${nodeText(db)}' does not exist. Make sure that the name is entered correctly.`);
+      }
+      case 'RAISERROR': {
+        const g = st[1];
+        const args = g && g.t === 'group' ? splitCommas(g.items) : [];
+        const msg = args[0] ? this.evaluate(args[0]) : '';
+        const severity = args[1] ? Number(this.evaluate(args[1])) : 16;
+        throw new SqlServerError(50000, String(msg), severity);
+      }
+      case 'THROW': {
+        const args = splitCommas(st.slice(1));
+        if (args.length !== 3) throw unsupported('THROW without arguments');
+        throw new SqlServerError(Number(this.evaluate(args[0] as Node[])), String(this.evaluate(args[1] as Node[])));
+      }
+      case 'IF': case 'WHILE': case 'CREATE': case 'ALTER': case 'DROP': case 'TRUNCATE': case 'MERGE': case 'GRANT': case 'REVOKE':
+      case 'DENY': case 'WAITFOR': case 'BULK': case 'OPEN': case 'CLOSE': case 'DEALLOCATE': case 'SAVE': case 'FETCH':
+        throw unsupported(head.u);
+      case 'GO': throw unsupported('GO (batch separator)');
+      default: throw syntaxError(head.v);
+    }
+  }
+
+  private sql(st: Node[], last: boolean): void {
+    const vars = new Set<string>();
+    const sql = translateStatement(st, { vars });
+    const stmt = this.db.prepare(sql);
+    const bind = this.bindings(vars);
+    if (stmt.reader) {
+      if (this.columns !== null) { stmt.all(bind); return; } // later result sets run but are not returned
+      this.columns = stmt.columns().map((c) => c.name);
+      // The last statement of the batch streams; an earlier one must finish before the next runs.
+      this.rows = last ? mapErrors(stmt.iterate(bind) as Iterable<Record<string, unknown>>) : (stmt.all(bind) as Record<string, unknown>[]);
+      return;
+    }
+    this.affected(stmt.run(bind).changes);
+  }
+
+  private declare(rest: Node[]): void {
+    for (const part of splitCommas(rest)) {
+      const [v, ...tail] = part;
+      if (!isTok(v, 'var')) throw syntaxError(nodeText(v));
+      let k = 0;
+      if (isKw(tail[0], 'AS')) k++;
+      const typeTok = tail[k];
+      if (!isTok(typeTok, 'ident')) throw syntaxError(nodeText(typeTok));
+      if (typeTok.u === 'TABLE') throw unsupported('table variables (DECLARE @t TABLE)');
+      if (typeTok.u === 'CURSOR') throw unsupported('CURSOR');
+      k++;
+      let typeText = typeTok.v;
+      const g = tail[k];
+      if (g && g.t === 'group') { typeText += `(${g.items.map((n) => (n.t === 'group' ? '' : n.v)).join('')})`; k++; }
+      const type = castType(typeText);
+      if (this.vars.has(varKey(v.v))) {
+        throw new SqlServerError(134, `The variable name '${v.v}' has already been declared. Variable names must be unique within a query batch or stored procedure.`, 15);
+      }
+      this.vars.set(varKey(v.v), { value: null, type });
+      if (k < tail.length) {
+        if (!isOp(tail[k], '=')) throw syntaxError(nodeText(tail[k]));
+        this.assign(v.v, this.evaluate(tail.slice(k + 1)));
+      }
+    }
+  }
+
+  private set(rest: Node[]): void {
+    const [target, opTok, ...value] = rest;
+    if (isTok(target, 'var')) {
+      if (!isTok(opTok, 'op') || !['=', '+=', '-='].includes(opTok.v)) throw syntaxError(nodeText(opTok));
+      const v = this.evaluate(value);
+      const current = this.vars.get(varKey(target.v))?.value;
+      if (opTok.v === '=') this.assign(target.v, v);
+      else this.assign(target.v, this.db.prepare(`SELECT ${opTok.v === '+=' ? 'tsql_add' : 'tsql_sub'}(?, ?)`).pluck().get(bindable(current), bindable(v)));
+      return;
+    }
+    if (isTok(target, 'ident') && IGNORED_SET_OPTIONS.has(target.u)) return; // session options with no effect on results here
+    throw unsupported(`SET ${nodeText(target)}`);
+  }
+
+  private exec(rest: Node[]): void {
+    let i = 0;
+    let returnVar: string | null = null;
+    if (isTok(rest[0], 'var') && isOp(rest[1], '=')) { returnVar = rest[0].v; i = 2; }
+    const first = rest[i];
+    if (!first || first.t === 'group' || isTok(first, 'string') || isTok(first, 'var')) throw unsupported('EXEC of a dynamic SQL string');
+    let name = '';
+    while (isTok(rest[i], 'ident') || isTok(rest[i], 'qident') || isOp(rest[i], '.')) {
+      const t = rest[i] as Tok;
+      name += t.t === 'qident' ? `[${t.v}]` : t.v;
+      i++;
+    }
+    if (/^(sys\.)?sp_executesql$/i.test(name)) throw unsupported('sp_executesql');
+    const argNodes = rest.slice(i);
+    const args: ProcArg[] = argNodes.length === 0 ? [] : splitCommas(argNodes).map((a) => this.execArg(a));
+    const res = callProcedure(this.db, name, args);
+    if (res.columns && this.columns === null) { this.columns = res.columns; this.rows = res.rows ?? []; }
+    if (res.rowsAffected !== undefined) this.affected(res.rowsAffected);
+    this.returnValue = res.returnValue;
+    if (returnVar) this.assign(returnVar, res.returnValue);
+  }
+
+  private execArg(a: Node[]): ProcArg {
+    let nodes = a;
+    let name: string | undefined;
+    if (isTok(nodes[0], 'var') && isOp(nodes[1], '=')) { name = nodes[0].v; nodes = nodes.slice(2); }
+    const lastTok = nodes[nodes.length - 1];
+    if (nodes.length > 1 && isKw(lastTok, 'OUTPUT', 'OUT')) {
+      throw new SqlServerError(8162, `The formal parameter "${name ?? '@?'}" was not declared as an OUTPUT parameter, but the actual parameter passed in requested output.`);
+    }
+    const [v, w] = nodes;
+    if (nodes.length === 2 && isOp(v, '-') && isTok(w, 'number')) return { name, value: -Number(w.v) };
+    if (nodes.length !== 1 || !v) throw syntaxError(nodeText(nodes[1] ?? v));
+    if (isTok(v, 'string')) return { name, value: v.v };
+    if (isTok(v, 'number')) return { name, value: Number(v.v) };
+    if (isTok(v, 'var')) {
+      const variable = this.vars.get(varKey(v.v));
+      if (!variable) throw new SqlServerError(137, `Must declare the scalar variable "${v.v}".`, 15);
+      return { name, value: variable.value };
+    }
+    if (isKw(v, 'NULL')) return { name, value: null };
+    if (isKw(v, 'DEFAULT')) return { name, value: null, isDefault: true };
+    if (isTok(v, 'ident')) return { name, value: v.v }; // T-SQL accepts an unquoted word as a string argument
+    throw syntaxError(nodeText(v));
+  }
+}
+
+function declareParams(runner: BatchRunner, params: SimParam[]): void {
+  for (const p of params) {
+    if (p.direction === 'returnValue') continue;
+    runner.vars.set(varKey(p.name), { value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), type: null });
+  }
+}
+
+export function runTextBatch(db: Database.Database, readonly: boolean, text: string, params: SimParam[]): SimOutcome {
+  const runner = new BatchRunner(db, readonly);
+  declareParams(runner, params);
+  runner.run(text);
+  const output: Record<string, unknown> = {};
+  for (const p of params) {
+    if (p.direction === 'output' || p.direction === 'inputOutput') output[p.name] = runner.vars.get(varKey(p.name))?.value ?? null;
+  }
+  return { columns: runner.columns, rows: runner.rows, rowsAffected: runner.rowsAffected, returnValue: null, output };
+}
+
+export function runProcedureBatch(db: Database.Database, name: string, params: SimParam[]): SimOutcome {
+  const args: ProcArg[] = params
+    .filter((p) => p.direction !== 'returnValue')
+    .map((p) => ({ name: p.name, value: p.direction === 'output' ? null : bindable(p.value, p.sqlType) }));
+  const res = callProcedure(db, name, args);
+  const output: Record<string, unknown> = {};
+  for (const p of params) {
+    if (p.direction === 'output' || p.direction === 'inputOutput') output[p.name] = p.direction === 'output' ? null : p.value;
+    if (p.direction === 'returnValue') output[p.name] = res.returnValue;
+  }
+  return {
+    columns: res.columns ?? null,
+    rows: res.rows ?? [],
+    rowsAffected: res.rowsAffected ?? -1,
+    returnValue: res.returnValue,
+    output,
+  };
+}

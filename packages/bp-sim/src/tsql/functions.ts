@@ -1,0 +1,256 @@
+// SQL functions registered on every connection so translated T-SQL keeps SQL Server semantics
+// (date arithmetic, '+' meaning concatenation for strings, CAST/CONVERT conversions and their
+// errors). Doing this in JS is simpler and more faithful than composing SQLite built-ins.
+import type Database from 'better-sqlite3';
+import { SqlServerError, conversionError, dateConversionError, unsupported } from '../errors.js';
+import {
+  type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
+} from '../dates.js';
+
+type V = number | bigint | string | Buffer | null;
+
+const PARTS: Record<string, string> = {
+  year: 'year', yy: 'year', yyyy: 'year', quarter: 'quarter', qq: 'quarter', q: 'quarter', month: 'month', mm: 'month', m: 'month',
+  dayofyear: 'dayofyear', dy: 'dayofyear', y: 'dayofyear', day: 'day', dd: 'day', d: 'day', week: 'week', wk: 'week', ww: 'week',
+  weekday: 'weekday', dw: 'weekday', w: 'weekday', hour: 'hour', hh: 'hour', minute: 'minute', mi: 'minute', n: 'minute',
+  second: 'second', ss: 'second', s: 'second',
+};
+
+/** Canonical date part name, or an error naming the unsupported part (used at translate time too). */
+export function datePart(name: string): string {
+  const p = PARTS[name.toLowerCase()];
+  if (!p) throw unsupported(`date part ${name}`);
+  return p;
+}
+
+function dateArg(v: V): DateParts | null {
+  if (v === null) return null;
+  const p = parseDateish(typeof v === 'string' ? v : String(v));
+  if (!p) throw dateConversionError();
+  return p;
+}
+
+const hasTime = (v: V): boolean => typeof v === 'string' && v.trim().length > 10;
+const totalSeconds = (p: DateParts): number => epochDay(p) * 86400 + p.H * 3600 + p.M * 60 + p.S;
+function fromSeconds(t: number): DateParts {
+  const day = Math.floor(t / 86400);
+  const rest = t - day * 86400;
+  return { ...fromEpochDay(day), H: Math.floor(rest / 3600), M: Math.floor((rest % 3600) / 60), S: rest % 60 };
+}
+
+export function dateAdd(part: string, n: V, d: V): string | null {
+  const p = dateArg(d);
+  if (p === null || n === null) return null;
+  const k = Math.trunc(Number(n));
+  const unit = datePart(part);
+  let out: DateParts;
+  if (unit === 'year' || unit === 'month' || unit === 'quarter') {
+    const months = unit === 'year' ? k * 12 : unit === 'quarter' ? k * 3 : k;
+    const idx = p.y * 12 + (p.m - 1) + months;
+    const y = Math.floor(idx / 12);
+    const m = idx - y * 12 + 1;
+    out = { ...p, y, m, d: Math.min(p.d, daysInMonth(y, m)) };
+  } else {
+    const secs = { day: 86400, dayofyear: 86400, weekday: 86400, week: 604800, hour: 3600, minute: 60, second: 1 }[unit] ?? 86400;
+    out = fromSeconds(totalSeconds(p) + k * secs);
+  }
+  return hasTime(d) || (out.H | out.M | out.S) !== 0 ? formatDateTime(out) : formatDate(out);
+}
+
+export function dateDiff(part: string, a: V, b: V): number | null {
+  const p = dateArg(a);
+  const q = dateArg(b);
+  if (!p || !q) return null;
+  switch (datePart(part)) {
+    case 'year': return q.y - p.y;
+    case 'quarter': return q.y * 4 + Math.floor((q.m - 1) / 3) - (p.y * 4 + Math.floor((p.m - 1) / 3));
+    case 'month': return q.y * 12 + q.m - (p.y * 12 + p.m);
+    case 'week': return Math.floor((epochDay(q) + 4) / 7) - Math.floor((epochDay(p) + 4) / 7);
+    case 'hour': return Math.floor(totalSeconds(q) / 3600) - Math.floor(totalSeconds(p) / 3600);
+    case 'minute': return Math.floor(totalSeconds(q) / 60) - Math.floor(totalSeconds(p) / 60);
+    case 'second': return totalSeconds(q) - totalSeconds(p);
+    default: return epochDay(q) - epochDay(p);
+  }
+}
+
+export function datePartOf(part: string, d: V): number | null {
+  const p = dateArg(d);
+  if (!p) return null;
+  switch (datePart(part)) {
+    case 'year': return p.y;
+    case 'quarter': return Math.floor((p.m - 1) / 3) + 1;
+    case 'month': return p.m;
+    case 'dayofyear': return epochDay(p) - epochDay({ y: p.y, m: 1, d: 1 }) + 1;
+    case 'week': return Math.floor((epochDay(p) + 4) / 7) - Math.floor((epochDay({ y: p.y, m: 1, d: 1 }) + 4) / 7) + 1;
+    case 'weekday': return ((epochDay(p) + 4) % 7 + 7) % 7 + 1;
+    case 'hour': return p.H;
+    case 'minute': return p.M;
+    case 'second': return p.S;
+    default: return p.d;
+  }
+}
+
+const INT_RE = /^\s*[+-]?\d+\s*$/;
+const NUM_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+function toInt(v: V, type: string): number | bigint | null {
+  if (v === null) return null;
+  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'bigint') return v;
+  const s = String(v);
+  if (INT_RE.test(s)) return Number(s);
+  throw conversionError(s, type);
+}
+
+function toNumber(v: V, type: string): number | null {
+  if (v === null) return null;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  const s = String(v);
+  if (NUM_RE.test(s)) return Number(s);
+  throw new SqlServerError(8114, `Error converting data type varchar to ${type}.`);
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** CONVERT(varchar, date, style) for the styles integrators use; others are rejected by name. */
+function formatStyle(p: DateParts, style: number): string {
+  const dmy = [pad2(p.d), pad2(p.m), String(p.y)];
+  const time = `${pad2(p.H)}:${pad2(p.M)}:${pad2(p.S)}`;
+  switch (style) {
+    case 101: return `${dmy[1]}/${dmy[0]}/${dmy[2]}`;
+    case 103: return dmy.join('/');
+    case 104: return dmy.join('.');
+    case 105: return dmy.join('-');
+    case 106: return `${dmy[0]} ${MONTHS[p.m - 1]} ${dmy[2]}`;
+    case 108: return time;
+    case 112: return `${dmy[2]}${dmy[1]}${dmy[0]}`;
+    case 23: return formatDate(p);
+    case 120: case 20: return formatDateTime(p);
+    case 121: case 21: case 126: return `${formatDateTime(p).replace(style === 126 ? ' ' : '\u0000', 'T')}.000`;
+    default: throw unsupported(`CONVERT style ${style}`);
+  }
+}
+
+/** Validates a CAST/CONVERT target type at translate time; returns its normalised spelling. */
+export function castType(raw: string): string {
+  const t = raw.replace(/\s+/g, '').toUpperCase();
+  if (/^(N?VARCHAR|N?CHAR|N?TEXT)(\((\d+|MAX)\))?$/.test(t)) return t;
+  if (/^(INT|BIGINT|SMALLINT|TINYINT|BIT|FLOAT|REAL|MONEY|SMALLMONEY|DATE|DATETIME|DATETIME2(\(\d\))?|SMALLDATETIME|TIME(\(\d\))?)$/.test(t)) return t;
+  if (/^(DECIMAL|NUMERIC)(\(\d+(,\d+)?\))?$/.test(t)) return t;
+  throw unsupported(`CAST/CONVERT to ${raw}`);
+}
+
+export function castValue(v: V, type: string, style: V = null): V {
+  if (v === null) return null;
+  const t = type.toUpperCase();
+  const base = t.replace(/\(.*$/, '');
+  switch (base) {
+    case 'INT': case 'BIGINT': case 'SMALLINT': case 'TINYINT': {
+      if (typeof v === 'string' && !INT_RE.test(v) && NUM_RE.test(v)) throw conversionError(v, base.toLowerCase());
+      return toInt(v, base.toLowerCase());
+    }
+    case 'BIT': {
+      if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return /^true$/i.test(v.trim()) ? 1 : 0;
+      const n = toNumber(v, 'bit');
+      return n === null ? null : n !== 0 ? 1 : 0;
+    }
+    case 'FLOAT': case 'REAL': return toNumber(v, 'float');
+    case 'MONEY': case 'SMALLMONEY': { const n = toNumber(v, 'money'); return n === null ? null : Math.round(n * 10000) / 10000; }
+    case 'DECIMAL': case 'NUMERIC': {
+      const n = toNumber(v, 'numeric');
+      const scale = Number(/,(\d+)\)/.exec(t)?.[1] ?? 0);
+      return n === null ? null : Math.round(n * 10 ** scale) / 10 ** scale;
+    }
+    case 'DATE': { const p = dateArg(v); return p ? formatDate(p) : null; }
+    case 'DATETIME': case 'DATETIME2': case 'SMALLDATETIME': { const p = dateArg(v); return p ? formatDateTime(p) : null; }
+    case 'TIME': { const p = dateArg(v); return p ? formatDateTime(p).slice(11) : null; }
+    default: {
+      // character types: optional date style, then SQL Server's silent truncation to the declared length
+      let s: string;
+      const p = typeof v === 'string' ? parseDateish(v) : null;
+      if (style !== null && p) s = formatStyle(p, Number(style));
+      else if (Buffer.isBuffer(v)) s = v.toString('utf8');
+      else s = String(v);
+      const len = /\((\d+)\)/.exec(t)?.[1];
+      const max = len ? Number(len) : /MAX/.test(t) ? Infinity : 30;
+      return s.length > max ? s.slice(0, max) : s;
+    }
+  }
+}
+
+/** T-SQL '+': numeric addition, string concatenation, or date + days, chosen from the runtime values. */
+export function tsqlAdd(a: V, b: V): V {
+  if (a === null || b === null) return null;
+  const aStr = typeof a === 'string';
+  const bStr = typeof b === 'string';
+  if (aStr && bStr) return a + b;
+  if (!aStr && !bStr) {
+    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) + BigInt(b as number);
+    return (a as number) + (b as number);
+  }
+  const s = (aStr ? a : b) as string;
+  const n = (aStr ? b : a) as number;
+  const asDate = parseDateish(s);
+  if (asDate) return dateAdd('day', n, s) ?? null;
+  if (INT_RE.test(s)) return Number(s) + Number(n);
+  if (NUM_RE.test(s) && !Number.isInteger(n)) return Number(s) + Number(n);
+  throw conversionError(s, 'int');
+}
+
+/** T-SQL binary '-': numbers subtract, a date minus a number moves back by days. */
+export function tsqlSub(a: V, b: V): V {
+  if (a === null || b === null) return null;
+  if (typeof a !== 'string' && typeof b !== 'string') {
+    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) - BigInt(b as number);
+    return (a as number) - (b as number);
+  }
+  if (typeof a === 'string' && typeof b !== 'string' && parseDateish(a)) return dateAdd('day', -Number(b), a) ?? null;
+  const num = (v: V): number => {
+    if (typeof v !== 'string') return Number(v);
+    if (NUM_RE.test(v)) return Number(v);
+    throw conversionError(v, 'int');
+  };
+  return num(a) - num(b);
+}
+
+/** Normalises a value compared with, or stored into, a date column (see dates.ts). */
+export function normaliseDate(v: V): V {
+  if (typeof v !== 'string') return v;
+  const p = parseDateish(v);
+  if (!p) throw dateConversionError();
+  return canonical(p);
+}
+
+export function registerFunctions(db: Database.Database): void {
+  const det = { deterministic: true };
+  db.function('tsql_getdate', () => formatDateTime(nowLocal()));
+  db.function('tsql_getutcdate', () => new Date().toISOString().slice(0, 19).replace('T', ' '));
+  db.function('tsql_newid', () => crypto.randomUUID().toUpperCase());
+  db.function('tsql_dt', det, (v: V) => normaliseDate(v));
+  db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => castValue(v, String(type), style));
+  db.function('tsql_dateadd', det, (p: V, n: V, d: V) => dateAdd(String(p), n, d));
+  db.function('tsql_datediff', det, (p: V, a: V, b: V) => dateDiff(String(p), a, b));
+  db.function('tsql_datepart', det, (p: V, d: V) => datePartOf(String(p), d));
+  db.function('tsql_datename', det, (p: V, d: V) => {
+    const part = datePart(String(p));
+    const dp = dateArg(d);
+    if (!dp) return null;
+    if (part === 'month') return ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][dp.m - 1] ?? null;
+    if (part === 'weekday') return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][(datePartOf('weekday', d) ?? 1) - 1] ?? null;
+    return String(datePartOf(part, d));
+  });
+  db.function('tsql_add', det, (a: V, b: V) => tsqlAdd(a, b));
+  db.function('tsql_sub', det, (a: V, b: V) => tsqlSub(a, b));
+  db.function('tsql_len', det, (v: V) => (v === null ? null : String(v).replace(/ +$/, '').length));
+  db.function('tsql_right', det, (v: V, n: V) => (v === null || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n))));
+  db.function('tsql_charindex', { ...det, varargs: true }, (needle: V, hay: V, start: V = 1) => {
+    if (needle === null || hay === null) return null;
+    const from = Math.max(Number(start ?? 1), 1) - 1;
+    return String(hay).toLowerCase().indexOf(String(needle).toLowerCase(), from) + 1;
+  });
+  db.function('tsql_concat', { ...det, varargs: true }, (...args: V[]) => args.map((a) => (a === null ? '' : String(a))).join(''));
+  db.function('tsql_floor', det, (v: V) => (v === null ? null : Math.floor(Number(v))));
+  db.function('tsql_ceiling', det, (v: V) => (v === null ? null : Math.ceil(Number(v))));
+}

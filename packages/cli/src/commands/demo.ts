@@ -1,0 +1,119 @@
+// `conduit demo`: the whole system in one process — Cloud, a simulated practice with its Link, and a
+// demo integrator — with everything an integrator needs printed and written to .conduit/demo.json.
+import { Command } from 'commander';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { startCloud, createIntegrator, hashKey } from '@conduit/cloud';
+import { Link, readSiteInfo } from '@conduit/link';
+import { createPracticeDatabase } from '@conduit/bp-sim';
+import { envInt, envStr, parseIntOption } from '../env.js';
+import { onShutdown } from '../shutdown.js';
+import { progressReporter } from './bp-sim.js';
+
+export interface DemoInfo {
+  baseUrl: string;
+  apiKey: string;
+  integratorId: string;
+  practiceManagementSiteId: string;
+  siteId: string;
+  databaseFile: string;
+}
+
+interface DemoOptions {
+  port?: number;
+  dataDir?: string;
+  patients: number;
+  weeks: number;
+  seed: number;
+}
+
+export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: () => Promise<void> }> {
+  const dir = resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit'));
+  mkdirSync(dir, { recursive: true });
+  const logLevel = envStr('CONDUIT_LOG_LEVEL', 'warn');
+  const database = join(dir, 'practice.db');
+  if (!existsSync(database)) {
+    console.log(`Creating the simulated practice database (${o.patients} patients, ${o.weeks} weeks)…`);
+    const progress = progressReporter();
+    createPracticeDatabase(database, { patients: o.patients, weeks: o.weeks, seed: o.seed, startDate: new Date().toISOString().slice(0, 10) }, progress.update);
+    progress.stop();
+  }
+  const cloud = await startCloud({
+    port: o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080)),
+    host: envStr('CONDUIT_HOST', '127.0.0.1'),
+    dataDir: join(dir, 'cloud'),
+    logLevel,
+  });
+  // Reuse the demo integrator of an earlier run when its key still works, so scripts keep their key.
+  const infoFile = join(dir, 'demo.json');
+  let integrator: { id: string; apiKey: string } | undefined;
+  if (existsSync(infoFile)) {
+    const prev = JSON.parse(readFileSync(infoFile, 'utf8')) as Partial<DemoInfo>;
+    if (prev.apiKey && (await cloud.store.integratorByKeyHash(hashKey(prev.apiKey)))) integrator = { id: prev.integratorId!, apiKey: prev.apiKey };
+  }
+  integrator ??= await createIntegrator(cloud.store, 'Demo Integrator');
+  const link = new Link({
+    cloudUrl: cloud.url,
+    stateFile: join(dir, 'link-state.db'),
+    driver: { kind: 'sqlite', catalogues: { Patients: database } },
+    site: readSiteInfo(database),
+    cloudPublicKey: cloud.publicKey,
+    logger: pino({ name: 'conduit-link', level: logLevel }, pino.destination(2)),
+    backoff: { initialMinMs: 200, initialMaxMs: 1000 },
+  });
+  await link.start();
+  await link.waitUntilConnected(15_000);
+  const info: DemoInfo = {
+    baseUrl: cloud.url,
+    apiKey: integrator.apiKey,
+    integratorId: integrator.id,
+    practiceManagementSiteId: readSiteInfo(database).pmsSiteId,
+    siteId: link.siteId!,
+    databaseFile: database,
+  };
+  writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  return {
+    info,
+    close: async () => {
+      await link.stop();
+      await cloud.close();
+    },
+  };
+}
+
+export function printDemo(info: DemoInfo, infoFile: string): void {
+  const body = JSON.stringify({ command: { text: 'SELECT TOP 5 InternalID, Firstname, Surname, DOB FROM BPS_Patients ORDER BY Surname' } });
+  console.log(`
+Conduit demo is running.
+
+  Base URL            ${info.baseUrl}
+  API key             ${info.apiKey}
+  Integrator ID       ${info.integratorId}
+  Bp Site ID          ${info.practiceManagementSiteId}
+  Halo GUID (siteId)  ${info.siteId}
+  Practice database   ${info.databaseFile}
+
+Written to ${infoFile}. Try an immediate query:
+
+  curl -s -X POST '${info.baseUrl}/integrator/sites/${info.siteId}/queries/immediate' \\
+    -H 'Ocp-Apim-Subscription-Key: ${info.apiKey}' -H 'Content-Type: application/json' \\
+    -d '${body}'
+
+Press Ctrl+C to stop.`);
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('run Cloud, a simulated practice with its Link, and a demo integrator in one process')
+    .option('--port <n>', 'HTTP port (env PORT)', (v) => parseIntOption(v, '--port'))
+    .option('--data-dir <dir>', 'folder for all demo state (env CONDUIT_DEMO_DIR)', undefined)
+    .option('--patients <n>', 'patients in a new practice database', (v) => parseIntOption(v, '--patients'), 5000)
+    .option('--weeks <n>', 'weeks of appointments in a new practice database', (v) => parseIntOption(v, '--weeks'), 26)
+    .option('--seed <n>', 'random seed for a new practice database', (v) => parseIntOption(v, '--seed'), 1)
+    .action(async (o: DemoOptions) => {
+      const demo = await runDemo(o);
+      printDemo(demo.info, join(resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit')), 'demo.json'));
+      onShutdown(demo.close);
+    });
+}

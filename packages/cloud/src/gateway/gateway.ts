@@ -1,0 +1,256 @@
+// The Link gateway: accepts Link WebSockets, authenticates them by challenge-response on their Ed25519
+// key, registers new Links as sites, tracks heartbeats, and routes queries to the right session.
+import { randomUUID, type KeyObject } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { Logger } from 'pino';
+import {
+  CLOSE, PROTOCOL_VERSION, linkMessageSchema, randomNonce, signFrame, verifyBytes, importPublicKey, challengeText, decodeChunk,
+  type LinkMessage, type QueryExecute,
+} from '@conduit/protocol';
+import type { SiteRecord, Store } from '../store/types.js';
+import { LinkSession, type DispatchOutcome, type Pending } from './session.js';
+
+export interface GatewayOptions {
+  heartbeatIntervalMs: number;
+  log: Logger;
+  handshakeTimeoutMs?: number;
+}
+
+export interface DispatchRequest {
+  siteId: string;
+  exec: Omit<QueryExecute, 'v' | 'id' | 'type'>;
+  /** Epoch ms after which the Cloud stops waiting. */
+  deadline: number;
+  onStarted?: (at: number) => void;
+}
+
+export class Gateway {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+  private readonly sessions = new Map<string, LinkSession>();
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: Store,
+    private readonly cloudKey: { privateKey: KeyObject; publicKeyB64: string },
+    private readonly opts: GatewayOptions,
+  ) {
+    this.pinger = setInterval(() => {
+      for (const s of this.sessions.values()) s.ws.ping();
+    }, opts.heartbeatIntervalMs);
+    this.pinger.unref();
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/link/v1/connect') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws));
+    });
+  }
+
+  session(siteId: string): LinkSession | undefined {
+    return this.sessions.get(siteId);
+  }
+
+  get connectedSites(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  /** Authenticates a new socket: hello -> signed challenge -> signed answer -> welcome. */
+  private handshake(ws: WebSocket): void {
+    const log = this.opts.log;
+    let stage: 'hello' | 'auth' | 'done' = 'hello';
+    let nonce = '';
+    let hello: Extract<LinkMessage, { type: 'hello' }> | undefined;
+    const timer = setTimeout(() => ws.close(CLOSE.authFailed, 'handshake timeout'), this.opts.handshakeTimeoutMs ?? 10_000);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      log.warn({ why }, 'link authentication failed');
+      ws.close(CLOSE.authFailed, why.slice(0, 120));
+    };
+    const onMessage = (data: RawData, isBinary: boolean): void => {
+      if (isBinary) return fail('binary frame before authentication');
+      let msg: LinkMessage;
+      try {
+        msg = linkMessageSchema.parse(JSON.parse(data.toString()));
+      } catch {
+        return fail('invalid handshake message');
+      }
+      if (stage === 'hello' && msg.type === 'hello') {
+        try {
+          importPublicKey(msg.publicKey);
+        } catch {
+          return fail('unusable public key');
+        }
+        hello = msg;
+        nonce = randomNonce();
+        stage = 'auth';
+        const challenge = { v: PROTOCOL_VERSION, id: 'c0', type: 'challenge', nonce, cloudPublicKey: this.cloudKey.publicKeyB64, linkNonce: msg.linkNonce };
+        ws.send(signFrame(this.cloudKey.privateKey, msg.publicKey, JSON.stringify(challenge)));
+        return;
+      }
+      if (stage === 'auth' && msg.type === 'auth' && hello) {
+        const key = importPublicKey(hello.publicKey);
+        if (!verifyBytes(key, challengeText(nonce, hello.publicKey), msg.signature)) return fail('challenge signature does not verify');
+        stage = 'done';
+        clearTimeout(timer);
+        ws.off('message', onMessage);
+        this.admit(ws, hello).catch((err: Error) => {
+          log.error({ err: err.message }, 'could not admit link');
+          ws.close(1011, 'internal error');
+        });
+        return;
+      }
+      fail(`unexpected ${msg.type} during handshake`);
+    };
+    ws.on('message', onMessage);
+    ws.on('error', () => undefined);
+  }
+
+  private async admit(ws: WebSocket, hello: Extract<LinkMessage, { type: 'hello' }>): Promise<void> {
+    const now = new Date().toISOString();
+    let link = await this.store.linkByPublicKey(hello.publicKey);
+    let site: SiteRecord | undefined;
+    if (!link) {
+      // A new Link becomes a site. It is authoritative unless another Link already speaks for this PMS site.
+      const existing = await this.store.sitesByPmsId(hello.site.pmsType, hello.site.pmsSiteId);
+      const siteId = randomUUID();
+      link = { id: randomUUID(), publicKey: hello.publicKey, siteId, createdAt: now };
+      site = {
+        id: siteId, linkId: link.id, pmsType: hello.site.pmsType, pmsSiteId: hello.site.pmsSiteId,
+        practiceName: hello.site.practiceName, pmsVersion: hello.site.pmsVersion, linkVersion: hello.linkVersion,
+        catalogues: hello.site.catalogues, authoritative: !existing.some((s) => s.authoritative), status: 'active',
+        createdAt: now, enrichedAt: now, lastHeardAt: now, clientTimestamp: null, session: 'open',
+      };
+      await this.store.createLinkAndSite(link, site);
+      this.opts.log.info({ siteId, authoritative: site.authoritative }, 'new link registered');
+    } else {
+      await this.store.updateSite(link.siteId, {
+        practiceName: hello.site.practiceName, pmsVersion: hello.site.pmsVersion, linkVersion: hello.linkVersion,
+        catalogues: hello.site.catalogues, enrichedAt: now, lastHeardAt: now, session: 'open',
+      });
+      site = await this.store.site(link.siteId);
+      if (!site) throw new Error('link without site');
+    }
+    const previous = this.sessions.get(site.id);
+    if (previous) previous.ws.close(CLOSE.replaced, 'replaced by a newer connection');
+    const session = new LinkSession(ws, link.id, site.id, hello.publicKey, this.cloudKey.privateKey);
+    this.sessions.set(site.id, session);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(session, data, isBinary));
+    ws.on('pong', () => {
+      session.lastHeard = Date.now();
+    });
+    ws.on('close', (code) => this.onClose(session, code));
+    session.send({ type: 'welcome', linkId: link.id, siteId: site.id, authoritative: site.authoritative, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: Date.now() });
+  }
+
+  private onClose(session: LinkSession, code: number): void {
+    if (this.sessions.get(session.siteId) === session) {
+      this.sessions.delete(session.siteId);
+      const clean = code === CLOSE.normal || code === CLOSE.goingAway;
+      this.store.updateSite(session.siteId, { session: clean ? 'closed' : 'dropped', lastHeardAt: new Date(session.lastHeard).toISOString() }).catch(() => undefined);
+    }
+    session.failAll((p) => ({ kind: 'disconnected', startedAt: p.startedAt }));
+  }
+
+  private onMessage(session: LinkSession, data: RawData, isBinary: boolean): void {
+    session.lastHeard = Date.now();
+    if (isBinary) {
+      let chunk;
+      try {
+        chunk = decodeChunk(data as Buffer);
+      } catch {
+        return;
+      }
+      const p = session.pending.get(chunk.header.queryId);
+      if (!p) {
+        session.droppedReplies++;
+        return;
+      }
+      if (p.uploadingAt === null) p.uploadingAt = Date.now();
+      p.bytes += chunk.payload.length;
+      if (p.bytes > p.maxBytes) {
+        session.send({ type: 'query.cancel', queryId: p.qid, reason: 'result larger than the limit' });
+        session.settle(p.qid, { kind: 'tooLarge', startedAt: p.startedAt });
+        return;
+      }
+      p.chunks.push(Buffer.from(chunk.payload));
+      return;
+    }
+    let msg: LinkMessage;
+    try {
+      msg = linkMessageSchema.parse(JSON.parse(data.toString()));
+    } catch {
+      this.opts.log.warn({ siteId: session.siteId }, 'invalid message from link');
+      return;
+    }
+    switch (msg.type) {
+      case 'heartbeat':
+        this.store.updateSite(session.siteId, { lastHeardAt: new Date().toISOString(), clientTimestamp: msg.clientTime }).catch(() => undefined);
+        return;
+      case 'query.started': {
+        const p = session.pending.get(msg.queryId);
+        if (!p) return void session.droppedReplies++;
+        p.startedAt = Date.now();
+        p.onStarted?.(p.startedAt);
+        return;
+      }
+      case 'query.completed': {
+        const p = session.pending.get(msg.queryId);
+        if (!p) return void session.droppedReplies++;
+        const data = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks);
+        session.settle(msg.queryId, { kind: 'completed', msg, data, startedAt: p.startedAt, uploadingAt: p.uploadingAt, completedAt: Date.now() });
+        return;
+      }
+      case 'query.failed': {
+        const p = session.pending.get(msg.queryId);
+        if (!p) return void session.droppedReplies++;
+        session.settle(msg.queryId, { kind: 'failed', msg, startedAt: p.startedAt, completedAt: Date.now() });
+        return;
+      }
+      default:
+        this.opts.log.warn({ type: msg.type }, 'unexpected message from link');
+    }
+  }
+
+  /** Sends a query to the site's Link and resolves with what happened to it. */
+  dispatch(req: DispatchRequest): { outcome: Promise<DispatchOutcome>; cancel: (reason: string) => void } {
+    const session = this.sessions.get(req.siteId);
+    if (!session || session.ws.readyState !== session.ws.OPEN) return { outcome: Promise.resolve({ kind: 'offline' }), cancel: () => undefined };
+    const qid = req.exec.queryId;
+    const outcome = new Promise<DispatchOutcome>((resolve) => {
+      const p: Pending = {
+        qid, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null,
+        onStarted: req.onStarted, resolve,
+      };
+      p.timer = setTimeout(() => {
+        session.send({ type: 'query.cancel', queryId: qid, reason: 'deadline passed' });
+        session.settle(qid, { kind: 'timeout', startedAt: p.startedAt });
+      }, Math.max(0, req.deadline - Date.now()));
+      session.pending.set(qid, p);
+      session.send({ type: 'query.execute', ...req.exec });
+    });
+    const cancel = (reason: string): void => {
+      const p = session.pending.get(qid);
+      if (!p) return;
+      session.send({ type: 'query.cancel', queryId: qid, reason });
+      session.settle(qid, { kind: 'cancelled', reason, startedAt: p.startedAt });
+    };
+    return { outcome, cancel };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pinger);
+    for (const s of this.sessions.values()) {
+      s.failAll((p) => ({ kind: 'disconnected', startedAt: p.startedAt }));
+      s.ws.close(CLOSE.goingAway, 'cloud stopping');
+    }
+    this.sessions.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,61 @@
+// One authenticated Link connection: signs everything it sends, and matches result chunks and
+// completions to the queries waiting on them.
+import type { WebSocket } from 'ws';
+import type { KeyObject } from 'node:crypto';
+import { signFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed } from '@conduit/protocol';
+
+export type DispatchOutcome =
+  | { kind: 'completed'; msg: QueryCompleted; data: Buffer; startedAt: number | null; uploadingAt: number | null; completedAt: number }
+  | { kind: 'failed'; msg: QueryFailed; startedAt: number | null; completedAt: number }
+  | { kind: 'offline' }
+  | { kind: 'disconnected'; startedAt: number | null }
+  | { kind: 'timeout'; startedAt: number | null }
+  | { kind: 'tooLarge'; startedAt: number | null }
+  | { kind: 'cancelled'; reason: string; startedAt: number | null };
+
+export interface Pending {
+  qid: string;
+  chunks: Buffer[];
+  bytes: number;
+  maxBytes: number;
+  startedAt: number | null;
+  uploadingAt: number | null;
+  timer?: NodeJS.Timeout;
+  onStarted?: (at: number) => void;
+  resolve: (o: DispatchOutcome) => void;
+}
+
+export class LinkSession {
+  readonly pending = new Map<string, Pending>();
+  lastHeard = Date.now();
+  private seq = 0;
+  /** Late or unknown replies, dropped and counted. */
+  droppedReplies = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly linkId: string,
+    readonly siteId: string,
+    readonly linkPublicKey: string,
+    private readonly cloudKey: KeyObject,
+  ) {}
+
+  send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): void {
+    const full = { v: PROTOCOL_VERSION, id: `c${++this.seq}`, ...msg };
+    this.ws.send(signFrame(this.cloudKey, this.linkPublicKey, JSON.stringify(full)));
+  }
+
+  settle(qid: string, outcome: DispatchOutcome): void {
+    const p = this.pending.get(qid);
+    if (!p) return;
+    this.pending.delete(qid);
+    clearTimeout(p.timer);
+    p.resolve(outcome);
+  }
+
+  failAll(make: (p: Pending) => DispatchOutcome): void {
+    for (const p of [...this.pending.values()]) this.settle(p.qid, make(p));
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

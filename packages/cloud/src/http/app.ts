@@ -1,0 +1,76 @@
+// The HTTP side of the Cloud: fastify with request schemas, Halo error envelopes for every failure,
+// and integrator authentication before anything else is read.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { IntegratorRecord, Store } from '../store/types.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { QueryService } from '../queries/service.js';
+import { ApiError, envelope } from './errors.js';
+import { IntegratorAuth } from './auth.js';
+import { siteRoutes } from './routes/sites.js';
+import { queryRoutes } from './routes/queries.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    integrator: IntegratorRecord;
+  }
+}
+
+export interface AppDeps {
+  store: Store;
+  gateway: Gateway;
+  queries: QueryService;
+  log: Logger;
+  bodyLimit?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    // Request lines could carry identifiers in query strings; the Cloud logs its own events instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  });
+  // Only JSON bodies are accepted; anything else is 415 rather than a confusing schema error.
+  app.removeContentTypeParser('text/plain');
+  const auth = new IntegratorAuth(deps.store);
+  app.decorateRequest('integrator', null as unknown as IntegratorRecord);
+
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/integrator/')) req.integrator = await auth.authenticate(req);
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
+    if (err instanceof ApiError) {
+      void reply.code(err.status).headers(err.headers).send(envelope(err.status, err.message));
+      return;
+    }
+    if ('validation' in err && err.validation) {
+      const where = err.validationContext ?? 'request';
+      void reply.code(400).send(envelope(400, `Invalid request: ${where}${err.message.startsWith(where) ? err.message.slice(where.length) : ` ${err.message}`}`));
+      return;
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `Request body is larger than the ${Math.round((deps.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1048576)} MB limit.`
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Content-Type must be application/json.' : err.message;
+      void reply.code(status).send(envelope(status, message));
+      return;
+    }
+    req.log.error({ err: { message: err.message, code: err.code } }, 'unhandled error');
+    void reply.code(500).send(envelope(500, 'Internal error in the Conduit Cloud; the operator has the details in the logs.'));
+  });
+
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send(envelope(404, 'The server cannot find the requested resource. Check the method and path against the API reference.'));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok', links: deps.gateway.connectedSites.length }));
+  app.register(siteRoutes(deps));
+  app.register(queryRoutes(deps));
+  return app;
+}

@@ -1,0 +1,80 @@
+// Immediate queries and query status.
+import type { FastifyPluginAsync } from 'fastify';
+import { decodeParameterValue, ParameterValueError, type Command } from '@conduit/protocol';
+import type { AppDeps } from '../app.js';
+import { immediateBody, queryParams, siteParams } from '../schemas.js';
+import { ApiError, MESSAGES } from '../errors.js';
+import { queryJson } from '../../queries/lifecycle.js';
+import type { SiteRecord } from '../../store/types.js';
+
+interface ImmediateBody {
+  maxTimeInQueue: number;
+  command: Command;
+  catalogue?: string;
+}
+
+/** Every input value is checked here, at the edge, so a bad value never travels to a clinic. */
+function checkParameters(command: Command): void {
+  const seen = new Set<string>();
+  for (const p of command.parameters) {
+    const key = p.name.toLowerCase();
+    if (seen.has(key)) throw new ApiError(400, `Parameter ${p.name} is given more than once.`);
+    seen.add(key);
+    if (p.direction === 'input' || p.direction === 'inputOutput') {
+      try {
+        decodeParameterValue(p.name, p.type, p.value);
+      } catch (e) {
+        if (e instanceof ParameterValueError) throw new ApiError(400, e.message);
+        throw e;
+      }
+    }
+  }
+}
+
+export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
+  const siteFor = async (siteId: string): Promise<SiteRecord> => {
+    const site = await deps.store.site(siteId.toLowerCase());
+    if (!site) throw new ApiError(404, MESSAGES.siteNotFound);
+    if (!site.authoritative) {
+      throw new ApiError(403, 'This site is not authoritative: another Link is the one integrators may query for this practice. Look the practice up again with GET /integrator/sites.');
+    }
+    return site;
+  };
+  return async (app) => {
+    app.post<{ Params: { siteId: string }; Body: ImmediateBody }>(
+      '/integrator/sites/:siteId/queries/immediate',
+      { schema: { params: siteParams, body: immediateBody } },
+      async (req, reply) => {
+        const site = await siteFor(req.params.siteId);
+        checkParameters(req.body.command);
+        const abort = new AbortController();
+        const onClose = (): void => {
+          if (!reply.raw.writableFinished) abort.abort();
+        };
+        reply.raw.once('close', onClose);
+        const answer = await deps.queries.runImmediate({
+          integratorId: req.integrator.id,
+          site,
+          command: req.body.command,
+          catalogue: req.body.catalogue,
+          maxTimeInQueue: req.body.maxTimeInQueue,
+          requestSize: Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)),
+          signal: abort.signal,
+        });
+        reply.raw.off('close', onClose);
+        return reply.code(answer.status).send(answer.body);
+      },
+    );
+
+    app.get<{ Params: { siteId: string; queryId: string } }>(
+      '/integrator/sites/:siteId/queries/:queryId',
+      { schema: { params: queryParams } },
+      async (req) => {
+        await siteFor(req.params.siteId);
+        const q = await deps.queries.get(req.params.queryId.toLowerCase());
+        if (!q || q.siteId !== req.params.siteId.toLowerCase() || q.integratorId !== req.integrator.id) throw new ApiError(404, MESSAGES.queryNotFound);
+        return queryJson(q);
+      },
+    );
+  };
+}

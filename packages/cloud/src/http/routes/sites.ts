@@ -1,0 +1,30 @@
+// GET /integrator/sites and GET /integrator/sites/{siteId}.
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { siteParams, sitesQuery } from '../schemas.js';
+import { ApiError, MESSAGES } from '../errors.js';
+import { availabilityOf, siteForIntegrator, PMS_TYPES_BY_NAME } from '../../sites.js';
+import type { SiteRecord } from '../../store/types.js';
+
+export function siteRoutes(deps: AppDeps): FastifyPluginAsync {
+  const view = (site: SiteRecord): Record<string, unknown> => {
+    const session = deps.gateway.session(site.id);
+    return siteForIntegrator(site, availabilityOf(site, session ? session.lastHeard : null));
+  };
+  return async (app) => {
+    app.get<{ Querystring: { practiceManagementSiteId: string; practiceManagementName: string } }>(
+      '/integrator/sites',
+      { schema: { querystring: sitesQuery } },
+      async (req) => {
+        const pmsType = PMS_TYPES_BY_NAME[req.query.practiceManagementName]!;
+        const sites = await deps.store.sitesByPmsId(pmsType, req.query.practiceManagementSiteId);
+        return { sites: sites.filter((s) => s.authoritative).map(view) };
+      },
+    );
+    app.get<{ Params: { siteId: string } }>('/integrator/sites/:siteId', { schema: { params: siteParams } }, async (req) => {
+      const site = await deps.store.site(req.params.siteId.toLowerCase());
+      if (!site) throw new ApiError(404, MESSAGES.siteNotFound);
+      return view(site);
+    });
+  };
+}

@@ -1,0 +1,63 @@
+// One state machine for every query: Halo statuses, statusTiming recorded at each step, and the
+// JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
+import type { ErrorDetails, ResultParameter } from '@conduit/protocol';
+import type { Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
+
+type TimedPhase = keyof StatusTiming;
+const TIMED: ReadonlySet<QueryStatus> = new Set<QueryStatus>(['initialising', 'queued', 'executing', 'uploading']);
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function currentPhase(timing: StatusTiming): Phase | undefined {
+  for (const name of ['uploading', 'executing', 'queued', 'initialising'] as TimedPhase[]) {
+    const p = timing[name];
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** Moves a query to `status` at time `at` (epoch ms), closing the phase it was in. */
+export function transition(q: QueryRecord, status: QueryStatus, at: number): void {
+  const when = iso(at);
+  const open = currentPhase(q.statusTiming);
+  if (open && !open.endTime) open.endTime = when;
+  if (TIMED.has(status)) q.statusTiming[status as TimedPhase] = { startTime: when };
+  q.status = status;
+  q.updatedAt = when;
+}
+
+export function complete(q: QueryRecord, status: QueryStatus, at: number, errorDetails?: ErrorDetails): void {
+  transition(q, status, at);
+  q.completedAt = iso(at);
+  if (errorDetails) q.errorDetails = errorDetails;
+}
+
+export interface InlineResult {
+  data?: Buffer;
+  parameters: ResultParameter[];
+}
+
+/** The Halo query object. `inline` is given only for an immediate query's own response. */
+export function queryJson(q: QueryRecord, inline?: InlineResult): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: q.id, integratorId: q.integratorId, siteId: q.siteId, mode: q.mode, status: q.status,
+    maxTimeInQueue: q.maxTimeInQueue, commandSize: q.commandSize, requestSize: q.requestSize,
+    createdAt: q.createdAt, updatedAt: q.updatedAt, statusTiming: q.statusTiming,
+  };
+  if (q.sqlExecutionDuration !== null) out.metrics = { sqlExecutionDuration: q.sqlExecutionDuration };
+  if (q.status === 'successful') {
+    const size = q.resultSize ?? 0;
+    const counts = q.executionMode === 'nonQuery' ? { rowsAffected: q.rowsAffected ?? 0 } : { rows: q.rows ?? 0 };
+    out.result = inline
+      ? { ...counts, size, ...(inline.data ? { data: inline.data.toString('base64') } : {}), parameters: inline.parameters }
+      : { ...counts, size, pages: [] };
+    out.resultSize = size;
+  }
+  if (q.errorDetails) {
+    out.errorCode = q.errorDetails.errorCode;
+    out.errorMessage = q.errorDetails.errorMessage;
+    out.errorDetails = q.errorDetails;
+  }
+  if (q.completedAt) out.completedAt = q.completedAt;
+  return out;
+}

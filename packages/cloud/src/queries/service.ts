@@ -1,0 +1,154 @@
+// Runs queries for integrators: creates the record, routes it to the site's Link, and turns what
+// happened into the record's final state and the HTTP answer. No query is ever left in flight: every
+// outcome (result, failure, disconnect, deadline, cancellation) ends it.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { LIMITS, type Command, type ErrorDetails } from '@conduit/protocol';
+import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { DispatchOutcome } from '../gateway/session.js';
+import { availabilityOf } from '../sites.js';
+import { complete, queryJson, transition } from './lifecycle.js';
+import { envelope, MESSAGES } from '../http/errors.js';
+
+export interface ImmediateRequest {
+  integratorId: string;
+  site: SiteRecord;
+  command: Command;
+  catalogue?: string;
+  maxTimeInQueue: number;
+  requestSize: number;
+  /** Aborted when the integrator goes away before the answer. */
+  signal?: AbortSignal;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface QueryLimits {
+  immediateExecutionMs: number;
+}
+export const DEFAULT_QUERY_LIMITS: QueryLimits = { immediateExecutionMs: LIMITS.immediateExecutionMs };
+
+const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorMessage: string): ErrorDetails => ({ errorType, errorCode, errorMessage });
+
+export class QueryService {
+  /** Queries in flight on this node, so status reads see live progress without extra writes. */
+  private readonly live = new Map<string, QueryRecord>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly gateway: Gateway,
+    private readonly log: Logger,
+    private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+  ) {}
+
+  async get(id: string): Promise<QueryRecord | undefined> {
+    return this.live.get(id) ?? (await this.store.query(id));
+  }
+
+  async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const q: QueryRecord = {
+      id: randomUUID(), integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', status: 'initialising',
+      maxTimeInQueue: req.maxTimeInQueue, commandSize: Buffer.byteLength(req.command.text), requestSize: req.requestSize,
+      commandHash: createHash('sha256').update(req.command.text).digest('hex'), executionMode: req.command.executionMode,
+      createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
+      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null,
+    };
+    await this.store.insertQuery(q);
+    const session = this.gateway.session(req.site.id);
+    if (!session) {
+      const availability = availabilityOf(req.site, null);
+      const status = availability === 'offline' ? 'initialisationFailedSiteOffline' : 'initialisationFailedSiteUnreachable';
+      const message = availability === 'offline' ? MESSAGES.siteOffline : MESSAGES.siteUnreachable;
+      complete(q, status, Date.now(), details('haloLink', 503, message));
+      await this.store.updateQuery(q);
+      return { status: 503, body: envelope(503, message) };
+    }
+    this.live.set(q.id, q);
+    try {
+      transition(q, 'queued', Date.now());
+      const { outcome, cancel } = this.gateway.dispatch({
+        siteId: req.site.id,
+        deadline: now + req.maxTimeInQueue + this.limits.immediateExecutionMs + 5_000,
+        onStarted: (t) => transition(q, 'executing', t),
+        exec: {
+          queryId: q.id, mode: 'immediate', command: req.command, catalogue: req.catalogue,
+          startBy: now + req.maxTimeInQueue, executionMs: this.limits.immediateExecutionMs, maxResultBytes: LIMITS.immediateMaxResultBytes,
+        },
+      });
+      const onAbort = (): void => cancel('the integrator closed the connection');
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      const result = await outcome;
+      req.signal?.removeEventListener('abort', onAbort);
+      const answer = this.finish(q, result);
+      await this.store.updateQuery(q);
+      return answer;
+    } finally {
+      this.live.delete(q.id);
+    }
+  }
+
+  /** Applies a dispatch outcome to the record and chooses the HTTP answer. */
+  private finish(q: QueryRecord, o: DispatchOutcome): HttpAnswer {
+    const now = Date.now();
+    switch (o.kind) {
+      case 'completed': {
+        if (o.startedAt && q.status !== 'executing') transition(q, 'executing', o.startedAt);
+        transition(q, 'uploading', o.uploadingAt ?? o.completedAt);
+        if (o.data.length !== o.msg.size) {
+          complete(q, 'uploadFailed', now, details('haloLink', 502, `The result arrived incomplete (${o.data.length} of ${o.msg.size} bytes).`));
+          return { status: 502, body: envelope(502, q.errorDetails!.errorMessage) };
+        }
+        q.sqlExecutionDuration = o.msg.sqlExecutionDuration;
+        q.resultSize = o.msg.size;
+        q.rows = o.msg.rows ?? null;
+        q.rowsAffected = o.msg.rowsAffected ?? null;
+        complete(q, 'successful', o.completedAt);
+        const data = q.executionMode === 'nonQuery' ? undefined : o.data;
+        return { status: 200, body: queryJson(q, { data, parameters: o.msg.parameters }) };
+      }
+      case 'failed': {
+        if (o.startedAt && q.status !== 'executing') transition(q, 'executing', o.startedAt);
+        const d = o.msg.errorDetails;
+        if (o.msg.status === 'expiredInQueue') {
+          complete(q, 'expiredInQueue', o.completedAt, d);
+          return { status: 504, body: envelope(504, `Query waited more than its maxTimeInQueue (${q.maxTimeInQueue} ms) at the site and was not run.`) };
+        }
+        complete(q, 'executionFailed', o.completedAt, d);
+        if (d.errorType === 'mssql' && d.errorCode === -2) {
+          return { status: 504, body: envelope(504, `Query took more than ${this.limits.immediateExecutionMs / 1000} seconds to execute and was stopped at the site.`) };
+        }
+        if (d.errorType === 'http' && d.errorCode === 413) return { status: 413, body: queryJson(q) };
+        if (d.errorType === 'haloLink') return { status: d.errorCode === 499 ? 503 : 500, body: queryJson(q) };
+        return { status: 400, body: queryJson(q) };
+      }
+      case 'tooLarge':
+        complete(q, 'executionFailed', now, details('http', 413, `Query results are larger than the ${LIMITS.immediateMaxResultBytes / 1048576} MB limit of immediate queries. Narrow the query or use an async query.`));
+        return { status: 413, body: queryJson(q) };
+      case 'offline':
+        complete(q, 'initialisationFailedSiteOffline', now, details('haloLink', 503, MESSAGES.siteOffline));
+        return { status: 503, body: envelope(503, MESSAGES.siteOffline) };
+      case 'disconnected': {
+        const msg = 'The site disconnected while the query was in flight. It may or may not have run; check before retrying a write.';
+        complete(q, 'executionFailed', now, details('haloLink', 503, msg));
+        return { status: 503, body: envelope(503, msg) };
+      }
+      case 'timeout': {
+        const msg = `The site did not answer before the deadline (maxTimeInQueue plus the ${this.limits.immediateExecutionMs / 1000} s execution limit); the query was cancelled.`;
+        complete(q, 'executionFailed', now, details('haloLink', 504, msg));
+        return { status: 504, body: envelope(504, msg) };
+      }
+      case 'cancelled': {
+        const msg = `The query was cancelled: ${o.reason}.`;
+        complete(q, 'executionFailed', now, details('haloLink', 499, msg));
+        this.log.info({ queryId: q.id }, 'immediate query cancelled');
+        return { status: 499, body: envelope(499, msg) };
+      }
+    }
+  }
+}

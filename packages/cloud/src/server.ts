@@ -1,0 +1,71 @@
+// Starts the Cloud: store, signing identity, Link gateway, query service and the HTTP API on one port.
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { LIMITS } from '@conduit/protocol';
+import type { FastifyInstance } from 'fastify';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+import { cloudIdentity } from './identity.js';
+import { Gateway } from './gateway/gateway.js';
+import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
+import { buildApp } from './http/app.js';
+
+export interface CloudOptions {
+  port?: number;
+  host?: string;
+  /** Folder for the embedded store (cloud.db). */
+  dataDir: string;
+  heartbeatIntervalMs?: number;
+  logger?: Logger;
+  logLevel?: string;
+  /** Overrides for tests and drills; the defaults are the Halo limits. */
+  limits?: Partial<QueryLimits>;
+}
+
+export interface RunningCloud {
+  url: string;
+  port: number;
+  store: Store;
+  gateway: Gateway;
+  app: FastifyInstance;
+  publicKey: string;
+  close(): Promise<void>;
+}
+
+export function storeFile(dataDir: string): string {
+  return join(dataDir, 'cloud.db');
+}
+
+export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
+  const log = opts.logger ?? pino({ name: 'conduit-cloud', level: opts.logLevel ?? 'info' }, pino.destination(2));
+  const store = new SqliteStore(storeFile(opts.dataDir));
+  const interrupted = await store.failInterrupted(
+    { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' },
+    new Date().toISOString(),
+  );
+  if (interrupted > 0) log.warn({ interrupted }, 'queries interrupted by the last stop were marked failed');
+  for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  const identity = await cloudIdentity(store);
+  const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
+  const queries = new QueryService(store, gateway, log, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+  const app = buildApp({ store, gateway, queries, log });
+  gateway.attach(app.server);
+  await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8080);
+  const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
+  log.info({ port }, 'cloud listening');
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    gateway,
+    app,
+    publicKey: identity.publicKeyB64,
+    async close() {
+      await gateway.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}

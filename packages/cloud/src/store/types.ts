@@ -1,0 +1,93 @@
+// The Cloud's persistent state behind one interface, so the embedded SQLite store and a clustered
+// PostgreSQL store are interchangeable. Query rows hold metadata only: never result data or parameter values.
+import type { ErrorDetails, QueryMode, SiteInfo } from '@conduit/protocol';
+
+export interface IntegratorRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface SiteRecord {
+  id: string; // Halo GUID
+  linkId: string;
+  pmsType: SiteInfo['pmsType'];
+  pmsSiteId: string;
+  practiceName: string;
+  pmsVersion: string;
+  linkVersion: string;
+  catalogues: SiteInfo['catalogues'];
+  authoritative: boolean;
+  status: 'initialising' | 'active' | 'removed' | 'uninstalled';
+  createdAt: string;
+  enrichedAt: string;
+  lastHeardAt: string | null;
+  clientTimestamp: string | null;
+  /** 'open' while a session is up, 'closed' when the Link said goodbye, 'dropped' when the socket died. */
+  session: 'open' | 'closed' | 'dropped';
+}
+
+export interface LinkRecord {
+  id: string;
+  publicKey: string;
+  siteId: string;
+  createdAt: string;
+}
+
+export type QueryStatus =
+  | 'initialising' | 'queued' | 'executing' | 'uploading' | 'successful' | 'executionFailed' | 'uploadFailed'
+  | 'expiredInQueue' | 'initialisationFailedSiteOffline' | 'initialisationFailedSiteUnreachable' | 'initialisationFailedCacheError';
+
+export const TERMINAL_STATUSES: ReadonlySet<QueryStatus> = new Set<QueryStatus>([
+  'successful', 'executionFailed', 'uploadFailed', 'expiredInQueue',
+  'initialisationFailedSiteOffline', 'initialisationFailedSiteUnreachable', 'initialisationFailedCacheError',
+]);
+
+export interface Phase { startTime: string; endTime?: string }
+export interface StatusTiming { initialising: Phase; queued?: Phase; executing?: Phase; uploading?: Phase }
+
+export interface QueryRecord {
+  id: string;
+  integratorId: string;
+  siteId: string;
+  mode: QueryMode;
+  status: QueryStatus;
+  maxTimeInQueue: number;
+  commandSize: number;
+  requestSize: number;
+  commandHash: string;
+  executionMode: 'reader' | 'nonQuery' | 'scalar';
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  statusTiming: StatusTiming;
+  sqlExecutionDuration: number | null;
+  resultSize: number | null;
+  rows: number | null;
+  rowsAffected: number | null;
+  errorDetails: ErrorDetails | null;
+}
+
+export interface Store {
+  createIntegrator(rec: IntegratorRecord, keyHashes: { primary: string; secondary: string }): Promise<void>;
+  integratorByKeyHash(hash: string): Promise<IntegratorRecord | undefined>;
+  listIntegrators(): Promise<IntegratorRecord[]>;
+
+  linkByPublicKey(publicKey: string): Promise<LinkRecord | undefined>;
+  createLinkAndSite(link: LinkRecord, site: SiteRecord): Promise<void>;
+  updateSite(id: string, patch: Partial<Omit<SiteRecord, 'id'>>): Promise<void>;
+  site(id: string): Promise<SiteRecord | undefined>;
+  sitesByPmsId(pmsType: SiteRecord['pmsType'], pmsSiteId: string): Promise<SiteRecord[]>;
+  listSites(): Promise<SiteRecord[]>;
+
+  insertQuery(q: QueryRecord): Promise<void>;
+  updateQuery(q: QueryRecord): Promise<void>;
+  query(id: string): Promise<QueryRecord | undefined>;
+  /** Marks every query that was in flight when the Cloud stopped as failed; returns how many. */
+  failInterrupted(details: ErrorDetails, at: string): Promise<number>;
+
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string): Promise<void>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,30 @@
+// The PMS driver interface. A driver runs one command against the practice database and streams the
+// first result set as JSON bytes through a ResultWriter; it runs inside an executor process.
+import type { Command, ErrorDetails, ResultParameter } from '@conduit/protocol';
+import type { ResultWriter } from '../result-writer.js';
+
+export interface DriverRequest {
+  command: Command;
+  catalogue?: string;
+}
+
+export interface DriverResult {
+  rows?: number;
+  rowsAffected?: number;
+  parameters: ResultParameter[];
+  /** ms from handing the command to the database until the last row was read. */
+  sqlExecutionDuration: number;
+}
+
+export interface Driver {
+  run(req: DriverRequest, out: ResultWriter): DriverResult;
+  close(): void;
+}
+
+/** A failure that goes back to the integrator as errorDetails. */
+export class DriverError extends Error {
+  constructor(readonly details: ErrorDetails) {
+    super(details.errorMessage);
+    this.name = 'DriverError';
+  }
+}

@@ -1,0 +1,92 @@
+// Driver for the simulated Bp Premier database (SQLite through @conduit/bp-sim).
+import { BpSimDatabase, SqlServerError, type SimParam } from '@conduit/bp-sim';
+import { decodeParameterValue, encodeParameterValue, ParameterValueError, type ResultParameter } from '@conduit/protocol';
+import { DriverError, type Driver, type DriverRequest, type DriverResult } from './driver.js';
+import type { ResultWriter } from '../result-writer.js';
+
+export interface SqliteDriverOptions {
+  /** catalogue name -> database file; the first is the default catalogue. */
+  catalogues: Record<string, string>;
+  readonly?: boolean;
+}
+
+export class SqliteDriver implements Driver {
+  private readonly dbs = new Map<string, BpSimDatabase>();
+  private readonly defaultCatalogue: string;
+
+  constructor(private readonly opts: SqliteDriverOptions) {
+    const names = Object.keys(opts.catalogues);
+    if (names.length === 0) throw new Error('at least one catalogue is required');
+    this.defaultCatalogue = names[0]!;
+  }
+
+  private db(catalogue: string | undefined): BpSimDatabase {
+    const name = catalogue ?? this.defaultCatalogue;
+    const key = Object.keys(this.opts.catalogues).find((c) => c.toLowerCase() === name.toLowerCase());
+    if (!key) {
+      throw new DriverError({ errorType: 'mssql', errorCode: 911, errorMessage: `Database '${name}' does not exist. Make sure that the name is entered correctly.` });
+    }
+    let db = this.dbs.get(key);
+    if (!db) {
+      db = BpSimDatabase.open(this.opts.catalogues[key]!, { readonly: this.opts.readonly ?? false });
+      this.dbs.set(key, db);
+    }
+    return db;
+  }
+
+  run(req: DriverRequest, out: ResultWriter): DriverResult {
+    const { command } = req;
+    let params: SimParam[];
+    try {
+      params = command.parameters.map((p) => ({
+        name: p.name,
+        direction: p.direction,
+        sqlType: p.type,
+        value: p.direction === 'output' || p.direction === 'returnValue' ? null : decodeParameterValue(p.name, p.type, p.value),
+      }));
+    } catch (e) {
+      if (e instanceof ParameterValueError) throw new DriverError({ errorType: 'mssql', errorCode: 8114, errorMessage: e.message });
+      throw e;
+    }
+    const started = performance.now();
+    try {
+      const outcome = this.db(req.catalogue).execute({ text: command.text, type: command.type, params });
+      let rows: number | undefined;
+      let rowsAffected: number | undefined;
+      if (command.executionMode === 'reader') {
+        out.begin();
+        for (const row of outcome.rows) out.row(row);
+        out.end();
+        rows = out.rows;
+      } else if (command.executionMode === 'scalar') {
+        let first: unknown = null;
+        for (const row of outcome.rows) {
+          first = Object.values(row)[0] ?? null;
+          break;
+        }
+        out.value(first);
+        out.finish();
+        rows = outcome.columns ? 1 : 0;
+      } else {
+        // nonQuery still drains a result set so a batch runs to its end, as SQL Server would.
+        for (const _row of outcome.rows) { /* discard */ }
+        rowsAffected = outcome.rowsAffected;
+      }
+      const parameters: ResultParameter[] = [];
+      for (const p of command.parameters) {
+        if (p.direction === 'input') continue;
+        const v = p.direction === 'returnValue' ? outcome.returnValue : outcome.output[p.name];
+        parameters.push({ name: p.name, direction: p.direction, type: p.type, value: encodeParameterValue(v), ...(p.size !== undefined ? { size: p.size } : {}) });
+      }
+      return { rows, rowsAffected, parameters, sqlExecutionDuration: Math.round(performance.now() - started) };
+    } catch (e) {
+      if (e instanceof SqlServerError) throw new DriverError({ errorType: 'mssql', errorCode: e.number, errorMessage: e.message });
+      throw e;
+    }
+  }
+
+  close(): void {
+    for (const db of this.dbs.values()) db.close();
+    this.dbs.clear();
+  }
+}

@@ -1,0 +1,157 @@
+// A fixed pool of executor processes. Each runs one command at a time; a command that overruns its
+// time limit, or is cancelled, is stopped by killing its process, which is then replaced.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command, ErrorDetails } from '@conduit/protocol';
+import type { DriverResult } from '../drivers/driver.js';
+import type { DriverConfig, FromExecutor, ToExecutor } from './ipc.js';
+
+export interface Job {
+  qid: string;
+  command: Command;
+  catalogue?: string;
+  maxResultBytes: number;
+  timeoutMs: number;
+  onChunk: (data: Buffer) => void;
+}
+
+export type JobOutcome =
+  | { ok: true; result: DriverResult & { size: number } }
+  | { ok: false; details: ErrorDetails };
+
+interface Worker {
+  proc: ChildProcess;
+  ready: Promise<void>;
+  /** Killed or exited: never given work again; a replacement takes its place. */
+  dead: boolean;
+  job?: { job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout };
+}
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+export function timeoutDetails(ms: number): ErrorDetails {
+  return {
+    errorType: 'mssql',
+    errorCode: -2,
+    errorMessage: `Execution Timeout Expired. The statement ran longer than ${Math.round(ms / 1000)} s and was stopped at the database.`,
+  };
+}
+
+export class ExecutorPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiters: ((w: Worker) => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly config: DriverConfig, readonly size: number) {}
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.workers.push(this.spawn());
+    await Promise.all(this.workers.map((w) => w.ready));
+  }
+
+  get idle(): number {
+    return this.workers.filter((w) => !w.job && !w.dead).length;
+  }
+
+  /** Process ids of the live executors (for tests and diagnostics). */
+  get pids(): number[] {
+    return this.workers.filter((w) => !w.dead).map((w) => w.proc.pid!).filter(Boolean);
+  }
+
+  private spawn(): Worker {
+    const proc = fork(CHILD, [], {
+      execArgv: ['--import', TSX],
+      serialization: 'advanced',
+      env: { ...process.env, CONDUIT_EXECUTOR_CONFIG: JSON.stringify(this.config) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let markReady!: () => void;
+    let markFailed!: (e: Error) => void;
+    const w: Worker = { proc, dead: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
+    w.ready.catch(() => undefined);
+    proc.on('message', (m: FromExecutor) => {
+      if (m.t === 'ready') return markReady();
+      const cur = w.job;
+      if (!cur || cur.job.qid !== m.qid) return; // late message of a job already given up
+      if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+      else if (m.t === 'done') this.finish(w, { ok: true, result: m.result });
+      else if (m.t === 'fail') this.finish(w, { ok: false, details: m.details });
+    });
+    proc.on('exit', (code, signal) => {
+      w.dead = true;
+      markFailed(new Error(`executor exited before it was ready (${code ?? signal})`));
+      const cur = w.job;
+      if (cur) this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: `The query executor stopped unexpectedly (${code ?? signal}).` } });
+      this.replace(w);
+    });
+    return w;
+  }
+
+  private replace(w: Worker): void {
+    const i = this.workers.indexOf(w);
+    if (i < 0 || this.closed) return;
+    const fresh = this.spawn();
+    this.workers[i] = fresh;
+    fresh.ready.then(() => this.release(fresh), () => undefined);
+  }
+
+  private finish(w: Worker, outcome: JobOutcome): void {
+    const cur = w.job;
+    if (!cur) return;
+    clearTimeout(cur.timer);
+    w.job = undefined;
+    cur.resolve(outcome);
+    this.release(w);
+  }
+
+  /** Hands a free, live executor to the longest-waiting job. */
+  private release(w: Worker): void {
+    if (w.dead || w.job) return;
+    const next = this.waiters.shift();
+    if (next) next(w);
+  }
+
+  private acquire(): Promise<Worker> {
+    const w = this.workers.find((x) => !x.job && !x.dead);
+    if (w) return Promise.resolve(w);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Runs a job on the next free executor; the time limit counts from when the statement is sent. */
+  async run(job: Job): Promise<JobOutcome> {
+    if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
+    const w = await this.acquire();
+    return new Promise<JobOutcome>((resolve) => {
+      w.job = { job, resolve };
+      w.ready.then(
+        () => {
+          if (w.job?.job !== job) return;
+          w.job.timer = setTimeout(() => this.kill(job.qid, timeoutDetails(job.timeoutMs)), job.timeoutMs);
+          const msg: ToExecutor = { t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes };
+          w.proc.send(msg);
+        },
+        () => this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: 'The query executor could not start.' } }),
+      );
+    });
+  }
+
+  /** Stops a running job by killing its process; resolves the job with `details`. */
+  kill(qid: string, details: ErrorDetails): boolean {
+    const w = this.workers.find((x) => x.job?.job.qid === qid);
+    if (!w) return false;
+    w.dead = true; // before finish(), so the slot is not handed on to another job
+    this.finish(w, { ok: false, details });
+    w.proc.kill('SIGKILL');
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => new Promise<void>((res) => {
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null) return res();
+      w.proc.once('exit', () => res());
+      w.proc.kill('SIGKILL');
+    })));
+  }
+}

@@ -1,0 +1,332 @@
+// The clinic agent: holds one outbound WebSocket to the Cloud, proves its identity, trusts only frames
+// signed by its Cloud, and runs the queries it is sent through the scheduler and executor pool.
+import { EventEmitter } from 'node:events';
+import { WebSocket, type RawData } from 'ws';
+import pino, { type Logger } from 'pino';
+import {
+  PROTOCOL_VERSION, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
+  encodeChunk, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
+} from '@conduit/protocol';
+import type { KeyObject } from 'node:crypto';
+import { LinkState } from './state.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Scheduler } from './scheduler.js';
+import { ExecutorPool } from './executor/pool.js';
+import type { DriverConfig } from './executor/ipc.js';
+
+export const LINK_VERSION = '26.1125.1';
+
+export interface LinkOptions {
+  /** Base URL of the Cloud, http(s)://host:port */
+  cloudUrl: string;
+  stateFile: string;
+  driver: DriverConfig;
+  site: SiteInfo;
+  /** Pinned Cloud public key (SPKI base64). Without it the first Cloud seen is trusted and pinned. */
+  cloudPublicKey?: string;
+  concurrency?: number;
+  heartbeatIntervalMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  logger?: Logger;
+}
+
+export type LinkStatus = 'stopped' | 'connecting' | 'authenticating' | 'connected' | 'waiting';
+
+export class Link extends EventEmitter {
+  readonly log: Logger;
+  private readonly state: LinkState;
+  private readonly identity: Identity;
+  private readonly pool: ExecutorPool;
+  private readonly scheduler: Scheduler;
+  private readonly backoff: Backoff;
+  private ws?: WebSocket;
+  private cloudKey?: KeyObject;
+  private linkNonce = '';
+  private heartbeat?: NodeJS.Timeout;
+  private watchdog?: NodeJS.Timeout;
+  private reconnectTimer?: NodeJS.Timeout;
+  private connectedAt = 0;
+  private lastHeard = 0;
+  private heartbeatMs: number = LIMITS.heartbeatIntervalMs;
+  private readonly inFlight = new Map<string, QueryExecute>();
+  private msgSeq = 0;
+  status: LinkStatus = 'stopped';
+  siteId?: string;
+  linkId?: string;
+  authoritative?: boolean;
+  /** Frames dropped because their signature did not verify. */
+  rejectedFrames = 0;
+
+  constructor(private readonly opts: LinkOptions) {
+    super();
+    this.log = opts.logger ?? pino({ name: 'conduit-link' }, pino.destination(2));
+    this.state = new LinkState(opts.stateFile);
+    this.identity = this.state.identity();
+    const pinned = opts.cloudPublicKey ?? this.state.get('cloud.publicKey');
+    if (pinned) this.cloudKey = importPublicKey(pinned);
+    this.siteId = this.state.get('siteId');
+    this.linkId = this.state.get('linkId');
+    const concurrency = opts.concurrency ?? 4;
+    this.pool = new ExecutorPool(opts.driver, concurrency);
+    this.scheduler = new Scheduler(concurrency);
+    this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff });
+  }
+
+  get publicKey(): string {
+    return this.identity.publicKeyB64;
+  }
+
+  async start(): Promise<void> {
+    await this.pool.start();
+    this.status = 'connecting';
+    this.connect();
+  }
+
+  /** Resolves once the Cloud has welcomed this Link (after the first or any later connection). */
+  waitUntilConnected(timeoutMs = 10_000): Promise<void> {
+    if (this.status === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('Link did not connect in time')), timeoutMs);
+      this.once('connected', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private wsUrl(): string {
+    const u = new URL(this.opts.cloudUrl);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    u.pathname = '/link/v1/connect';
+    return u.toString();
+  }
+
+  private connect(): void {
+    if (this.status === 'stopped') return;
+    this.status = 'connecting';
+    const ws = new WebSocket(this.wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.connectedAt = Date.now();
+      this.lastHeard = Date.now();
+      this.status = 'authenticating';
+      this.linkNonce = randomNonce();
+      this.send({ v: PROTOCOL_VERSION, type: 'hello', id: this.nextId(), publicKey: this.identity.publicKeyB64, linkVersion: LINK_VERSION, linkNonce: this.linkNonce, site: this.opts.site });
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      this.lastHeard = Date.now();
+      if (isBinary) return this.protocolError('unexpected binary frame from the Cloud');
+      this.onFrame(data.toString());
+    });
+    ws.on('ping', () => {
+      this.lastHeard = Date.now();
+    });
+    ws.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'cloud connection error');
+    });
+    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    clearInterval(this.heartbeat);
+    clearInterval(this.watchdog);
+    const upFor = this.connectedAt ? Date.now() - this.connectedAt : 0;
+    this.connectedAt = 0;
+    // Results can no longer be delivered; the Cloud has already failed these queries.
+    for (const qid of [...this.inFlight.keys()]) this.abandon(qid, 'the Cloud connection closed');
+    if (this.status === 'stopped') return;
+    this.log.info({ code, reason }, 'cloud connection closed');
+    this.emit('disconnected', code);
+    this.backoff.connectionLasted(upFor);
+    const delay = this.backoff.next();
+    this.status = 'waiting';
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private protocolError(why: string): void {
+    this.log.warn({ why }, 'protocol error; reconnecting');
+    this.ws?.close(CLOSE.protocolError, why.slice(0, 100));
+  }
+
+  private onFrame(frame: string): void {
+    let json: string | null = null;
+    if (this.cloudKey) {
+      json = openFrame(this.cloudKey, this.identity.publicKeyB64, frame);
+    } else {
+      // Trust on first use: only a challenge may introduce the Cloud's key, and it must be signed by it.
+      try {
+        const claimed = JSON.parse(frame.slice(frame.indexOf('.') + 1)) as { type?: string; cloudPublicKey?: string };
+        if (claimed.type === 'challenge' && claimed.cloudPublicKey) {
+          const key = importPublicKey(claimed.cloudPublicKey);
+          json = openFrame(key, this.identity.publicKeyB64, frame);
+          if (json) this.cloudKey = key;
+        }
+      } catch {
+        json = null;
+      }
+    }
+    if (json === null) {
+      this.rejectedFrames++;
+      return this.protocolError('frame not signed by the trusted Cloud key');
+    }
+    let msg: CloudMessage;
+    try {
+      msg = cloudMessageSchema.parse(JSON.parse(json));
+    } catch {
+      return this.protocolError('invalid message from the Cloud');
+    }
+    this.onMessage(msg);
+  }
+
+  private onMessage(msg: CloudMessage): void {
+    switch (msg.type) {
+      case 'challenge': {
+        if (msg.linkNonce !== this.linkNonce) return this.protocolError('challenge does not answer our hello');
+        const signature = signBytes(this.identity.privateKey, challengeText(msg.nonce, this.identity.publicKeyB64));
+        this.send({ v: PROTOCOL_VERSION, type: 'auth', id: this.nextId(), signature });
+        return;
+      }
+      case 'welcome': {
+        this.siteId = msg.siteId;
+        this.linkId = msg.linkId;
+        this.authoritative = msg.authoritative;
+        this.state.set('siteId', msg.siteId);
+        this.state.set('linkId', msg.linkId);
+        if (!this.state.get('cloud.publicKey') && !this.opts.cloudPublicKey && this.cloudKey) {
+          this.state.set('cloud.publicKey', this.cloudKey.export({ type: 'spki', format: 'der' }).toString('base64'));
+        }
+        this.heartbeatMs = this.opts.heartbeatIntervalMs ?? msg.heartbeatIntervalMs;
+        this.status = 'connected';
+        this.startTimers();
+        this.log.info({ siteId: msg.siteId, authoritative: msg.authoritative }, 'connected to cloud');
+        this.emit('connected');
+        return;
+      }
+      case 'query.execute':
+        return this.accept(msg);
+      case 'query.cancel':
+        this.abandon(msg.queryId, msg.reason, true);
+        return;
+      case 'error':
+        this.log.warn({ code: msg.code, message: msg.message }, 'cloud reported an error');
+        return;
+    }
+  }
+
+  private startTimers(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.watchdog);
+    this.heartbeat = setInterval(() => {
+      this.send({ v: PROTOCOL_VERSION, type: 'heartbeat', id: this.nextId(), clientTime: new Date().toISOString(), inFlight: this.inFlight.size });
+    }, this.heartbeatMs);
+    // The Cloud pings every heartbeat interval; silence for 2.5 intervals means a dead path.
+    this.watchdog = setInterval(() => {
+      if (Date.now() - this.lastHeard > this.heartbeatMs * 2.5) {
+        this.log.warn('cloud silent; dropping the connection');
+        this.ws?.terminate();
+      }
+    }, Math.max(100, Math.floor(this.heartbeatMs / 2)));
+    this.heartbeat.unref();
+    this.watchdog.unref();
+  }
+
+  private accept(msg: QueryExecute): void {
+    if (this.inFlight.has(msg.queryId)) return; // a repeated frame: the query is already here
+    this.inFlight.set(msg.queryId, msg);
+    this.scheduler.submit({
+      qid: msg.queryId,
+      mode: msg.mode,
+      startBy: msg.startBy,
+      expire: () => {
+        if (!this.inFlight.delete(msg.queryId)) return;
+        this.send({
+          v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'expiredInQueue',
+          errorDetails: { errorType: 'haloLink', errorCode: 504, errorMessage: 'The query waited longer than its maxTimeInQueue at the site and was not run.' },
+        });
+      },
+      run: () => this.execute(msg),
+    });
+  }
+
+  private async execute(msg: QueryExecute): Promise<void> {
+    if (!this.inFlight.has(msg.queryId)) return;
+    const executingAt = Date.now();
+    this.send({ v: PROTOCOL_VERSION, type: 'query.started', id: this.nextId(), queryId: msg.queryId, at: executingAt });
+    let seq = 0;
+    let uploadingAt = 0;
+    const outcome = await this.pool.run({
+      qid: msg.queryId,
+      command: msg.command,
+      catalogue: msg.catalogue,
+      maxResultBytes: msg.maxResultBytes,
+      timeoutMs: msg.executionMs,
+      onChunk: (data) => {
+        if (!uploadingAt) uploadingAt = Date.now();
+        this.sendBinary(encodeChunk({ queryId: msg.queryId, page: 1, seq: seq++, last: false }, data));
+      },
+    });
+    if (!this.inFlight.delete(msg.queryId)) return; // cancelled meanwhile; the Cloud was told already
+    if (outcome.ok) {
+      const r = outcome.result;
+      this.send({
+        v: PROTOCOL_VERSION, type: 'query.completed', id: this.nextId(), queryId: msg.queryId,
+        ...(r.rows !== undefined ? { rows: r.rows } : {}), ...(r.rowsAffected !== undefined ? { rowsAffected: r.rowsAffected } : {}),
+        size: r.size, chunks: seq, parameters: r.parameters, sqlExecutionDuration: r.sqlExecutionDuration,
+        executingAt, uploadingAt: uploadingAt || Date.now(),
+      });
+    } else {
+      this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'executionFailed', errorDetails: outcome.details, executingAt });
+    }
+  }
+
+  /** Stops a query wherever it is: still queued, or running at the database. */
+  private abandon(qid: string, reason: string, report = false): void {
+    const msg = this.inFlight.get(qid);
+    if (!msg) return;
+    this.inFlight.delete(qid);
+    this.scheduler.dequeue(qid);
+    const details: ErrorDetails = { errorType: 'haloLink', errorCode: 499, errorMessage: `The query was cancelled: ${reason}.` };
+    this.pool.kill(qid, details);
+    if (report) this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: qid, status: 'executionFailed', errorDetails: details });
+  }
+
+  private nextId(): string {
+    return `l${++this.msgSeq}`;
+  }
+
+  private send(msg: LinkMessage): void {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  }
+
+  private sendBinary(buf: Buffer): void {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(buf);
+  }
+
+  /** Simulates a network cut (tests and fault drills): the socket dies without a close handshake. */
+  dropConnection(): void {
+    this.ws?.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.status = 'stopped';
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    clearInterval(this.watchdog);
+    this.scheduler.close();
+    const ws = this.ws;
+    if (ws) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(CLOSE.goingAway, 'link stopping');
+        setTimeout(() => { ws.terminate(); resolve(); }, 1000).unref();
+      });
+    }
+    for (const qid of [...this.inFlight.keys()]) this.abandon(qid, 'the Link is stopping');
+    await this.pool.close();
+    this.state.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Scheduler, type Task } from '../src/scheduler.js';
+
+function task(qid: string, mode: Task['mode'], log: string[], gate: Promise<void>, startBy = Date.now() + 10_000): Task {
+  return {
+    qid, mode, startBy,
+    run: async () => {
+      log.push(`run ${qid}`);
+      await gate;
+    },
+    expire: () => log.push(`expire ${qid}`),
+  };
+}
+
+test('immediate runs before registered before async, and background work never takes the last slot', async () => {
+  const s = new Scheduler(2);
+  const log: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  s.submit(task('a1', 'async', log, gate));
+  s.submit(task('a2', 'async', log, gate)); // waits: one slot stays free for immediates
+  s.submit(task('r1', 'registered', log, gate));
+  s.submit(task('i1', 'immediate', log, gate));
+  assert.deepEqual(log, ['run a1', 'run i1']);
+  assert.equal(s.queued, 2);
+  open();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(log.slice(2), ['run r1', 'run a2']);
+  s.close();
+});
+
+test('work not started by its deadline expires in the queue', async () => {
+  const s = new Scheduler(1);
+  const log: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  s.submit(task('i1', 'immediate', log, gate));
+  s.submit(task('i2', 'immediate', log, gate, Date.now() + 50));
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(log, ['run i1', 'expire i2']);
+  open();
+  s.close();
+});
+
+test('a queued task can be taken back before it starts', () => {
+  const s = new Scheduler(1);
+  const log: string[] = [];
+  const never = new Promise<void>(() => undefined);
+  s.submit(task('i1', 'immediate', log, never));
+  s.submit(task('i2', 'immediate', log, never));
+  assert.equal(s.dequeue('i2')?.qid, 'i2');
+  assert.equal(s.dequeue('i2'), undefined);
+  s.close();
+});

@@ -1,0 +1,15 @@
+// Limits of the Halo Integrator API that both sides enforce.
+export const LIMITS = {
+  immediateMaxResultBytes: 8 * 1024 * 1024,
+  immediateExecutionMs: 60_000,
+  registeredExecutionMs: 60_000,
+  asyncExecutionMs: 5 * 60_000,
+  immediateMaxTimeInQueueDefault: 30_000,
+  immediateMaxTimeInQueueMax: 60_000,
+  asyncMaxTimeInQueueDefault: 3_600_000,
+  asyncMaxTimeInQueueMax: 7_200_000,
+  /** Chunk size for result bytes on the wire: big enough to amortise framing, small enough to interleave. */
+  chunkBytes: 64 * 1024,
+  heartbeatIntervalMs: 60_000,
+  unreachableAfterMs: 120_000,
+} as const;

@@ -1,0 +1,90 @@
+// Link <-> Cloud text messages. Every envelope is {v, type, id, ...}; both ends validate with zod.
+import { z } from 'zod';
+import { commandSchema, errorDetailsSchema, DIRECTIONS, SQL_DB_TYPES } from './query-model.js';
+
+export const PROTOCOL_VERSION = 1;
+
+const base = { v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64) };
+const catalogueSchema = z.object({ name: z.string().min(1).max(64), isDefault: z.boolean() });
+const resultParameterSchema = z.object({
+  name: z.string(), direction: z.enum(DIRECTIONS), type: z.enum(SQL_DB_TYPES),
+  value: z.string().nullable(), size: z.number().int().optional(),
+});
+
+export const siteInfoSchema = z.object({
+  pmsType: z.enum(['BestPractice', 'Zedmed', 'D4w']),
+  pmsSiteId: z.string().min(1).max(64),
+  practiceName: z.string().max(200),
+  pmsVersion: z.string().max(64),
+  catalogues: z.array(catalogueSchema).min(1),
+});
+export type SiteInfo = z.infer<typeof siteInfoSchema>;
+
+// ---- Link -> Cloud ----
+export const helloSchema = z.object({
+  ...base, type: z.literal('hello'),
+  publicKey: z.string().min(40).max(200), // SPKI DER, base64
+  linkVersion: z.string().max(32),
+  linkNonce: z.string().min(16).max(128),
+  site: siteInfoSchema,
+});
+export const authSchema = z.object({ ...base, type: z.literal('auth'), signature: z.string().max(200) });
+export const heartbeatSchema = z.object({
+  ...base, type: z.literal('heartbeat'), clientTime: z.string(), inFlight: z.number().int().min(0),
+});
+export const queryStartedSchema = z.object({ ...base, type: z.literal('query.started'), queryId: z.string(), at: z.number() });
+export const queryCompletedSchema = z.object({
+  ...base, type: z.literal('query.completed'), queryId: z.string(),
+  rows: z.number().int().optional(), rowsAffected: z.number().int().optional(),
+  size: z.number().int(), chunks: z.number().int().min(0),
+  parameters: z.array(resultParameterSchema),
+  sqlExecutionDuration: z.number().int().min(0),
+  executingAt: z.number(), uploadingAt: z.number(),
+});
+export const queryFailedSchema = z.object({
+  ...base, type: z.literal('query.failed'), queryId: z.string(),
+  status: z.enum(['executionFailed', 'expiredInQueue']),
+  errorDetails: errorDetailsSchema,
+  executingAt: z.number().optional(),
+});
+export const linkMessageSchema = z.discriminatedUnion('type', [
+  helloSchema, authSchema, heartbeatSchema, queryStartedSchema, queryCompletedSchema, queryFailedSchema,
+]);
+export type LinkMessage = z.infer<typeof linkMessageSchema>;
+export type QueryCompleted = z.infer<typeof queryCompletedSchema>;
+export type QueryFailed = z.infer<typeof queryFailedSchema>;
+
+// ---- Cloud -> Link (always signed, see signing.ts) ----
+export const challengeSchema = z.object({
+  ...base, type: z.literal('challenge'), nonce: z.string().min(16), cloudPublicKey: z.string(), linkNonce: z.string(),
+});
+export const welcomeSchema = z.object({
+  ...base, type: z.literal('welcome'), linkId: z.string(), siteId: z.string(),
+  authoritative: z.boolean(), heartbeatIntervalMs: z.number().int().positive(), serverTime: z.number(),
+});
+export const queryExecuteSchema = z.object({
+  ...base, type: z.literal('query.execute'), queryId: z.string(),
+  mode: z.enum(['immediate', 'async', 'registered']),
+  command: commandSchema,
+  catalogue: z.string().optional(),
+  /** Epoch ms by which execution must have started, else the query expires in queue. */
+  startBy: z.number(),
+  executionMs: z.number().int().positive(),
+  maxResultBytes: z.number().int().positive(),
+});
+export const queryCancelSchema = z.object({ ...base, type: z.literal('query.cancel'), queryId: z.string(), reason: z.string() });
+export const errorMessageSchema = z.object({ ...base, type: z.literal('error'), code: z.string(), message: z.string() });
+export const cloudMessageSchema = z.discriminatedUnion('type', [
+  challengeSchema, welcomeSchema, queryExecuteSchema, queryCancelSchema, errorMessageSchema,
+]);
+export type CloudMessage = z.infer<typeof cloudMessageSchema>;
+export type QueryExecute = z.infer<typeof queryExecuteSchema>;
+
+/** Close codes on the Link socket, beyond the standard ones. */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  authFailed: 4001,
+  protocolError: 4002,
+  replaced: 4003,
+} as const;

@@ -1,0 +1,62 @@
+// Ed25519 identities and signed Cloud->Link frames. A frame is `<base64url signature>.<json>`; the
+// signature covers the recipient's public key and the JSON, so a frame cannot be replayed to another Link.
+import { generateKeyPairSync, createPrivateKey, createPublicKey, sign, verify, randomBytes, type KeyObject } from 'node:crypto';
+
+export interface Identity {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** SPKI DER of the public key, base64: how keys travel and are stored. */
+  publicKeyB64: string;
+}
+
+export function newIdentity(): Identity {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicKey, publicKeyB64: exportPublicKey(publicKey) };
+}
+
+export function exportPrivateKey(key: KeyObject): string {
+  return key.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+}
+export function exportPublicKey(key: KeyObject): string {
+  return key.export({ type: 'spki', format: 'der' }).toString('base64');
+}
+export function importIdentity(privateKeyB64: string): Identity {
+  const privateKey = createPrivateKey({ key: Buffer.from(privateKeyB64, 'base64'), format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, publicKeyB64: exportPublicKey(publicKey) };
+}
+export function importPublicKey(b64: string): KeyObject {
+  return createPublicKey({ key: Buffer.from(b64, 'base64'), format: 'der', type: 'spki' });
+}
+
+export function randomNonce(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function signBytes(key: KeyObject, data: string): string {
+  return sign(null, Buffer.from(data), key).toString('base64url');
+}
+export function verifyBytes(key: KeyObject, data: string, signature: string): boolean {
+  try {
+    return verify(null, Buffer.from(data), key, Buffer.from(signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+export function signFrame(key: KeyObject, recipient: string, json: string): string {
+  return `${signBytes(key, `${recipient}\n${json}`)}.${json}`;
+}
+
+/** Returns the JSON text of a correctly signed frame, or null when the signature does not verify. */
+export function openFrame(key: KeyObject, recipient: string, frame: string): string | null {
+  const dot = frame.indexOf('.');
+  if (dot <= 0 || dot > 100) return null;
+  const json = frame.slice(dot + 1);
+  return verifyBytes(key, `${recipient}\n${json}`, frame.slice(0, dot)) ? json : null;
+}
+
+/** The text a Link signs to answer a challenge: binds the Cloud's nonce to this Link's key. */
+export function challengeText(nonce: string, linkPublicKey: string): string {
+  return `conduit-link-auth\n${nonce}\n${linkPublicKey}`;
+}

@@ -1,0 +1,98 @@
+// The Link's connection: trusts only its Cloud's signature, survives a dead Cloud, reports availability.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import pino from 'pino';
+import { startCloud } from '@conduit/cloud';
+import { Link } from '@conduit/link';
+import { System, waitFor } from './support/system.js';
+
+const systems: System[] = [];
+after(async () => {
+  for (const s of systems) await s.close();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+test('a Link pinned to its Cloud refuses an impostor Cloud and never connects to it', async () => {
+  const sys = await System.start();
+  systems.push(sys);
+  const impostor = await startCloud({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'conduit-imp-')), logger: pino({ level: 'silent' }) });
+  const link = new Link(sys.linkOptions({ cloudUrl: impostor.url, stateFile: join(sys.dir, 'other-state.db'), cloudPublicKey: sys.cloud.publicKey }));
+  await link.start();
+  try {
+    await waitFor(() => link.rejectedFrames >= 2, 5000, 'rejected frames');
+    assert.notEqual(link.status, 'connected');
+    assert.deepEqual(impostor.gateway.connectedSites, []);
+  } finally {
+    await link.stop();
+    await impostor.close();
+  }
+});
+
+test('trust on first use: the first Cloud key is pinned and a different one later is refused', async () => {
+  const sys = await System.start();
+  systems.push(sys);
+  const port = sys.cloud.port;
+  await sys.link!.stop();
+  await sys.cloud.close();
+  // A different Cloud (new data, new key) takes over the same address.
+  const impostor = await startCloud({ port, dataDir: mkdtempSync(join(tmpdir(), 'conduit-imp-')), logger: pino({ level: 'silent' }) });
+  const link = new Link(sys.linkOptions({ cloudUrl: impostor.url }));
+  await link.start();
+  try {
+    await waitFor(() => link.rejectedFrames >= 1, 5000, 'rejected frame');
+    assert.notEqual(link.status, 'connected');
+  } finally {
+    await link.stop();
+    await impostor.close();
+    await sys.startCloud(port);
+    sys.link = undefined;
+  }
+});
+
+test('a Link whose Cloud is down keeps retrying without crashing, then connects', async () => {
+  const sys = await System.start({ withLink: false });
+  systems.push(sys);
+  const port = await freePort();
+  const cloudUrl = `http://127.0.0.1:${port}`;
+  const link = new Link(sys.linkOptions({ cloudUrl }));
+  await link.start();
+  try {
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(link.status, 'waiting');
+    const cloud = await startCloud({ port, dataDir: join(sys.dir, 'cloud2'), logger: pino({ level: 'silent' }) });
+    await link.waitUntilConnected(5000);
+    assert.ok(link.siteId);
+    await link.stop();
+    await cloud.close();
+  } finally {
+    await link.stop().catch(() => undefined);
+  }
+});
+
+test('availability: online with a live session, unreachable when the socket dies, offline when the Link signs off', async () => {
+  const sys = await System.start({ link: { backoff: { initialMinMs: 3000, initialMaxMs: 3000 } } });
+  systems.push(sys);
+  const site = async (): Promise<string> => (await sys.api('GET', `/integrator/sites/${sys.siteId}`)).json.availability;
+  assert.equal(await site(), 'online');
+  sys.link!.dropConnection();
+  await waitFor(async () => (await site()) === 'unreachable', 2000, 'unreachable');
+  await sys.link!.waitUntilConnected(6000);
+  assert.equal(await site(), 'online');
+  const heard = (await sys.api('GET', `/integrator/sites/${sys.siteId}`)).json;
+  await sys.link!.stop();
+  await waitFor(async () => (await site()) === 'offline', 2000, 'offline');
+  assert.ok(heard.heartbeatTimestampUTC);
+  sys.link = undefined;
+});
