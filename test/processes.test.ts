@@ -32,11 +32,26 @@ test('cloud, link and admin as separate processes; a kill -9 of the Cloud mid-qu
 
   const created = conduitSync(['admin', 'integrator', 'create', '--name', 'Proc Test', '--json', '--data-dir', data]);
   assert.equal(created.status, 0, created.stderr);
-  const { apiKey } = JSON.parse(created.stdout) as { apiKey: string };
+  const { apiKey, id: integratorId } = JSON.parse(created.stdout) as { apiKey: string; id: string };
 
-  const link = new Proc(['link', '--cloud', url, '--database', db], { CONDUIT_LINK_STATE: join(dir, 'link.state') });
+  const state = join(dir, 'link.state');
+  const link = new Proc(['link', '--cloud', url, '--database', db, '--ui-port', '0'], { CONDUIT_LINK_STATE: state });
   procs.push(link);
   const siteId = (await link.waitFor(/Link connected: site (\S+)/))[1]!;
+  await link.waitFor(/Setup third-party integrations: http/);
+
+  // The practice ticks the integration and makes a pairing code; the integrator pairs with it.
+  const listed = conduitSync(['link', 'integrations', 'list', '--state', state, '--json']);
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.ok((JSON.parse(listed.stdout) as { integrations: { integratorId: string }[] }).integrations.some((i) => i.integratorId === integratorId));
+  const enabled = conduitSync(['link', 'integrations', 'enable', '--integrator', integratorId, '--access', 'readwrite', '--state', state, '--json']);
+  assert.equal(enabled.status, 0, enabled.stderr);
+  const code = conduitSync(['link', 'integrations', 'pairing-code', '--integrator', integratorId, '--state', state, '--json']);
+  assert.equal(code.status, 0, code.stderr);
+  const pc = JSON.parse(code.stdout) as { siteId: string; code: string };
+  const paired = await fetch(`${url}/integrator/pair-site?practiceManagementSiteId=${pc.siteId}&practiceManagementName=Best%20Practice&pairingCode=${pc.code}`, { method: 'POST', headers: { 'ocp-apim-subscription-key': apiKey } });
+  assert.equal(paired.status, 200);
+  assert.equal(((await paired.json()) as { id: string }).id, siteId);
 
   const headers = { 'ocp-apim-subscription-key': apiKey, 'content-type': 'application/json' };
   const q = (text: string): Promise<Response> => fetch(`${url}/integrator/sites/${siteId}/queries/immediate`, { method: 'POST', headers, body: JSON.stringify({ command: { text } }) });

@@ -37,15 +37,27 @@ export class System {
   database = '';
   constructor(readonly dir: string, private readonly cloudOpts: Partial<CloudOptions> = {}) {}
 
-  static async start(opts: { cloud?: Partial<CloudOptions>; link?: Partial<LinkOptions>; withLink?: boolean } = {}): Promise<System> {
+  static async start(opts: { cloud?: Partial<CloudOptions>; link?: Partial<LinkOptions>; withLink?: boolean; pair?: boolean } = {}): Promise<System> {
     const sys = new System(mkdtempSync(join(tmpdir(), 'conduit-sys-')), opts.cloud);
     sys.database = practiceDatabase(sys.dir);
     await sys.startCloud();
     const integ = await createIntegrator(sys.cloud.store, 'Test Integrator');
     sys.apiKey = integ.apiKey;
     sys.integratorId = integ.id;
-    if (opts.withLink !== false) await sys.startLink(opts.link);
+    if (opts.withLink !== false) {
+      await sys.startLink(opts.link);
+      if (opts.pair !== false) await sys.pair();
+    }
     return sys;
+  }
+
+  /** The practice ticks the integration and generates a code; the integrator pairs with it. */
+  async pair(integratorId = this.integratorId, apiKey = this.apiKey, access: 'read' | 'readwrite' = 'readwrite'): Promise<ApiResponse> {
+    await this.link!.integrations.save(integratorId, { enabled: true, access });
+    const code = await this.link!.integrations.pairingCode(integratorId);
+    const res = await this.api('POST', `/integrator/pair-site?practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice&pairingCode=${code.code}`, undefined, { 'ocp-apim-subscription-key': apiKey });
+    if (res.status !== 200) throw new Error(`pairing failed: ${res.status} ${res.text}`);
+    return res;
   }
 
   async startCloud(port = 0): Promise<void> {

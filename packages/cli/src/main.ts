@@ -9,7 +9,8 @@ import { bpSimCommand } from './commands/bp-sim.js';
 
 const program = new Command('conduit')
   .description('Conduit: connect clinic PMS databases to cloud integrators (Halo Connect compatible)')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .enablePositionalOptions();
 program.addCommand(demoCommand());
 program.addCommand(cloudCommand());
 program.addCommand(linkCommand());

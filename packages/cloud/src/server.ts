@@ -9,6 +9,8 @@ import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
 import { buildApp } from './http/app.js';
+import { AuditLog } from './audit/log.js';
+import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
 
 export interface CloudOptions {
   port?: number;
@@ -20,6 +22,9 @@ export interface CloudOptions {
   logLevel?: string;
   /** Overrides for tests and drills; the defaults are the Halo limits. */
   limits?: Partial<QueryLimits>;
+  practice?: Partial<PracticeControlOptions>;
+  /** Keep query command text in the audit log (default: only its hash). Env CONDUIT_AUDIT_COMMAND_TEXT=1. */
+  auditCommandText?: boolean;
 }
 
 export interface RunningCloud {
@@ -29,6 +34,7 @@ export interface RunningCloud {
   gateway: Gateway;
   app: FastifyInstance;
   publicKey: string;
+  control: PracticeControl;
   close(): Promise<void>;
 }
 
@@ -47,8 +53,12 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
-  const queries = new QueryService(store, gateway, log, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const app = buildApp({ store, gateway, queries, log });
+  const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
+  const control = new PracticeControl(store, gateway, audit, log, { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice });
+  gateway.hooks = control;
+  control.startWatching();
+  const queries = new QueryService(store, gateway, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+  const app = buildApp({ store, gateway, queries, control, audit, log });
   gateway.attach(app.server);
   await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   const addr = app.server.address();
@@ -62,7 +72,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     gateway,
     app,
     publicKey: identity.publicKeyB64,
+    control,
     async close() {
+      control.stop();
       await gateway.close();
       await app.close();
       await store.close();

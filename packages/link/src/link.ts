@@ -6,15 +6,19 @@ import pino, { type Logger } from 'pino';
 import {
   PROTOCOL_VERSION, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
   encodeChunk, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
+  type Integration, type Ack,
 } from '@conduit/protocol';
+import { IntegrationManager, type CloudPort } from './integrations/manager.js';
 import type { KeyObject } from 'node:crypto';
 import { LinkState } from './state.js';
+import { checkAllowList } from './permissions/allow-list.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { Scheduler } from './scheduler.js';
 import { ExecutorPool } from './executor/pool.js';
 import type { DriverConfig } from './executor/ipc.js';
 
 export const LINK_VERSION = '26.1125.1';
+
 
 export interface LinkOptions {
   /** Base URL of the Cloud, http(s)://host:port */
@@ -28,7 +32,12 @@ export interface LinkOptions {
   heartbeatIntervalMs?: number;
   backoff?: Partial<BackoffOptions>;
   logger?: Logger;
+  /** How long a pairing code stays valid (default 24 h). */
+  pairingCodeTtlMs?: number;
 }
+
+type LinkRequest = DistributiveOmit<Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>, 'v' | 'id'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type LinkStatus = 'stopped' | 'connecting' | 'authenticating' | 'connected' | 'waiting';
 
@@ -49,7 +58,9 @@ export class Link extends EventEmitter {
   private lastHeard = 0;
   private heartbeatMs: number = LIMITS.heartbeatIntervalMs;
   private readonly inFlight = new Map<string, QueryExecute>();
+  private readonly requests = new Map<string, { resolve: (a: Ack) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private msgSeq = 0;
+  readonly integrations: IntegrationManager;
   status: LinkStatus = 'stopped';
   siteId?: string;
   linkId?: string;
@@ -70,10 +81,51 @@ export class Link extends EventEmitter {
     this.pool = new ExecutorPool(opts.driver, concurrency);
     this.scheduler = new Scheduler(concurrency);
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff });
+    this.integrations = new IntegrationManager(this.state, this.cloudPort(), opts.pairingCodeTtlMs);
+  }
+
+  private cloudPort(): CloudPort {
+    const link = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      get connected() { return link.status === 'connected'; },
+      get authoritative() { return link.authoritative; },
+      pmsSiteId: this.opts.site.pmsSiteId,
+      catalog: async () => (await link.request({ type: 'catalog.request' })).integrators ?? [],
+      report: async (integrations) => void (await link.request({ type: 'integrations.changed', integrations })),
+      issuePairing: async (integratorId, codeHash, expiresAt) => void (await link.request({ type: 'pairing.issued', integratorId, codeHash, expiresAt })),
+      revoked: (integratorId) => {
+        for (const [qid, m] of [...this.inFlight]) if (m.integratorId === integratorId) this.abandon(qid, 'the practice disabled the integration', true, 403);
+      },
+    };
+  }
+
+  /** Sends a request to the Cloud and waits for its acknowledgement. */
+  private request(msg: LinkRequest, timeoutMs = 5000): Promise<Ack> {
+    return new Promise((resolve, reject) => {
+      if (this.status !== 'connected') return reject(new Error('not connected to the Cloud'));
+      const id = this.nextId();
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new Error('the Cloud did not answer in time'));
+      }, timeoutMs);
+      this.requests.set(id, {
+        resolve: (a) => (a.ok ? resolve(a) : reject(new Error(a.error ?? 'refused by the Cloud'))),
+        reject, timer,
+      });
+      this.send({ v: PROTOCOL_VERSION, id, ...msg } as LinkMessage);
+    });
   }
 
   get publicKey(): string {
     return this.identity.publicKeyB64;
+  }
+
+  get pmsSiteId(): string {
+    return this.opts.site.pmsSiteId;
+  }
+
+  get practiceName(): string {
+    return this.opts.site.practiceName;
   }
 
   async start(): Promise<void> {
@@ -136,6 +188,11 @@ export class Link extends EventEmitter {
     this.connectedAt = 0;
     // Results can no longer be delivered; the Cloud has already failed these queries.
     for (const qid of [...this.inFlight.keys()]) this.abandon(qid, 'the Cloud connection closed');
+    for (const [id, r] of [...this.requests]) {
+      this.requests.delete(id);
+      clearTimeout(r.timer);
+      r.reject(new Error('the Cloud connection closed'));
+    }
     if (this.status === 'stopped') return;
     this.log.info({ code, reason }, 'cloud connection closed');
     this.emit('disconnected', code);
@@ -212,7 +269,35 @@ export class Link extends EventEmitter {
       case 'error':
         this.log.warn({ code: msg.code, message: msg.message }, 'cloud reported an error');
         return;
+      case 'ack': {
+        const r = this.requests.get(msg.ref);
+        if (!r) return;
+        this.requests.delete(msg.ref);
+        clearTimeout(r.timer);
+        r.resolve(msg);
+        return;
+      }
+      case 'integrations.sync':
+        this.onSync(msg.authoritative, msg.integrations);
+        return;
     }
+  }
+
+  /**
+   * After each welcome. A Link that just became authoritative (a practice moved servers) adopts the
+   * practice's settings from the Cloud; an authoritative Link is the source of truth and reports its own.
+   */
+  private onSync(authoritative: boolean, fromCloud: Integration[]): void {
+    const wasAuthoritative = this.state.get('authoritative') === 'true';
+    this.authoritative = authoritative;
+    this.state.set('authoritative', String(authoritative));
+    if (!authoritative) return;
+    if (!wasAuthoritative && fromCloud.length > 0) {
+      this.integrations.adopt(fromCloud);
+      this.log.info({ integrations: fromCloud.length }, 'adopted the practice integration settings from the Cloud');
+      return;
+    }
+    this.request({ type: 'integrations.changed', integrations: this.integrations.all() }).catch((e: Error) => this.log.warn({ err: e.message }, 'could not report integrations'));
   }
 
   private startTimers(): void {
@@ -232,8 +317,21 @@ export class Link extends EventEmitter {
     this.watchdog.unref();
   }
 
+  private refuse(msg: QueryExecute, details: ErrorDetails): void {
+    this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'executionFailed', errorDetails: details });
+  }
+
   private accept(msg: QueryExecute): void {
     if (this.inFlight.has(msg.queryId)) return; // a repeated frame: the query is already here
+    // Defence in depth: the Link applies the practice's settings itself, whatever the Cloud decided.
+    const integration = this.integrations.get(msg.integratorId);
+    if (!integration?.enabled) {
+      return this.refuse(msg, { errorType: 'haloLink', errorCode: 403, errorMessage: 'The integration has been disabled in the PMS at this practice ("Setup third-party integrations").' });
+    }
+    if (integration.allowList) {
+      const verdict = checkAllowList(msg.command, integration.allowList);
+      if (!verdict.ok) return this.refuse(msg, { errorType: 'haloLink', errorCode: 403, errorMessage: `Refused by the practice's permissions for this integration: ${verdict.reason}` });
+    }
     this.inFlight.set(msg.queryId, msg);
     this.scheduler.submit({
       qid: msg.queryId,
@@ -262,6 +360,7 @@ export class Link extends EventEmitter {
       catalogue: msg.catalogue,
       maxResultBytes: msg.maxResultBytes,
       timeoutMs: msg.executionMs,
+      readOnly: this.integrations.get(msg.integratorId)?.access !== 'readwrite',
       onChunk: (data) => {
         if (!uploadingAt) uploadingAt = Date.now();
         this.sendBinary(encodeChunk({ queryId: msg.queryId, page: 1, seq: seq++, last: false }, data));
@@ -282,12 +381,12 @@ export class Link extends EventEmitter {
   }
 
   /** Stops a query wherever it is: still queued, or running at the database. */
-  private abandon(qid: string, reason: string, report = false): void {
+  private abandon(qid: string, reason: string, report = false, code = 499): void {
     const msg = this.inFlight.get(qid);
     if (!msg) return;
     this.inFlight.delete(qid);
     this.scheduler.dequeue(qid);
-    const details: ErrorDetails = { errorType: 'haloLink', errorCode: 499, errorMessage: `The query was cancelled: ${reason}.` };
+    const details: ErrorDetails = { errorType: 'haloLink', errorCode: code, errorMessage: `The query was cancelled: ${reason}.` };
     this.pool.kill(qid, details);
     if (report) this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: qid, status: 'executionFailed', errorDetails: details });
   }

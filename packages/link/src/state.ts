@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { newIdentity, importIdentity, exportPrivateKey, type Identity } from '@conduit/protocol';
+import { newIdentity, importIdentity, exportPrivateKey, type Identity, type Integration } from '@conduit/protocol';
 
 export class LinkState {
   private readonly db: Database.Database;
@@ -12,7 +12,9 @@ export class LinkState {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS integrations (integrator_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, access TEXT NOT NULL,
+        allow_list TEXT, updated_at TEXT NOT NULL);`);
     try {
       chmodSync(file, 0o600);
     } catch {
@@ -36,6 +38,28 @@ export class LinkState {
     const id = newIdentity();
     this.set('identity.privateKey', exportPrivateKey(id.privateKey));
     return id;
+  }
+
+  integrations(): Integration[] {
+    const rows = this.db.prepare('SELECT * FROM integrations ORDER BY integrator_id').all() as { integrator_id: string; enabled: number; access: string; allow_list: string | null; updated_at: string }[];
+    return rows.map((r) => ({
+      integratorId: r.integrator_id, enabled: r.enabled === 1, access: r.access as Integration['access'],
+      allowList: r.allow_list ? (JSON.parse(r.allow_list) as Integration['allowList']) : null, updatedAt: r.updated_at,
+    }));
+  }
+
+  /** Replaces all integration settings at once (adopting the Cloud's copy after a server move). */
+  replaceIntegrations(list: Integration[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM integrations').run();
+      for (const i of list) this.saveIntegration(i);
+    })();
+  }
+
+  saveIntegration(i: Integration): void {
+    this.db.prepare(`INSERT INTO integrations (integrator_id, enabled, access, allow_list, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(integrator_id) DO UPDATE SET enabled = excluded.enabled, access = excluded.access, allow_list = excluded.allow_list, updated_at = excluded.updated_at`)
+      .run(i.integratorId, i.enabled ? 1 : 0, i.access, i.allowList ? JSON.stringify(i.allowList) : null, i.updatedAt);
   }
 
   close(): void {

@@ -47,8 +47,30 @@ export const queryFailedSchema = z.object({
   errorDetails: errorDetailsSchema,
   executingAt: z.number().optional(),
 });
+
+/** How an integration may use the practice database. Read-only unless the practice grants more. */
+export const integrationSchema = z.object({
+  integratorId: z.string().uuid(),
+  enabled: z.boolean(),
+  access: z.enum(['read', 'readwrite']),
+  /** Optional allow-list; null means every table and procedure (within `access`). */
+  allowList: z.object({
+    tables: z.array(z.string().min(1).max(128)).max(500),
+    procedures: z.array(z.string().min(1).max(128)).max(500),
+  }).nullable(),
+  updatedAt: z.string(),
+});
+export type Integration = z.infer<typeof integrationSchema>;
+
+export const integrationsChangedSchema = z.object({ ...base, type: z.literal('integrations.changed'), integrations: z.array(integrationSchema).max(1000) });
+export const pairingIssuedSchema = z.object({
+  ...base, type: z.literal('pairing.issued'), integratorId: z.string().uuid(), codeHash: z.string().length(64), expiresAt: z.string(),
+});
+export const catalogRequestSchema = z.object({ ...base, type: z.literal('catalog.request') });
+
 export const linkMessageSchema = z.discriminatedUnion('type', [
   helloSchema, authSchema, heartbeatSchema, queryStartedSchema, queryCompletedSchema, queryFailedSchema,
+  integrationsChangedSchema, pairingIssuedSchema, catalogRequestSchema,
 ]);
 export type LinkMessage = z.infer<typeof linkMessageSchema>;
 export type QueryCompleted = z.infer<typeof queryCompletedSchema>;
@@ -67,6 +89,8 @@ export const queryExecuteSchema = z.object({
   mode: z.enum(['immediate', 'async', 'registered']),
   command: commandSchema,
   catalogue: z.string().optional(),
+  /** Whose query this is: the Link checks the integration itself before running it. */
+  integratorId: z.string(),
   /** Epoch ms by which execution must have started, else the query expires in queue. */
   startBy: z.number(),
   executionMs: z.number().int().positive(),
@@ -74,9 +98,19 @@ export const queryExecuteSchema = z.object({
 });
 export const queryCancelSchema = z.object({ ...base, type: z.literal('query.cancel'), queryId: z.string(), reason: z.string() });
 export const errorMessageSchema = z.object({ ...base, type: z.literal('error'), code: z.string(), message: z.string() });
+/** The answer to a Link request (integrations.changed, pairing.issued, catalog.request). */
+export const ackSchema = z.object({
+  ...base, type: z.literal('ack'), ref: z.string(), ok: z.boolean(), error: z.string().optional(),
+  integrators: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
+});
+/** Sent to a Link that is (or becomes) authoritative: the practice's settings it must adopt. */
+export const integrationsSyncSchema = z.object({
+  ...base, type: z.literal('integrations.sync'), authoritative: z.boolean(), integrations: z.array(integrationSchema),
+});
 export const cloudMessageSchema = z.discriminatedUnion('type', [
-  challengeSchema, welcomeSchema, queryExecuteSchema, queryCancelSchema, errorMessageSchema,
+  challengeSchema, welcomeSchema, queryExecuteSchema, queryCancelSchema, errorMessageSchema, ackSchema, integrationsSyncSchema,
 ]);
+export type Ack = z.infer<typeof ackSchema>;
 export type CloudMessage = z.infer<typeof cloudMessageSchema>;
 export type QueryExecute = z.infer<typeof queryExecuteSchema>;
 

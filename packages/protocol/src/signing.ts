@@ -1,6 +1,6 @@
 // Ed25519 identities and signed Cloud->Link frames. A frame is `<base64url signature>.<json>`; the
 // signature covers the recipient's public key and the JSON, so a frame cannot be replayed to another Link.
-import { generateKeyPairSync, createPrivateKey, createPublicKey, sign, verify, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, createPrivateKey, createPublicKey, createHash, sign, verify, randomBytes, type KeyObject } from 'node:crypto';
 
 export interface Identity {
   privateKey: KeyObject;
@@ -59,4 +59,14 @@ export function openFrame(key: KeyObject, recipient: string, frame: string): str
 /** The text a Link signs to answer a challenge: binds the Cloud's nonce to this Link's key. */
 export function challengeText(nonce: string, linkPublicKey: string): string {
   return `conduit-link-auth\n${nonce}\n${linkPublicKey}`;
+}
+
+/** Pairing codes are shown to the practice once and travel only as this hash, bound to site and integrator. */
+export function pairingCodeHash(pmsSiteId: string, integratorId: string, code: string): string {
+  return createHash('sha256').update(`conduit-pairing\n${pmsSiteId}\n${integratorId.toLowerCase()}\n${normalisePairingCode(code)}`).digest('hex');
+}
+
+/** Upper-case, without separators or spaces, so "abcde-fghjk" and "ABCDEFGHJK" are the same code. */
+export function normalisePairingCode(code: string): string {
+  return code.toUpperCase().replace(/[\s-]/g, '');
 }

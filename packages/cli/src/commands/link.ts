@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { Link, readSiteInfo } from '@conduit/link';
+import { Link, readSiteInfo, startLocalUi } from '@conduit/link';
+import { linkIntegrationsCommand } from './link-integrations.js';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
 
@@ -11,6 +12,7 @@ export interface LinkRunOptions {
   cloud: string;
   database: string;
   state?: string;
+  uiPort?: number;
   cloudKey?: string;
   concurrency?: number;
 }
@@ -32,24 +34,32 @@ export function makeLink(o: LinkRunOptions, logLevel = 'info'): Link {
 export function linkCommand(): Command {
   return new Command('link')
     .description('run a Conduit Link next to a practice database')
+    .enablePositionalOptions()
     .option('--cloud <url>', 'Cloud base URL (env CONDUIT_CLOUD_URL)')
     .option('--database <file>', 'practice database file (env CONDUIT_DATABASE)')
     .option('--state <file>', 'Link state file (env CONDUIT_LINK_STATE; default <database>.link-state)')
     .option('--cloud-key <key>', 'pin the Cloud public key instead of trusting the first one seen (env CONDUIT_CLOUD_KEY)')
     .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency'))
+    .option('--ui-port <n>', 'port of the local "third-party integrations" page on 127.0.0.1 (env CONDUIT_LINK_UI_PORT; 0 = any free port)', (v) => parseIntOption(v, '--ui-port'))
+    .addCommand(linkIntegrationsCommand())
     .action(async (o: Partial<LinkRunOptions>) => {
       const cloud = o.cloud ?? envStr('CONDUIT_CLOUD_URL');
       const database = o.database ?? envStr('CONDUIT_DATABASE');
       if (!cloud || !database) throw new Error('--cloud and --database are required (or CONDUIT_CLOUD_URL and CONDUIT_DATABASE)');
+      const state = resolve(o.state ?? envStr('CONDUIT_LINK_STATE') ?? `${resolve(database)}.link-state`);
       const link = makeLink({
-        cloud, database,
-        state: o.state ?? envStr('CONDUIT_LINK_STATE'),
+        cloud, database, state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
         concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
       await link.start();
+      const ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391), infoFile: `${state}.ui.json` });
       console.log(`Link public key: ${link.publicKey}`);
-      onShutdown(() => link.stop());
+      console.log(`Setup third-party integrations: ${ui.url}`);
+      onShutdown(async () => {
+        await ui.close();
+        await link.stop();
+      });
     });
 }

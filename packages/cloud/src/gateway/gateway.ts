@@ -12,6 +12,18 @@ import {
 import type { SiteRecord, Store } from '../store/types.js';
 import { LinkSession, type DispatchOutcome, type Pending } from './session.js';
 
+export type LinkRequestMessage = Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>;
+
+/** What the gateway hands to the practice-control side. */
+export interface GatewayHooks {
+  /** After a Link is welcomed (sends it the practice's settings). */
+  welcomed(session: LinkSession, site: SiteRecord, isNew: boolean): void;
+  /** A request from a Link; the result becomes the `ack` fields. */
+  request(session: LinkSession, msg: LinkRequestMessage): Promise<{ integrators?: { id: string; name: string }[] }>;
+  /** A Link failed to authenticate. */
+  authFailed(why: string): void;
+}
+
 export interface GatewayOptions {
   heartbeatIntervalMs: number;
   log: Logger;
@@ -30,6 +42,7 @@ export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, LinkSession>();
   private readonly pinger: NodeJS.Timeout;
+  hooks?: GatewayHooks;
 
   constructor(
     private readonly store: Store,
@@ -71,6 +84,7 @@ export class Gateway {
     const fail = (why: string): void => {
       clearTimeout(timer);
       log.warn({ why }, 'link authentication failed');
+      this.hooks?.authFailed(why);
       ws.close(CLOSE.authFailed, why.slice(0, 120));
     };
     const onMessage = (data: RawData, isBinary: boolean): void => {
@@ -116,6 +130,7 @@ export class Gateway {
     const now = new Date().toISOString();
     let link = await this.store.linkByPublicKey(hello.publicKey);
     let site: SiteRecord | undefined;
+    const isNew = !link;
     if (!link) {
       // A new Link becomes a site. It is authoritative unless another Link already speaks for this PMS site.
       const existing = await this.store.sitesByPmsId(hello.site.pmsType, hello.site.pmsSiteId);
@@ -125,7 +140,7 @@ export class Gateway {
         id: siteId, linkId: link.id, pmsType: hello.site.pmsType, pmsSiteId: hello.site.pmsSiteId,
         practiceName: hello.site.practiceName, pmsVersion: hello.site.pmsVersion, linkVersion: hello.linkVersion,
         catalogues: hello.site.catalogues, authoritative: !existing.some((s) => s.authoritative), status: 'active',
-        createdAt: now, enrichedAt: now, lastHeardAt: now, clientTimestamp: null, session: 'open',
+        createdAt: now, enrichedAt: now, lastHeardAt: now, clientTimestamp: null, session: 'open', supersededBy: null,
       };
       await this.store.createLinkAndSite(link, site);
       this.opts.log.info({ siteId, authoritative: site.authoritative }, 'new link registered');
@@ -139,7 +154,8 @@ export class Gateway {
     }
     const previous = this.sessions.get(site.id);
     if (previous) previous.ws.close(CLOSE.replaced, 'replaced by a newer connection');
-    const session = new LinkSession(ws, link.id, site.id, hello.publicKey, this.cloudKey.privateKey);
+    const session = new LinkSession(ws, link.id, site.id, hello.publicKey, this.cloudKey.privateKey,
+      { pmsType: site.pmsType, pmsSiteId: site.pmsSiteId }, site.authoritative);
     this.sessions.set(site.id, session);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(session, data, isBinary));
     ws.on('pong', () => {
@@ -147,6 +163,7 @@ export class Gateway {
     });
     ws.on('close', (code) => this.onClose(session, code));
     session.send({ type: 'welcome', linkId: link.id, siteId: site.id, authoritative: site.authoritative, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: Date.now() });
+    this.hooks?.welcomed(session, site, isNew);
   }
 
   private onClose(session: LinkSession, code: number): void {
@@ -213,9 +230,38 @@ export class Gateway {
         session.settle(msg.queryId, { kind: 'failed', msg, startedAt: p.startedAt, completedAt: Date.now() });
         return;
       }
+      case 'integrations.changed':
+      case 'pairing.issued':
+      case 'catalog.request': {
+        const hooks = this.hooks;
+        if (!hooks) return session.send({ type: 'ack', ref: msg.id, ok: false, error: 'not available' });
+        hooks.request(session, msg).then(
+          (extra) => session.send({ type: 'ack', ref: msg.id, ok: true, ...extra }),
+          (e: Error) => session.send({ type: 'ack', ref: msg.id, ok: false, error: e.message }),
+        );
+        return;
+      }
       default:
         this.opts.log.warn({ type: msg.type }, 'unexpected message from link');
     }
+  }
+
+  /** Cancels every query of one integrator in flight at a site (the practice revoked it). */
+  cancelFor(siteId: string, integratorId: string, reason: string): number {
+    const session = this.sessions.get(siteId);
+    if (!session) return 0;
+    let n = 0;
+    for (const p of [...session.pending.values()]) {
+      if (p.integratorId !== integratorId) continue;
+      session.send({ type: 'query.cancel', queryId: p.qid, reason });
+      session.settle(p.qid, { kind: 'cancelled', reason, revoked: true, startedAt: p.startedAt });
+      n++;
+    }
+    return n;
+  }
+
+  get sessionList(): LinkSession[] {
+    return [...this.sessions.values()];
   }
 
   /** Sends a query to the site's Link and resolves with what happened to it. */
@@ -225,7 +271,7 @@ export class Gateway {
     const qid = req.exec.queryId;
     const outcome = new Promise<DispatchOutcome>((resolve) => {
       const p: Pending = {
-        qid, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null,
+        qid, integratorId: req.exec.integratorId, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null,
         onStarted: req.onStarted, resolve,
       };
       p.timer = setTimeout(() => {
@@ -239,7 +285,7 @@ export class Gateway {
       const p = session.pending.get(qid);
       if (!p) return;
       session.send({ type: 'query.cancel', queryId: qid, reason });
-      session.settle(qid, { kind: 'cancelled', reason, startedAt: p.startedAt });
+      session.settle(qid, { kind: 'cancelled', reason, revoked: false, startedAt: p.startedAt });
     };
     return { outcome, cancel };
   }

@@ -3,6 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { KeyObject } from 'node:crypto';
 import { signFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed } from '@conduit/protocol';
+import type { PracticeKey } from '../store/types.js';
 
 export type DispatchOutcome =
   | { kind: 'completed'; msg: QueryCompleted; data: Buffer; startedAt: number | null; uploadingAt: number | null; completedAt: number }
@@ -11,10 +12,11 @@ export type DispatchOutcome =
   | { kind: 'disconnected'; startedAt: number | null }
   | { kind: 'timeout'; startedAt: number | null }
   | { kind: 'tooLarge'; startedAt: number | null }
-  | { kind: 'cancelled'; reason: string; startedAt: number | null };
+  | { kind: 'cancelled'; reason: string; revoked: boolean; startedAt: number | null };
 
 export interface Pending {
   qid: string;
+  integratorId: string;
   chunks: Buffer[];
   bytes: number;
   maxBytes: number;
@@ -38,6 +40,8 @@ export class LinkSession {
     readonly siteId: string,
     readonly linkPublicKey: string,
     private readonly cloudKey: KeyObject,
+    readonly practice: PracticeKey,
+    public authoritative: boolean,
   ) {}
 
   send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): void {

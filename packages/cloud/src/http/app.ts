@@ -9,6 +9,9 @@ import { ApiError, envelope } from './errors.js';
 import { IntegratorAuth } from './auth.js';
 import { siteRoutes } from './routes/sites.js';
 import { queryRoutes } from './routes/queries.js';
+import { pairingRoutes } from './routes/pairing.js';
+import type { PracticeControl } from '../practice/control.js';
+import type { AuditLog } from '../audit/log.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +23,8 @@ export interface AppDeps {
   store: Store;
   gateway: Gateway;
   queries: QueryService;
+  control: PracticeControl;
+  audit: AuditLog;
   log: Logger;
   bodyLimit?: number;
 }
@@ -36,7 +41,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   // Only JSON bodies are accepted; anything else is 415 rather than a confusing schema error.
   app.removeContentTypeParser('text/plain');
-  const auth = new IntegratorAuth(deps.store);
+  const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
 
   app.addHook('onRequest', async (req) => {
@@ -72,5 +77,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok', links: deps.gateway.connectedSites.length }));
   app.register(siteRoutes(deps));
   app.register(queryRoutes(deps));
+  app.register(pairingRoutes(deps));
   return app;
 }

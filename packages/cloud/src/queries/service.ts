@@ -10,6 +10,8 @@ import type { DispatchOutcome } from '../gateway/session.js';
 import { availabilityOf } from '../sites.js';
 import { complete, queryJson, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
+import type { AuditLog } from '../audit/log.js';
+import { ACCESS_MESSAGES } from '../practice/control.js';
 
 export interface ImmediateRequest {
   integratorId: string;
@@ -42,6 +44,7 @@ export class QueryService {
     private readonly store: Store,
     private readonly gateway: Gateway,
     private readonly log: Logger,
+    private readonly audit: AuditLog,
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
   ) {}
 
@@ -67,6 +70,7 @@ export class QueryService {
       const message = availability === 'offline' ? MESSAGES.siteOffline : MESSAGES.siteUnreachable;
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
+      this.recordQuery(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message) };
     }
     this.live.set(q.id, q);
@@ -77,7 +81,7 @@ export class QueryService {
         deadline: now + req.maxTimeInQueue + this.limits.immediateExecutionMs + 5_000,
         onStarted: (t) => transition(q, 'executing', t),
         exec: {
-          queryId: q.id, mode: 'immediate', command: req.command, catalogue: req.catalogue,
+          queryId: q.id, mode: 'immediate', integratorId: req.integratorId, command: req.command, catalogue: req.catalogue,
           startBy: now + req.maxTimeInQueue, executionMs: this.limits.immediateExecutionMs, maxResultBytes: LIMITS.immediateMaxResultBytes,
         },
       });
@@ -87,10 +91,26 @@ export class QueryService {
       req.signal?.removeEventListener('abort', onAbort);
       const answer = this.finish(q, result);
       await this.store.updateQuery(q);
+      this.recordQuery(q, answer.status, req.command.text);
       return answer;
     } finally {
       this.live.delete(q.id);
     }
+  }
+
+  /** One audit event per query: who, where, what (as a hash), sizes, rows, timings, outcome. */
+  private recordQuery(q: QueryRecord, httpStatus: number, text: string): void {
+    this.audit.record({
+      kind: 'query', actor: `integrator:${q.integratorId}`, siteId: q.siteId, integratorId: q.integratorId,
+      outcome: q.status === 'successful' ? 'ok' : 'failed',
+      details: {
+        queryId: q.id, mode: q.mode, executionMode: q.executionMode, status: q.status, httpStatus, commandHash: q.commandHash,
+        ...(this.audit.opts.commandText ? { commandText: text } : {}),
+        commandSize: q.commandSize, requestSize: q.requestSize, resultSize: q.resultSize, rows: q.rows, rowsAffected: q.rowsAffected,
+        sqlExecutionDuration: q.sqlExecutionDuration, durationMs: q.completedAt ? Date.parse(q.completedAt) - Date.parse(q.createdAt) : null,
+        ...(q.errorDetails ? { errorType: q.errorDetails.errorType, errorCode: q.errorDetails.errorCode } : {}),
+      },
+    });
   }
 
   /** Applies a dispatch outcome to the record and chooses the HTTP answer. */
@@ -124,6 +144,8 @@ export class QueryService {
           return { status: 504, body: envelope(504, `Query took more than ${this.limits.immediateExecutionMs / 1000} seconds to execute and was stopped at the site.`) };
         }
         if (d.errorType === 'http' && d.errorCode === 413) return { status: 413, body: queryJson(q) };
+        // Refused by the practice's permissions at the Link (disabled, allow-list, read-only).
+        if ((d.errorType === 'haloLink' && d.errorCode === 403) || (d.errorType === 'mssql' && d.errorCode === 3906)) return { status: 403, body: queryJson(q) };
         if (d.errorType === 'haloLink') return { status: d.errorCode === 499 ? 503 : 500, body: queryJson(q) };
         return { status: 400, body: queryJson(q) };
       }
@@ -144,6 +166,10 @@ export class QueryService {
         return { status: 504, body: envelope(504, msg) };
       }
       case 'cancelled': {
+        if (o.revoked) {
+          complete(q, 'executionFailed', now, details('haloLink', 403, ACCESS_MESSAGES.disabled));
+          return { status: 403, body: envelope(403, ACCESS_MESSAGES.disabled) };
+        }
         const msg = `The query was cancelled: ${o.reason}.`;
         complete(q, 'executionFailed', now, details('haloLink', 499, msg));
         this.log.info({ queryId: q.id }, 'immediate query cancelled');

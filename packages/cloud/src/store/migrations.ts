@@ -23,3 +23,23 @@ export const SQLITE_MIGRATIONS: string[] = [
    CREATE INDEX queries_open ON queries (status) WHERE completed_at IS NULL;
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
+
+// Practice control: integrations reported by the authoritative Link, pairing codes (hashes only),
+// pairings, site promotion, and the hash-chained audit log.
+SQLITE_MIGRATIONS.push(`
+  ALTER TABLE sites ADD COLUMN superseded_by TEXT;
+  CREATE TABLE integrations (
+    pms_type TEXT NOT NULL, pms_site_id TEXT NOT NULL, integrator_id TEXT NOT NULL, enabled INTEGER NOT NULL,
+    access TEXT NOT NULL, allow_list TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (pms_type, pms_site_id, integrator_id));
+  CREATE TABLE pairing_codes (
+    pms_type TEXT NOT NULL, pms_site_id TEXT NOT NULL, integrator_id TEXT NOT NULL, code_hash TEXT NOT NULL,
+    expires_at TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (pms_type, pms_site_id, integrator_id));
+  CREATE TABLE pairings (
+    pms_type TEXT NOT NULL, pms_site_id TEXT NOT NULL, integrator_id TEXT NOT NULL, paired_at TEXT NOT NULL,
+    PRIMARY KEY (pms_type, pms_site_id, integrator_id));
+  CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, site_id TEXT,
+    integrator_id TEXT, outcome TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+  CREATE INDEX audit_site ON audit_events (site_id, at);
+  CREATE INDEX audit_integrator ON audit_events (integrator_id, at);
+`);

@@ -2,9 +2,12 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ErrorDetails } from '@conduit/protocol';
+import type { ErrorDetails, Integration } from '@conduit/protocol';
+import { eventHash, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
-import type { IntegratorRecord, LinkRecord, QueryRecord, SiteRecord, Store } from './types.js';
+import type {
+  AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PairingCodeRecord, PracticeKey, QueryRecord, SiteRecord, Store,
+} from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -16,6 +19,16 @@ function siteFromRow(r: Row): SiteRecord {
     authoritative: r.authoritative === 1, status: r.status as SiteRecord['status'], createdAt: r.created_at as string,
     enrichedAt: r.enriched_at as string, lastHeardAt: (r.last_heard_at as string | null) ?? null,
     clientTimestamp: (r.client_timestamp as string | null) ?? null, session: r.session as SiteRecord['session'],
+    supersededBy: (r.superseded_by as string | null) ?? null,
+  };
+}
+
+function auditFromRow(r: Row): AuditEvent {
+  return {
+    seq: r.seq as number, at: r.at as string, kind: r.kind as string, actor: r.actor as string,
+    siteId: (r.site_id as string | null) ?? null, integratorId: (r.integrator_id as string | null) ?? null,
+    outcome: r.outcome as AuditEvent['outcome'], details: JSON.parse(r.details as string) as Record<string, unknown>,
+    prevHash: r.prev_hash as string, hash: r.hash as string,
   };
 }
 
@@ -23,6 +36,7 @@ const SITE_COLUMNS: Record<keyof Omit<SiteRecord, 'id'>, string> = {
   linkId: 'link_id', pmsType: 'pms_type', pmsSiteId: 'pms_site_id', practiceName: 'practice_name', pmsVersion: 'pms_version',
   linkVersion: 'link_version', catalogues: 'catalogues', authoritative: 'authoritative', status: 'status', createdAt: 'created_at',
   enrichedAt: 'enriched_at', lastHeardAt: 'last_heard_at', clientTimestamp: 'client_timestamp', session: 'session',
+  supersededBy: 'superseded_by',
 };
 
 function siteValue(key: keyof SiteRecord, v: unknown): unknown {
@@ -169,6 +183,90 @@ export class SqliteStore implements Store {
     });
     tx.immediate();
     return open.length;
+  }
+
+  async integrations(p: PracticeKey): Promise<Integration[]> {
+    const rows = this.db.prepare('SELECT * FROM integrations WHERE pms_type = ? AND pms_site_id = ? ORDER BY integrator_id').all(p.pmsType, p.pmsSiteId) as Row[];
+    return rows.map((r) => ({
+      integratorId: r.integrator_id as string, enabled: r.enabled === 1, access: r.access as Integration['access'],
+      allowList: r.allow_list ? (JSON.parse(r.allow_list as string) as Integration['allowList']) : null, updatedAt: r.updated_at as string,
+    }));
+  }
+
+  async replaceIntegrations(p: PracticeKey, list: Integration[]): Promise<Integration[]> {
+    const before = await this.integrations(p);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM integrations WHERE pms_type = ? AND pms_site_id = ?').run(p.pmsType, p.pmsSiteId);
+      const ins = this.db.prepare('INSERT INTO integrations (pms_type, pms_site_id, integrator_id, enabled, access, allow_list, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const i of list) ins.run(p.pmsType, p.pmsSiteId, i.integratorId, i.enabled ? 1 : 0, i.access, i.allowList ? JSON.stringify(i.allowList) : null, i.updatedAt);
+    }).immediate();
+    return before;
+  }
+
+  async setPairingCode(p: PracticeKey, integratorId: string, c: PairingCodeRecord): Promise<void> {
+    this.db.prepare(`INSERT INTO pairing_codes (pms_type, pms_site_id, integrator_id, code_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (pms_type, pms_site_id, integrator_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, created_at = excluded.created_at`)
+      .run(p.pmsType, p.pmsSiteId, integratorId, c.codeHash, c.expiresAt, c.createdAt);
+  }
+
+  async pairingCode(p: PracticeKey, integratorId: string): Promise<PairingCodeRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) as Row | undefined;
+    return r ? { codeHash: r.code_hash as string, expiresAt: r.expires_at as string, createdAt: r.created_at as string } : undefined;
+  }
+
+  async consumePairingCode(p: PracticeKey, integratorId: string, codeHash: string, at: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const del = this.db.prepare('DELETE FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ? AND code_hash = ?').run(p.pmsType, p.pmsSiteId, integratorId, codeHash);
+      if (del.changes !== 1) return false;
+      this.db.prepare(`INSERT INTO pairings (pms_type, pms_site_id, integrator_id, paired_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (pms_type, pms_site_id, integrator_id) DO UPDATE SET paired_at = excluded.paired_at`).run(p.pmsType, p.pmsSiteId, integratorId, at);
+      return true;
+    }).immediate();
+  }
+
+  async isPaired(p: PracticeKey, integratorId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM pairings WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) !== undefined;
+  }
+
+  async promoteSite(siteId: string): Promise<SiteRecord[]> {
+    return this.db.transaction(() => {
+      const site = this.stmts.site.get(siteId) as Row | undefined;
+      if (!site) throw new Error(`no site ${siteId}`);
+      this.db.prepare('UPDATE sites SET authoritative = 0, superseded_by = ? WHERE pms_type = ? AND pms_site_id = ? AND id <> ?').run(siteId, site.pms_type, site.pms_site_id, siteId);
+      this.db.prepare('UPDATE sites SET authoritative = 1, superseded_by = NULL WHERE id = ?').run(siteId);
+      this.db.prepare("INSERT INTO settings (key, value) VALUES ('sites.version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
+      return (this.db.prepare('SELECT * FROM sites WHERE pms_type = ? AND pms_site_id = ? ORDER BY created_at').all(site.pms_type, site.pms_site_id) as Row[]).map(siteFromRow);
+    }).immediate();
+  }
+
+  async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
+    // IMMEDIATE: the admin CLI may append while the Cloud runs; the chain must stay linear.
+    return this.db.transaction(() => {
+      const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      const seq = (last?.seq ?? 0) + 1;
+      const prevHash = last?.hash ?? GENESIS;
+      const hash = eventHash(seq, prevHash, e);
+      this.db.prepare('INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, JSON.stringify(e.details), prevHash, hash);
+      this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ seq, hash }));
+      return { ...e, seq, prevHash, hash };
+    }).immediate();
+  }
+
+  async listAudit(f: AuditFilter): Promise<AuditEvent[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.siteId) { where.push('site_id = ?'); args.push(f.siteId); }
+    if (f.integratorId) { where.push('integrator_id = ?'); args.push(f.integratorId); }
+    if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
+    if (f.since) { where.push('at >= ?'); args.push(f.since); }
+    if (f.until) { where.push('at <= ?'); args.push(f.until); }
+    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[]).map(auditFromRow).reverse();
+  }
+
+  async auditChain(): Promise<AuditEvent[]> {
+    return (this.db.prepare('SELECT * FROM audit_events ORDER BY rowid').all() as Row[]).map(auditFromRow);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

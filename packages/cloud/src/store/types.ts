@@ -1,6 +1,6 @@
 // The Cloud's persistent state behind one interface, so the embedded SQLite store and a clustered
 // PostgreSQL store are interchangeable. Query rows hold metadata only: never result data or parameter values.
-import type { ErrorDetails, QueryMode, SiteInfo } from '@conduit/protocol';
+import type { ErrorDetails, Integration, QueryMode, SiteInfo } from '@conduit/protocol';
 
 export interface IntegratorRecord {
   id: string;
@@ -25,6 +25,45 @@ export interface SiteRecord {
   clientTimestamp: string | null;
   /** 'open' while a session is up, 'closed' when the Link said goodbye, 'dropped' when the socket died. */
   session: 'open' | 'closed' | 'dropped';
+  /** Set when another Link was promoted for this practice: this GUID is no longer the practice's. */
+  supersededBy: string | null;
+}
+
+/** A practice is identified across Links by its PMS type and PMS Site ID. */
+export interface PracticeKey {
+  pmsType: SiteRecord['pmsType'];
+  pmsSiteId: string;
+}
+
+export interface PairingCodeRecord {
+  codeHash: string;
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  kind: string;
+  /** Who acted: "integrator:<id>", "link:<siteId>", "operator", "cloud". */
+  actor: string;
+  siteId: string | null;
+  integratorId: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
+
+export interface AuditFilter {
+  siteId?: string;
+  integratorId?: string;
+  since?: string;
+  until?: string;
+  kind?: string;
+  limit?: number;
 }
 
 export interface LinkRecord {
@@ -85,6 +124,22 @@ export interface Store {
   query(id: string): Promise<QueryRecord | undefined>;
   /** Marks every query that was in flight when the Cloud stopped as failed; returns how many. */
   failInterrupted(details: ErrorDetails, at: string): Promise<number>;
+
+  integrations(practice: PracticeKey): Promise<Integration[]>;
+  /** Replaces a practice's integration settings; returns the previous ones. */
+  replaceIntegrations(practice: PracticeKey, list: Integration[]): Promise<Integration[]>;
+  setPairingCode(practice: PracticeKey, integratorId: string, code: PairingCodeRecord): Promise<void>;
+  pairingCode(practice: PracticeKey, integratorId: string): Promise<PairingCodeRecord | undefined>;
+  /** Consumes the code and records the pairing in one step; false when the code was used meanwhile. */
+  consumePairingCode(practice: PracticeKey, integratorId: string, codeHash: string, at: string): Promise<boolean>;
+  isPaired(practice: PracticeKey, integratorId: string): Promise<boolean>;
+  /** Makes `siteId` the authoritative site of its practice; the others are superseded by it. */
+  promoteSite(siteId: string): Promise<SiteRecord[]>;
+
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Every event in order, for verification. */
+  auditChain(): Promise<AuditEvent[]>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -6,6 +6,8 @@ import type { ResultWriter } from '../result-writer.js';
 export interface DriverRequest {
   command: Command;
   catalogue?: string;
+  /** Use a connection the database itself keeps read-only. */
+  readOnly: boolean;
 }
 
 export interface DriverResult {

@@ -7,7 +7,6 @@ import type { ResultWriter } from '../result-writer.js';
 export interface SqliteDriverOptions {
   /** catalogue name -> database file; the first is the default catalogue. */
   catalogues: Record<string, string>;
-  readonly?: boolean;
 }
 
 export class SqliteDriver implements Driver {
@@ -20,16 +19,18 @@ export class SqliteDriver implements Driver {
     this.defaultCatalogue = names[0]!;
   }
 
-  private db(catalogue: string | undefined): BpSimDatabase {
+  private db(catalogue: string | undefined, readOnly: boolean): BpSimDatabase {
     const name = catalogue ?? this.defaultCatalogue;
     const key = Object.keys(this.opts.catalogues).find((c) => c.toLowerCase() === name.toLowerCase());
     if (!key) {
       throw new DriverError({ errorType: 'mssql', errorCode: 911, errorMessage: `Database '${name}' does not exist. Make sure that the name is entered correctly.` });
     }
-    let db = this.dbs.get(key);
+    // Read-only integrations get a connection opened read-only, so the database refuses their writes.
+    const handle = `${key}:${readOnly ? 'ro' : 'rw'}`;
+    let db = this.dbs.get(handle);
     if (!db) {
-      db = BpSimDatabase.open(this.opts.catalogues[key]!, { readonly: this.opts.readonly ?? false });
-      this.dbs.set(key, db);
+      db = BpSimDatabase.open(this.opts.catalogues[key]!, { readonly: readOnly });
+      this.dbs.set(handle, db);
     }
     return db;
   }
@@ -50,7 +51,7 @@ export class SqliteDriver implements Driver {
     }
     const started = performance.now();
     try {
-      const outcome = this.db(req.catalogue).execute({ text: command.text, type: command.type, params });
+      const outcome = this.db(req.catalogue, req.readOnly).execute({ text: command.text, type: command.type, params });
       let rows: number | undefined;
       let rowsAffected: number | undefined;
       if (command.executionMode === 'reader') {
@@ -80,7 +81,10 @@ export class SqliteDriver implements Driver {
       }
       return { rows, rowsAffected, parameters, sqlExecutionDuration: Math.round(performance.now() - started) };
     } catch (e) {
-      if (e instanceof SqlServerError) throw new DriverError({ errorType: 'mssql', errorCode: e.number, errorMessage: e.message });
+      if (e instanceof SqlServerError) {
+        const why = req.readOnly && e.number === 3906 ? ' This integration has read-only access at this practice.' : '';
+        throw new DriverError({ errorType: 'mssql', errorCode: e.number, errorMessage: `${e.message}${why}` });
+      }
       throw e;
     }
   }

@@ -10,13 +10,13 @@ const send = (m: FromExecutor): void => {
 };
 
 const config = JSON.parse(process.env.CONDUIT_EXECUTOR_CONFIG ?? '{}') as DriverConfig;
-const driver: Driver = new SqliteDriver({ catalogues: config.catalogues, readonly: config.readonly });
+const driver: Driver = new SqliteDriver({ catalogues: config.catalogues });
 
 process.on('message', (m: ToExecutor) => {
   if (m.t !== 'run') return;
   const out = new ResultWriter(m.maxResultBytes, (data) => send({ t: 'chunk', qid: m.qid, data }));
   try {
-    const result = driver.run({ command: m.command, catalogue: m.catalogue }, out);
+    const result = driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly }, out);
     send({ t: 'done', qid: m.qid, result: { ...result, size: out.size } });
   } catch (e) {
     const details = e instanceof DriverError

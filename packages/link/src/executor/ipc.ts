@@ -5,11 +5,10 @@ import type { DriverResult } from '../drivers/driver.js';
 export interface DriverConfig {
   kind: 'sqlite';
   catalogues: Record<string, string>;
-  readonly?: boolean;
 }
 
 export type ToExecutor =
-  | { t: 'run'; qid: string; command: Command; catalogue?: string; maxResultBytes: number };
+  | { t: 'run'; qid: string; command: Command; catalogue?: string; maxResultBytes: number; readOnly: boolean };
 
 export type FromExecutor =
   | { t: 'ready' }

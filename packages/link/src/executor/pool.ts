@@ -12,6 +12,8 @@ export interface Job {
   catalogue?: string;
   maxResultBytes: number;
   timeoutMs: number;
+  /** Run on the read-only database connection: any write fails at the database. */
+  readOnly: boolean;
   onChunk: (data: Buffer) => void;
 }
 
@@ -128,7 +130,7 @@ export class ExecutorPool {
         () => {
           if (w.job?.job !== job) return;
           w.job.timer = setTimeout(() => this.kill(job.qid, timeoutDetails(job.timeoutMs)), job.timeoutMs);
-          const msg: ToExecutor = { t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes };
+          const msg: ToExecutor = { t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes, readOnly: job.readOnly };
           w.proc.send(msg);
         },
         () => this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: 'The query executor could not start.' } }),

@@ -5,7 +5,6 @@ import type { AppDeps } from '../app.js';
 import { immediateBody, queryParams, siteParams } from '../schemas.js';
 import { ApiError, MESSAGES } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';
-import type { SiteRecord } from '../../store/types.js';
 
 interface ImmediateBody {
   maxTimeInQueue: number;
@@ -32,20 +31,12 @@ function checkParameters(command: Command): void {
 }
 
 export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
-  const siteFor = async (siteId: string): Promise<SiteRecord> => {
-    const site = await deps.store.site(siteId.toLowerCase());
-    if (!site) throw new ApiError(404, MESSAGES.siteNotFound);
-    if (!site.authoritative) {
-      throw new ApiError(403, 'This site is not authoritative: another Link is the one integrators may query for this practice. Look the practice up again with GET /integrator/sites.');
-    }
-    return site;
-  };
   return async (app) => {
     app.post<{ Params: { siteId: string }; Body: ImmediateBody }>(
       '/integrator/sites/:siteId/queries/immediate',
       { schema: { params: siteParams, body: immediateBody } },
       async (req, reply) => {
-        const site = await siteFor(req.params.siteId);
+        const site = await deps.control.access(req.integrator.id, req.params.siteId);
         checkParameters(req.body.command);
         const abort = new AbortController();
         const onClose = (): void => {
@@ -70,7 +61,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
       '/integrator/sites/:siteId/queries/:queryId',
       { schema: { params: queryParams } },
       async (req) => {
-        await siteFor(req.params.siteId);
+        await deps.control.access(req.integrator.id, req.params.siteId);
         const q = await deps.queries.get(req.params.queryId.toLowerCase());
         if (!q || q.siteId !== req.params.siteId.toLowerCase() || q.integratorId !== req.integrator.id) throw new ApiError(404, MESSAGES.queryNotFound);
         return queryJson(q);

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { siteParams, sitesQuery } from '../schemas.js';
-import { ApiError, MESSAGES } from '../errors.js';
 import { availabilityOf, siteForIntegrator, PMS_TYPES_BY_NAME } from '../../sites.js';
 import type { SiteRecord } from '../../store/types.js';
 
@@ -17,14 +16,12 @@ export function siteRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { querystring: sitesQuery } },
       async (req) => {
         const pmsType = PMS_TYPES_BY_NAME[req.query.practiceManagementName]!;
-        const sites = await deps.store.sitesByPmsId(pmsType, req.query.practiceManagementSiteId);
-        return { sites: sites.filter((s) => s.authoritative).map(view) };
+        const sites = await deps.control.visibleSites(req.integrator.id, { pmsType, pmsSiteId: req.query.practiceManagementSiteId });
+        return { sites: sites.map(view) };
       },
     );
     app.get<{ Params: { siteId: string } }>('/integrator/sites/:siteId', { schema: { params: siteParams } }, async (req) => {
-      const site = await deps.store.site(req.params.siteId.toLowerCase());
-      if (!site) throw new ApiError(404, MESSAGES.siteNotFound);
-      return view(site);
+      return view(await deps.control.access(req.integrator.id, req.params.siteId));
     });
   };
 }

@@ -1,0 +1,83 @@
+// `conduit link integrations …`: the practice's integration settings, through the running Link's
+// local API (the same one its "Setup third-party integrations" page uses).
+import { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { envStr } from '../env.js';
+
+interface Target {
+  state?: string;
+  database?: string;
+  json?: boolean;
+}
+
+function uiInfo(o: Target): { url: string; token: string } {
+  const state = o.state ?? envStr('CONDUIT_LINK_STATE') ?? (o.database ?? envStr('CONDUIT_DATABASE') ? `${resolve((o.database ?? envStr('CONDUIT_DATABASE'))!)}.link-state` : undefined);
+  if (!state) throw new Error('say which Link: --state FILE or --database FILE (or CONDUIT_LINK_STATE)');
+  const file = `${resolve(state)}.ui.json`;
+  if (!existsSync(file)) throw new Error(`no running Link found for ${state} (missing ${file}); is the Link running?`);
+  return JSON.parse(readFileSync(file, 'utf8')) as { url: string; token: string };
+}
+
+async function call(o: Target, method: string, path: string, body?: unknown): Promise<unknown> {
+  const { url, token } = uiInfo(o);
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, url), {
+      method,
+      headers: { 'x-conduit-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new Error(`the Link at ${url} is not answering; is it running?`);
+  }
+  const json = (await res.json()) as { error?: string };
+  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+  return json;
+}
+
+const names = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+function withTarget(c: Command): Command {
+  return c
+    .option('--state <file>', 'the Link state file (env CONDUIT_LINK_STATE)')
+    .option('--database <file>', 'the practice database the Link serves (finds its default state file)')
+    .option('--json', 'print JSON');
+}
+
+export function linkIntegrationsCommand(): Command {
+  const cmd = new Command('integrations').description("the practice's third-party integrations (talks to the running Link)");
+  withTarget(cmd.command('list').description('list integrators and their settings')).action(async (o: Target) => {
+    const r = (await call(o, 'GET', '/api/integrations')) as { siteId: string; practiceName: string; connected: boolean; integrations: { integratorId: string; name: string; enabled: boolean; access: string; allowList: unknown }[] };
+    if (o.json) return console.log(JSON.stringify(r));
+    console.log(`${r.practiceName} — Site ID ${r.siteId} — ${r.connected ? 'connected to Conduit' : 'NOT connected to Conduit'}`);
+    for (const i of r.integrations) {
+      console.log(`[${i.enabled ? 'x' : ' '}] ${i.name} (via Conduit)  ${i.integratorId}  ${i.access === 'readwrite' ? 'read-write' : 'read-only'}${i.allowList ? '  allow-list' : ''}`);
+    }
+  });
+  withTarget(cmd.command('enable').description('tick an integration (read-only unless --access readwrite)'))
+    .requiredOption('--integrator <id>', 'integrator id')
+    .option('--access <read|readwrite>', 'database access for the integration')
+    .option('--tables <names>', 'allow-list of tables and views, comma-separated')
+    .option('--procedures <names>', 'allow-list of procedures, comma-separated')
+    .option('--no-allow-list', 'remove any allow-list')
+    .action(async (o: Target & { integrator: string; access?: string; tables?: string; procedures?: string; allowList?: boolean }) => {
+      const allowList = o.allowList === false ? null : o.tables || o.procedures ? { tables: names(o.tables ?? ''), procedures: names(o.procedures ?? '') } : undefined;
+      const r = await call(o, 'PUT', `/api/integrations/${o.integrator}`, { enabled: true, ...(o.access ? { access: o.access } : {}), ...(allowList !== undefined ? { allowList } : {}) });
+      console.log(o.json ? JSON.stringify(r) : `Enabled ${o.integrator}.`);
+    });
+  withTarget(cmd.command('disable').description('untick an integration: its access stops at once'))
+    .requiredOption('--integrator <id>', 'integrator id')
+    .action(async (o: Target & { integrator: string }) => {
+      const r = await call(o, 'PUT', `/api/integrations/${o.integrator}`, { enabled: false });
+      console.log(o.json ? JSON.stringify(r) : `Disabled ${o.integrator}.`);
+    });
+  withTarget(cmd.command('pairing-code').description('generate a pairing code for an enabled integration'))
+    .requiredOption('--integrator <id>', 'integrator id')
+    .action(async (o: Target & { integrator: string }) => {
+      const r = (await call(o, 'POST', `/api/integrations/${o.integrator}/pairing-code`)) as { siteId: string; code: string; expiresAt: string; integratorName: string };
+      if (o.json) return console.log(JSON.stringify(r));
+      console.log(`Give these to ${r.integratorName}:\n  Site ID:      ${r.siteId}\n  Pairing code: ${r.code}\n(valid until ${r.expiresAt}, once)`);
+    });
+  return cmd;
+}

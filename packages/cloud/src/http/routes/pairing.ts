@@ -1,0 +1,34 @@
+// POST /integrator/pair-site (and its deprecated alias /integrator/pairSite).
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app.js';
+import { PMS_TYPES_BY_NAME, availabilityOf, siteForIntegrator } from '../../sites.js';
+
+const pairQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['practiceManagementSiteId', 'practiceManagementName'],
+  properties: {
+    practiceManagementSiteId: { type: 'string', minLength: 1, maxLength: 64 },
+    practiceManagementName: { type: 'string', enum: ['Best Practice', 'Zedmed', 'D4w'] },
+    pairingCode: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
+interface PairQuery {
+  practiceManagementSiteId: string;
+  practiceManagementName: string;
+  pairingCode?: string;
+}
+
+export function pairingRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (app) => {
+    for (const url of ['/integrator/pair-site', '/integrator/pairSite']) {
+      app.post<{ Querystring: PairQuery }>(url, { schema: { querystring: pairQuery } }, async (req) => {
+        const pmsType = PMS_TYPES_BY_NAME[req.query.practiceManagementName]!;
+        const site = await deps.control.pair(req.integrator.id, { pmsType, pmsSiteId: req.query.practiceManagementSiteId }, req.query.pairingCode);
+        const session = deps.gateway.session(site.id);
+        return siteForIntegrator(site, availabilityOf(site, session ? session.lastHeard : null));
+      });
+    }
+  };
+}

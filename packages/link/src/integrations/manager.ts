@@ -1,0 +1,130 @@
+// The practice's "third-party integrations" settings at the Link: which integrators are ticked, with
+// what access, and pairing codes. The Link is the PMS-side source of truth and reports every change
+// to the Cloud at once; it also enforces the settings itself before running any query.
+import { pairingCodeHash, type Integration } from '@conduit/protocol';
+import type { LinkState } from '../state.js';
+import { newPairingCode } from './pairing-code.js';
+
+export interface IntegrationRow extends Integration {
+  name: string;
+}
+
+export interface IntegrationChange {
+  enabled: boolean;
+  access?: Integration['access'];
+  allowList?: Integration['allowList'];
+}
+
+export interface PairingCode {
+  integratorId: string;
+  integratorName: string;
+  /** The practice's Bp Site ID, which the integrator enters with the code. */
+  siteId: string;
+  code: string;
+  expiresAt: string;
+}
+
+/** What the manager needs from the Link's connection. */
+export interface CloudPort {
+  readonly connected: boolean;
+  readonly authoritative: boolean | undefined;
+  readonly pmsSiteId: string;
+  catalog(): Promise<{ id: string; name: string }[]>;
+  report(integrations: Integration[]): Promise<void>;
+  issuePairing(integratorId: string, codeHash: string, expiresAt: string): Promise<void>;
+  /** Called when an integration is switched off, to stop its queries at once. */
+  revoked(integratorId: string): void;
+}
+
+export class IntegrationError extends Error {
+  constructor(readonly code: 'offline' | 'not-authoritative' | 'unknown-integrator' | 'not-enabled' | 'invalid', message: string) {
+    super(message);
+    this.name = 'IntegrationError';
+  }
+}
+
+export const DEFAULT_PAIRING_TTL_MS = 24 * 60 * 60 * 1000;
+
+export class IntegrationManager {
+  constructor(private readonly state: LinkState, private readonly cloud: CloudPort, private readonly pairingTtlMs = DEFAULT_PAIRING_TTL_MS) {}
+
+  get(integratorId: string): Integration | undefined {
+    return this.state.integrations().find((i) => i.integratorId === integratorId.toLowerCase());
+  }
+
+  /** Every integrator known to the Cloud, with this practice's settings for it. */
+  async list(): Promise<IntegrationRow[]> {
+    let catalog: { id: string; name: string }[];
+    if (this.cloud.connected) {
+      catalog = await this.cloud.catalog();
+      this.state.set('catalog', JSON.stringify(catalog));
+    } else {
+      catalog = JSON.parse(this.state.get('catalog') ?? '[]') as { id: string; name: string }[];
+    }
+    const settings = new Map(this.state.integrations().map((i) => [i.integratorId, i]));
+    const rows: IntegrationRow[] = catalog.map((c) => ({
+      ...(settings.get(c.id) ?? { integratorId: c.id, enabled: false, access: 'read' as const, allowList: null, updatedAt: '' }),
+      name: c.name,
+    }));
+    for (const s of settings.values()) if (!catalog.some((c) => c.id === s.integratorId)) rows.push({ ...s, name: '(no longer registered)' });
+    return rows.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private assertEditable(): void {
+    if (this.cloud.authoritative === false) {
+      throw new IntegrationError('not-authoritative', 'This server is not the authoritative Conduit Link for the practice, so its settings have no effect. Make the changes on the authoritative server, or ask the Conduit operator to promote this one.');
+    }
+  }
+
+  async save(integratorId: string, change: IntegrationChange): Promise<Integration> {
+    this.assertEditable();
+    const id = integratorId.toLowerCase();
+    if (this.cloud.connected) {
+      const catalog = await this.cloud.catalog();
+      if (!catalog.some((c) => c.id === id)) throw new IntegrationError('unknown-integrator', `No integrator ${integratorId} is registered with Conduit.`);
+    }
+    const before = this.get(id);
+    const allowList = change.allowList === undefined ? (before?.allowList ?? null) : change.allowList;
+    if (allowList) {
+      for (const name of [...allowList.tables, ...allowList.procedures]) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new IntegrationError('invalid', `"${name}" is not a table or procedure name.`);
+      }
+    }
+    const next: Integration = {
+      integratorId: id,
+      enabled: change.enabled,
+      access: change.access ?? before?.access ?? 'read',
+      allowList,
+      updatedAt: new Date().toISOString(),
+    };
+    this.state.saveIntegration(next);
+    if (before?.enabled && !next.enabled) this.cloud.revoked(id);
+    if (this.cloud.connected) await this.cloud.report(this.state.integrations());
+    return next;
+  }
+
+  async pairingCode(integratorId: string): Promise<PairingCode> {
+    this.assertEditable();
+    const id = integratorId.toLowerCase();
+    const integration = this.get(id);
+    if (!integration?.enabled) throw new IntegrationError('not-enabled', 'Tick the integration and save before generating a pairing code.');
+    if (!this.cloud.connected) throw new IntegrationError('offline', 'This Link is not connected to the Conduit Cloud; a pairing code needs the connection. Check the internet connection and the Link service.');
+    const catalog = await this.cloud.catalog();
+    const name = catalog.find((c) => c.id === id)?.name ?? id;
+    const code = newPairingCode();
+    const expiresAt = new Date(Date.now() + this.pairingTtlMs).toISOString();
+    await this.cloud.issuePairing(id, pairingCodeHash(this.cloud.pmsSiteId, id, code), expiresAt);
+    return { integratorId: id, integratorName: name, siteId: this.cloud.pmsSiteId, code, expiresAt };
+  }
+
+  /** Adopts the practice's settings kept by the Cloud (used when this Link becomes authoritative). */
+  adopt(list: Integration[]): void {
+    const before = this.state.integrations();
+    this.state.replaceIntegrations(list);
+    for (const b of before) if (b.enabled && !list.some((i) => i.integratorId === b.integratorId && i.enabled)) this.cloud.revoked(b.integratorId);
+  }
+
+  all(): Integration[] {
+    return this.state.integrations();
+  }
+}
