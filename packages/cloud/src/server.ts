@@ -4,7 +4,6 @@ import pino, { type Logger } from 'pino';
 import { LIMITS } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
 import { SqliteStore } from './store/sqlite.js';
-import type { Store } from './store/types.js';
 import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
@@ -30,7 +29,7 @@ export interface CloudOptions {
 export interface RunningCloud {
   url: string;
   port: number;
-  store: Store;
+  store: SqliteStore;
   gateway: Gateway;
   app: FastifyInstance;
   publicKey: string;

@@ -94,7 +94,7 @@ export class Link extends EventEmitter {
       report: async (integrations) => void (await link.request({ type: 'integrations.changed', integrations })),
       issuePairing: async (integratorId, codeHash, expiresAt) => void (await link.request({ type: 'pairing.issued', integratorId, codeHash, expiresAt })),
       revoked: (integratorId) => {
-        for (const [qid, m] of [...this.inFlight]) if (m.integratorId === integratorId) this.abandon(qid, 'the practice disabled the integration', true, 403);
+        for (const [qid, m] of [...this.inFlight]) if (m.integratorId === integratorId) this.abandon(qid, 'the practice disabled the integration in the PMS ("Setup third-party integrations")', true, 403);
       },
     };
   }

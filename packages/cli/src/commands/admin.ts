@@ -1,6 +1,6 @@
 // `conduit admin …`: operator actions on the Cloud's store; safe while the Cloud is running.
 import { Command } from 'commander';
-import { SqliteStore, createIntegrator, storeFile } from '@conduit/cloud';
+import { SqliteStore, createIntegrator, storeFile, promoteSite, verifyAudit, type AuditEvent } from '@conduit/cloud';
 import { envStr } from '../env.js';
 
 function withStore<T>(dataDir: string | undefined, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
@@ -39,7 +39,18 @@ export function adminCommand(): Command {
       if (o.json) return console.log(JSON.stringify(list));
       for (const i of list) console.log(`${i.id}  ${i.name}  (created ${i.createdAt})`);
     });
-  const site = admin.command('site').description('inspect sites');
+  const site = admin.command('site').description('inspect and promote sites');
+  site
+    .command('promote')
+    .description("make a site (Halo GUID) the practice's authoritative one; the others answer 403 \"GUID changed\"")
+    .argument('<guid>', 'Halo GUID of the site to promote')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
+    .action(async (guid: string, o: { json?: boolean; dataDir?: string }) => {
+      const sites = await withStore(o.dataDir, (s) => promoteSite(s, guid.toLowerCase()));
+      if (o.json) return console.log(JSON.stringify(sites));
+      for (const x of sites) console.log(`${x.id}  ${x.authoritative ? 'authoritative' : `superseded by ${x.supersededBy}`}`);
+    });
   site
     .command('list')
     .description('list registered sites')
@@ -52,5 +63,44 @@ export function adminCommand(): Command {
         console.log(`${s.id}  ${s.practiceName}  Bp Site ID ${s.pmsSiteId}  ${s.authoritative ? 'authoritative' : 'non-authoritative'}  last heard ${s.lastHeardAt ?? 'never'}`);
       }
     });
+  const audit = admin.command('audit').description('the append-only, hash-chained audit log');
+  audit
+    .command('list')
+    .description('list audit events, oldest first')
+    .option('--site <guid>', 'only this site')
+    .option('--integrator <id>', 'only this integrator')
+    .option('--kind <kind>', 'only this kind of event (e.g. query, pairing.failed)')
+    .option('--since <iso>', 'from this time (ISO 8601)')
+    .option('--until <iso>', 'up to this time (ISO 8601)')
+    .option('--limit <n>', 'at most this many (the newest)', '100')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
+    .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: string; json?: boolean; dataDir?: string }) => {
+      for (const t of [o.since, o.until]) if (t && Number.isNaN(Date.parse(t))) throw new Error(`not a time: ${t}`);
+      const events = await withStore(o.dataDir, (s) => s.listAudit({
+        siteId: o.site, integratorId: o.integrator, kind: o.kind,
+        since: o.since ? new Date(o.since).toISOString() : undefined, until: o.until ? new Date(o.until).toISOString() : undefined,
+        limit: Number(o.limit) || 100,
+      }));
+      if (o.json) return console.log(JSON.stringify(events));
+      for (const e of events) console.log(formatEvent(e));
+    });
+  audit
+    .command('verify')
+    .description('check the hash chain: detects altered, reordered or removed events')
+    .option('--json', 'print JSON')
+    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
+    .action(async (o: { json?: boolean; dataDir?: string }) => {
+      const r = await withStore(o.dataDir, (s) => verifyAudit(s));
+      if (o.json) console.log(JSON.stringify(r));
+      else if (r.ok) console.log(`Audit log intact: ${r.events} events.`);
+      else console.log(`Audit log BROKEN (${r.events} events):\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
+      if (!r.ok) process.exitCode = 2;
+    });
   return admin;
+}
+
+function formatEvent(e: AuditEvent): string {
+  const who = [e.siteId ? `site ${e.siteId}` : '', e.integratorId ? `integrator ${e.integratorId}` : ''].filter(Boolean).join(' ');
+  return `${e.seq}\t${e.at}\t${e.kind}\t${e.outcome}\t${e.actor}${who ? `\t${who}` : ''}\t${JSON.stringify(e.details)}`;
 }

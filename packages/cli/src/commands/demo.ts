@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { startCloud, createIntegrator, hashKey } from '@conduit/cloud';
-import { Link, readSiteInfo } from '@conduit/link';
+import { Link, readSiteInfo, startLocalUi } from '@conduit/link';
 import { createPracticeDatabase } from '@conduit/bp-sim';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
@@ -18,6 +18,7 @@ export interface DemoInfo {
   practiceManagementSiteId: string;
   siteId: string;
   databaseFile: string;
+  practiceScreenUrl: string;
 }
 
 interface DemoOptions {
@@ -64,6 +65,18 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
   });
   await link.start();
   await link.waitUntilConnected(15_000);
+  const ui = await startLocalUi(link, { port: envInt('CONDUIT_LINK_UI_PORT', 0), infoFile: join(dir, 'link-state.db.ui.json') });
+  // The demo integrator goes through the practice's own flow: ticked (read-write, so the booking
+  // product can write), a pairing code generated at the Link, and pair-site with the Site ID and code.
+  const current = link.integrations.get(integrator.id);
+  if (!current?.enabled || current.access !== 'readwrite') await link.integrations.save(integrator.id, { enabled: true, access: 'readwrite' });
+  const paired = await fetch(`${cloud.url}/integrator/sites?practiceManagementSiteId=${encodeURIComponent(link.pmsSiteId)}&practiceManagementName=Best%20Practice`, { headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
+  const visible = ((await paired.json()) as { sites?: unknown[] }).sites ?? [];
+  if (visible.length === 0) {
+    const code = await link.integrations.pairingCode(integrator.id);
+    const res = await fetch(`${cloud.url}/integrator/pair-site?practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
+    if (res.status !== 200) throw new Error(`demo pairing failed: ${res.status} ${await res.text()}`);
+  }
   const info: DemoInfo = {
     baseUrl: cloud.url,
     apiKey: integrator.apiKey,
@@ -71,11 +84,13 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     practiceManagementSiteId: readSiteInfo(database).pmsSiteId,
     siteId: link.siteId!,
     databaseFile: database,
+    practiceScreenUrl: ui.url,
   };
   writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   return {
     info,
     close: async () => {
+      await ui.close();
       await link.stop();
       await cloud.close();
     },
@@ -93,6 +108,7 @@ Conduit demo is running.
   Bp Site ID          ${info.practiceManagementSiteId}
   Halo GUID (siteId)  ${info.siteId}
   Practice database   ${info.databaseFile}
+  Practice screen     ${info.practiceScreenUrl}  ("Setup third-party integrations")
 
 Written to ${infoFile}. Try an immediate query:
 

@@ -45,7 +45,8 @@ export class PracticeControl implements GatewayHooks {
   private readonly byIntegrator: FailureLimiter;
   private readonly bySite: FailureLimiter;
   private watcher?: NodeJS.Timeout;
-  private sitesVersion: string | undefined;
+  /** Last seen value of the store's sites.version (null until first read). */
+  private sitesVersion: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -127,9 +128,9 @@ export class PracticeControl implements GatewayHooks {
   }
 
   private async checkPromotions(): Promise<void> {
-    const v = await this.store.getSetting('sites.version');
+    const v = (await this.store.getSetting('sites.version')) ?? '0';
     if (v === this.sitesVersion) return;
-    const first = this.sitesVersion === undefined;
+    const first = this.sitesVersion === null;
     this.sitesVersion = v;
     if (first) return;
     for (const session of this.gateway.sessionList) {
@@ -193,11 +194,5 @@ export class PracticeControl implements GatewayHooks {
     }
     this.audit.record({ kind: 'pairing.succeeded', actor: `integrator:${integratorId}`, siteId: site.id, integratorId, outcome: 'ok', details: { pmsSiteId: practice.pmsSiteId } });
     return site;
-  }
-
-  async promote(siteId: string, actor = 'operator'): Promise<SiteRecord[]> {
-    const sites = await this.store.promoteSite(siteId);
-    this.audit.record({ kind: 'site.promoted', actor, siteId, integratorId: null, outcome: 'ok', details: { superseded: sites.filter((s) => s.id !== siteId).map((s) => s.id) } });
-    return sites;
   }
 }
