@@ -58,6 +58,14 @@ test('cloud, link and admin as separate processes; a kill -9 of the Cloud mid-qu
   const ok = await q('SELECT TOP 2 Surname FROM BPS_Patients');
   assert.equal(ok.status, 200);
 
+  // Untick: 403 with the message a practice and integrator recognise; re-tick: works again, no new code.
+  assert.equal(conduitSync(['link', 'integrations', 'disable', '--integrator', integratorId, '--state', state]).status, 0);
+  const cut = await q('SELECT 1 AS One');
+  assert.equal(cut.status, 403);
+  assert.match(((await cut.json()) as { error: { message: string } }).error.message, /disabled in the PMS/);
+  assert.equal(conduitSync(['link', 'integrations', 'enable', '--integrator', integratorId, '--state', state]).status, 0);
+  assert.equal((await q('SELECT 1 AS One')).status, 200);
+
   const inFlight = q(SLOW).then((r) => r.status, (e: Error) => e.message);
   await new Promise((r) => setTimeout(r, 400));
   await cloud.kill('SIGKILL');
