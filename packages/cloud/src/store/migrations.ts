@@ -43,3 +43,17 @@ SQLITE_MIGRATIONS.push(`
   CREATE INDEX audit_site ON audit_events (site_id, at);
   CREATE INDEX audit_integrator ON audit_events (integrator_id, at);
 `);
+
+// Webhooks: one URL template per integrator, and a durable outbox of deliveries.
+SQLITE_MIGRATIONS.push(`
+  CREATE TABLE integrator_webhooks (
+    integrator_id TEXT PRIMARY KEY REFERENCES integrators(id), url_template TEXT NOT NULL, secret_version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL);
+  CREATE TABLE webhook_outbox (
+    id TEXT PRIMARY KEY, integrator_id TEXT NOT NULL, site_id TEXT NOT NULL, query_id TEXT NOT NULL, source TEXT NOT NULL,
+    occurred_at TEXT NOT NULL, url TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+    next_attempt_at TEXT NOT NULL, last_delay_ms INTEGER NOT NULL, last_status INTEGER, last_error TEXT,
+    created_at TEXT NOT NULL, delivered_at TEXT);
+  CREATE INDEX webhook_due ON webhook_outbox (status, next_attempt_at);
+  CREATE INDEX webhook_integrator ON webhook_outbox (integrator_id, created_at);
+`);
