@@ -81,7 +81,8 @@ export class IntegrationManager {
     const id = integratorId.toLowerCase();
     if (this.cloud.connected) {
       const catalog = await this.cloud.catalog();
-      if (!catalog.some((c) => c.id === id)) throw new IntegrationError('unknown-integrator', `No integrator ${integratorId} is registered with Conduit.`);
+      // Switching off an integrator that is no longer registered is always allowed.
+      if (!catalog.some((c) => c.id === id) && (change.enabled || !this.get(id))) throw new IntegrationError('unknown-integrator', `No integrator ${integratorId} is registered with Conduit.`);
     }
     const before = this.get(id);
     const allowList = change.allowList === undefined ? (before?.allowList ?? null) : change.allowList;
