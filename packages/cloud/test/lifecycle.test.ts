@@ -9,7 +9,7 @@ function query(): QueryRecord {
   return {
     id: 'q', integratorId: 'i', siteId: 's', mode: 'immediate', status: 'initialising', maxTimeInQueue: 30000, commandSize: 8,
     requestSize: 40, commandHash: 'h', executionMode: 'reader', createdAt: t0, updatedAt: t0, completedAt: null,
-    statusTiming: { initialising: { startTime: t0 } }, sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null,
+    statusTiming: { initialising: { startTime: t0 } }, sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
   };
 }
 

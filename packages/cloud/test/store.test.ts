@@ -32,7 +32,7 @@ test('queries left open by a stop are failed on the next start', async () => {
   const q: QueryRecord = {
     id: '00000000-0000-4000-8000-000000000001', integratorId: 'i', siteId: 's', mode: 'immediate', status: 'executing', maxTimeInQueue: 1,
     commandSize: 1, requestSize: 1, commandHash: 'h', executionMode: 'reader', createdAt: at, updatedAt: at, completedAt: null,
-    statusTiming: { initialising: { startTime: at } }, sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null,
+    statusTiming: { initialising: { startTime: at } }, sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
   };
   await store.insertQuery(q);
   await store.insertQuery({ ...q, id: '00000000-0000-4000-8000-000000000002', status: 'successful', completedAt: at });

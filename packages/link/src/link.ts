@@ -1,13 +1,16 @@
 // The clinic agent: holds one outbound WebSocket to the Cloud, proves its identity, trusts only frames
 // signed by its Cloud, and runs the queries it is sent through the scheduler and executor pool.
 import { EventEmitter } from 'node:events';
+import { createHash, randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import pino, { type Logger } from 'pino';
 import {
   PROTOCOL_VERSION, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
   encodeChunk, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
-  type Integration, type Ack,
+  type Integration, type Ack, type RegisteredDefinition,
 } from '@conduit/protocol';
+import { Uploader } from './uploader.js';
+import { RegisteredRunner } from './registered/runner.js';
 import { IntegrationManager, type CloudPort } from './integrations/manager.js';
 import type { KeyObject } from 'node:crypto';
 import { LinkState } from './state.js';
@@ -28,7 +31,10 @@ export interface LinkOptions {
   site: SiteInfo;
   /** Pinned Cloud public key (SPKI base64). Without it the first Cloud seen is trusted and pinned. */
   cloudPublicKey?: string;
+  /** Immediate queries run at once against the database (their own executors). */
   concurrency?: number;
+  /** Registered and async queries run at once (niced executors). Default 1. */
+  backgroundConcurrency?: number;
   heartbeatIntervalMs?: number;
   backoff?: Partial<BackoffOptions>;
   logger?: Logger;
@@ -46,7 +52,11 @@ export class Link extends EventEmitter {
   private readonly state: LinkState;
   private readonly identity: Identity;
   private readonly pool: ExecutorPool;
+  private readonly backgroundPool: ExecutorPool;
   private readonly scheduler: Scheduler;
+  private readonly uploader: Uploader;
+  private readonly pageAcks = new Map<string, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  readonly registered: RegisteredRunner;
   private readonly backoff: Backoff;
   private ws?: WebSocket;
   private cloudKey?: KeyObject;
@@ -78,8 +88,12 @@ export class Link extends EventEmitter {
     this.siteId = this.state.get('siteId');
     this.linkId = this.state.get('linkId');
     const concurrency = opts.concurrency ?? 4;
+    const background = opts.backgroundConcurrency ?? 1;
     this.pool = new ExecutorPool(opts.driver, concurrency);
-    this.scheduler = new Scheduler(concurrency);
+    this.backgroundPool = new ExecutorPool(opts.driver, background, 10);
+    this.scheduler = new Scheduler(concurrency, background);
+    this.uploader = new Uploader(() => this.ws);
+    this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def));
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff });
     this.integrations = new IntegrationManager(this.state, this.cloudPort(), opts.pairingCodeTtlMs);
   }
@@ -129,7 +143,8 @@ export class Link extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    await this.pool.start();
+    await Promise.all([this.pool.start(), this.backgroundPool.start()]);
+    this.registered.start();
     this.status = 'connecting';
     this.connect();
   }
@@ -187,6 +202,12 @@ export class Link extends EventEmitter {
     const upFor = this.connectedAt ? Date.now() - this.connectedAt : 0;
     this.connectedAt = 0;
     // Results can no longer be delivered; the Cloud has already failed these queries.
+    this.uploader.clear();
+    for (const [key, a] of [...this.pageAcks]) {
+      this.pageAcks.delete(key);
+      clearTimeout(a.timer);
+      a.reject(new Error('the Cloud connection closed'));
+    }
     for (const qid of [...this.inFlight.keys()]) this.abandon(qid, 'the Cloud connection closed');
     for (const [id, r] of [...this.requests]) {
       this.requests.delete(id);
@@ -280,6 +301,18 @@ export class Link extends EventEmitter {
       case 'integrations.sync':
         this.onSync(msg.authoritative, msg.integrations);
         return;
+      case 'page.ack': {
+        const key = `${msg.queryId}:${msg.page}`;
+        const a = this.pageAcks.get(key);
+        if (!a) return;
+        this.pageAcks.delete(key);
+        clearTimeout(a.timer);
+        a.resolve();
+        return;
+      }
+      case 'registered.sync':
+        this.registered.sync(msg.queries);
+        return;
     }
   }
 
@@ -352,32 +385,92 @@ export class Link extends EventEmitter {
     if (!this.inFlight.has(msg.queryId)) return;
     const executingAt = Date.now();
     this.send({ v: PROTOCOL_VERSION, type: 'query.started', id: this.nextId(), queryId: msg.queryId, at: executingAt });
+    const background = msg.mode !== 'immediate';
+    // Background results go through the paced uploader, immediate ones straight to the socket.
+    const out = (data: Buffer | string): void => (background ? this.uploader.send(data) : this.sendRaw(data));
     let seq = 0;
     let uploadingAt = 0;
-    const outcome = await this.pool.run({
+    const outcome = await (background ? this.backgroundPool : this.pool).run({
       qid: msg.queryId,
       command: msg.command,
       catalogue: msg.catalogue,
       maxResultBytes: msg.maxResultBytes,
       timeoutMs: msg.executionMs,
       readOnly: this.integrations.get(msg.integratorId)?.access !== 'readwrite',
-      onChunk: (data) => {
+      pageBytes: msg.pageBytes,
+      onChunk: (data, page) => {
         if (!uploadingAt) uploadingAt = Date.now();
-        this.sendBinary(encodeChunk({ queryId: msg.queryId, page: 1, seq: seq++, last: false }, data));
+        out(encodeChunk({ queryId: msg.queryId, page, seq: seq++, last: false }, data));
+      },
+      onPage: (meta) => {
+        out(JSON.stringify({ v: PROTOCOL_VERSION, type: 'query.page', id: this.nextId(), queryId: msg.queryId, ...meta } satisfies LinkMessage));
+        return this.pageStored(msg.queryId, meta.page);
       },
     });
     if (!this.inFlight.delete(msg.queryId)) return; // cancelled meanwhile; the Cloud was told already
     if (outcome.ok) {
       const r = outcome.result;
-      this.send({
+      out(JSON.stringify({
         v: PROTOCOL_VERSION, type: 'query.completed', id: this.nextId(), queryId: msg.queryId,
         ...(r.rows !== undefined ? { rows: r.rows } : {}), ...(r.rowsAffected !== undefined ? { rowsAffected: r.rowsAffected } : {}),
         size: r.size, chunks: seq, parameters: r.parameters, sqlExecutionDuration: r.sqlExecutionDuration,
-        executingAt, uploadingAt: uploadingAt || Date.now(),
-      });
+        executingAt, uploadingAt: uploadingAt || Date.now(), ...(msg.pageBytes ? { pages: r.pages } : {}),
+      } satisfies LinkMessage));
     } else {
-      this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'executionFailed', errorDetails: outcome.details, executingAt });
+      out(JSON.stringify({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'executionFailed', errorDetails: outcome.details, executingAt } satisfies LinkMessage));
     }
+  }
+
+  /** Resolves when the Cloud has stored a page (page.ack). */
+  private pageStored(queryId: string, page: number, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const key = `${queryId}:${page}`;
+      const timer = setTimeout(() => {
+        this.pageAcks.delete(key);
+        reject(new Error('the Cloud did not confirm the page in time'));
+      }, timeoutMs);
+      this.pageAcks.set(key, { resolve, reject, timer });
+    });
+  }
+
+  /** One run of a registered query; resolves with the result hash (null when it failed). */
+  private runRegistered(def: RegisteredDefinition): Promise<string | null> {
+    return new Promise((resolve) => {
+      const runAt = Date.now();
+      const fail = (details: ErrorDetails): void => {
+        this.uploader.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'registered.failed', id: this.nextId(), registeredId: def.id, runAt, errorDetails: details } satisfies LinkMessage));
+        resolve(null);
+      };
+      if (this.status !== 'connected') return resolve(null); // nowhere to report; the next run tries again
+      const integration = this.integrations.get(def.integratorId);
+      if (!integration?.enabled) return fail({ errorType: 'haloLink', errorCode: 403, errorMessage: 'The integration has been disabled in the PMS at this practice ("Setup third-party integrations").' });
+      if (integration.allowList) {
+        const verdict = checkAllowList(def.command, integration.allowList);
+        if (!verdict.ok) return fail({ errorType: 'haloLink', errorCode: 403, errorMessage: `Refused by the practice's permissions for this integration: ${verdict.reason}` });
+      }
+      const runId = randomUUID();
+      this.scheduler.submit({
+        qid: runId, mode: 'registered', startBy: runAt + def.frequency * 1000,
+        expire: () => resolve(null),
+        run: async () => {
+          const chunks: Buffer[] = [];
+          const outcome = await this.backgroundPool.run({
+            qid: runId, command: def.command, maxResultBytes: LIMITS.immediateMaxResultBytes, timeoutMs: LIMITS.registeredExecutionMs,
+            readOnly: integration.access !== 'readwrite', onChunk: (d) => chunks.push(Buffer.from(d)),
+          });
+          if (!outcome.ok) return fail(outcome.details);
+          const data = Buffer.concat(chunks);
+          const hash = createHash('sha256').update(data).digest('hex');
+          const changed = hash !== def.lastHash;
+          this.uploader.send(JSON.stringify({
+            v: PROTOCOL_VERSION, type: 'registered.result', id: this.nextId(), registeredId: def.id, runAt, hash, changed,
+            ...(changed ? { data: data.toString('base64') } : {}), rows: outcome.result.rows ?? 0, size: data.length,
+            parameters: outcome.result.parameters, sqlExecutionDuration: outcome.result.sqlExecutionDuration,
+          } satisfies LinkMessage));
+          resolve(hash);
+        },
+      });
+    });
   }
 
   /** Stops a query wherever it is: still queued, or running at the database. */
@@ -388,6 +481,7 @@ export class Link extends EventEmitter {
     this.scheduler.dequeue(qid);
     const details: ErrorDetails = { errorType: 'haloLink', errorCode: code, errorMessage: `The query was cancelled: ${reason}.` };
     this.pool.kill(qid, details);
+    this.backgroundPool.kill(qid, details);
     if (report) this.send({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: qid, status: 'executionFailed', errorDetails: details });
   }
 
@@ -400,9 +494,9 @@ export class Link extends EventEmitter {
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
 
-  private sendBinary(buf: Buffer): void {
+  private sendRaw(data: Buffer | string): void {
     const ws = this.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(buf);
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(data);
   }
 
   /** Simulates a network cut (tests and fault drills): the socket dies without a close handshake. */
@@ -425,7 +519,8 @@ export class Link extends EventEmitter {
       });
     }
     for (const qid of [...this.inFlight.keys()]) this.abandon(qid, 'the Link is stopping');
-    await this.pool.close();
+    this.registered.stop();
+    await Promise.all([this.pool.close(), this.backgroundPool.close()]);
     this.state.close();
   }
 }

@@ -1,19 +1,44 @@
-// Serialises rows as one JSON array, cut into fixed-size chunks as it goes, and stops at the size limit,
-// so no result is ever held whole in memory and an oversized one fails early with http 413.
+// Serialises rows as JSON arrays, cut into fixed-size chunks as it goes, so no result is ever held whole
+// in memory. Immediate results are one array with a size limit (http 413 early); async results are
+// pages of about `pageBytes`, each its own array, and the writer waits for each page to be stored
+// before the next one is read from the database cursor.
 import { LIMITS } from '@conduit/protocol';
 import { DriverError } from './drivers/driver.js';
+
+export interface PageMeta {
+  page: number;
+  rows: number;
+  size: number;
+  rangeStart: number;
+  rangeEnd: number;
+}
+
+export interface WriterOptions {
+  chunkBytes?: number;
+  /** Paged mode: close a page once it reaches this many bytes. */
+  pageBytes?: number;
+  /** Paged mode: called with each finished page; the next page waits for it. */
+  pageEnd?: (meta: PageMeta) => Promise<void>;
+}
 
 export class ResultWriter {
   private parts: string[] = [];
   private partBytes = 0;
   private total = 0;
   private count = 0;
+  private page = 0;
+  private pageOpen = false;
+  private pageRows = 0;
+  private pageSize = 0;
+  private readonly chunkBytes: number;
 
   constructor(
     private readonly maxBytes: number,
-    private readonly emit: (chunk: Buffer) => void,
-    private readonly chunkBytes: number = LIMITS.chunkBytes,
-  ) {}
+    private readonly emit: (chunk: Buffer, page: number) => void,
+    private readonly opts: WriterOptions = {},
+  ) {
+    this.chunkBytes = opts.chunkBytes ?? LIMITS.chunkBytes;
+  }
 
   get rows(): number {
     return this.count;
@@ -21,30 +46,58 @@ export class ResultWriter {
   get size(): number {
     return this.total;
   }
+  get pages(): number {
+    return this.page;
+  }
 
   begin(): void {
+    this.openPage();
+  }
+
+  private openPage(): void {
+    this.page++;
+    this.pageOpen = true;
+    this.pageRows = 0;
+    this.pageSize = 0;
     this.push('[');
   }
 
-  row(row: Record<string, unknown>): void {
+  /** Adds a row; true when the page is full and the caller must `await nextPage()`. */
+  row(row: Record<string, unknown>): boolean {
+    if (!this.pageOpen) this.openPage();
     for (const k in row) {
       const v = row[k];
       if (typeof v === 'bigint') row[k] = Number(v);
       else if (v instanceof Uint8Array) row[k] = Buffer.from(v).toString('base64');
     }
-    this.push(this.count === 0 ? JSON.stringify(row) : `,${JSON.stringify(row)}`);
+    this.push(this.pageRows === 0 ? JSON.stringify(row) : `,${JSON.stringify(row)}`);
+    this.pageRows++;
     this.count++;
+    return this.opts.pageBytes !== undefined && this.pageSize >= this.opts.pageBytes;
+  }
+
+  async nextPage(): Promise<void> {
+    await this.closePage();
+  }
+
+  private async closePage(): Promise<void> {
+    if (!this.pageOpen) return;
+    this.push(']');
+    this.flush();
+    this.pageOpen = false;
+    const meta: PageMeta = { page: this.page, rows: this.pageRows, size: this.pageSize, rangeStart: this.count - this.pageRows, rangeEnd: this.count - 1 };
+    if (this.opts.pageEnd) await this.opts.pageEnd(meta);
   }
 
   /** A scalar result: the JSON of the value itself. */
   value(v: unknown): void {
     const x = typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+    this.page = Math.max(this.page, 1);
     this.push(JSON.stringify(x ?? null));
   }
 
-  end(): void {
-    this.push(']');
-    this.flush();
+  async end(): Promise<void> {
+    await this.closePage();
   }
 
   finish(): void {
@@ -54,6 +107,7 @@ export class ResultWriter {
   private push(s: string): void {
     const n = Buffer.byteLength(s);
     this.total += n;
+    this.pageSize += n;
     if (this.total > this.maxBytes) {
       throw new DriverError({
         errorType: 'http',
@@ -68,7 +122,7 @@ export class ResultWriter {
 
   private flush(): void {
     if (this.parts.length === 0) return;
-    this.emit(Buffer.from(this.parts.join('')));
+    this.emit(Buffer.from(this.parts.join('')), Math.max(this.page, 1));
     this.parts = [];
     this.partBytes = 0;
   }

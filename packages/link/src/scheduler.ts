@@ -1,6 +1,7 @@
-// Orders work for the practice database: immediate before registered before async, a per-site
-// concurrency limit, and one slot always kept free for immediate queries so background work never
-// holds up the clinic's real-time traffic. Work not started by its deadline expires in the queue.
+// Orders work for the practice database: immediate before registered before async. Immediate queries
+// have their own lane (and executors), so background work can never hold them up; within the
+// background lane registered queries go before async extractions. Work not started by its deadline
+// expires in the queue.
 import type { QueryMode } from '@conduit/protocol';
 
 export interface Task {
@@ -15,11 +16,11 @@ const PRIORITY: Record<QueryMode, number> = { immediate: 0, registered: 1, async
 
 export class Scheduler {
   private readonly queues: Task[][] = [[], [], []];
-  private running = 0;
+  private interactiveRunning = 0;
   private backgroundRunning = 0;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly concurrency: number) {
+  constructor(private readonly interactiveSlots: number, private readonly backgroundSlots: number) {
     this.sweeper = setInterval(() => this.expireOverdue(), 250);
     this.sweeper.unref();
   }
@@ -28,7 +29,7 @@ export class Scheduler {
     return this.queues.reduce((n, q) => n + q.length, 0);
   }
   get active(): number {
-    return this.running;
+    return this.interactiveRunning + this.backgroundRunning;
   }
 
   submit(task: Task): void {
@@ -45,37 +46,35 @@ export class Scheduler {
     return undefined;
   }
 
-  private backgroundLimit(): number {
-    return this.concurrency > 1 ? this.concurrency - 1 : 1;
-  }
-
-  private next(): Task | undefined {
-    const now = Date.now();
-    for (let p = 0; p < this.queues.length; p++) {
-      if (p > 0 && this.backgroundRunning >= this.backgroundLimit()) return undefined;
-      const q = this.queues[p]!;
-      while (q.length > 0) {
-        const t = q.shift()!;
-        if (t.startBy < now) {
-          t.expire();
-          continue;
-        }
-        return t;
+  private take(q: Task[], now: number): Task | undefined {
+    while (q.length > 0) {
+      const t = q.shift()!;
+      if (t.startBy < now) {
+        t.expire();
+        continue;
       }
+      return t;
     }
     return undefined;
   }
 
   private pump(): void {
-    while (this.running < this.concurrency) {
-      const t = this.next();
-      if (!t) return;
-      const background = t.mode !== 'immediate';
-      this.running++;
-      if (background) this.backgroundRunning++;
-      t.run().finally(() => {
-        this.running--;
-        if (background) this.backgroundRunning--;
+    const now = Date.now();
+    while (this.interactiveRunning < this.interactiveSlots) {
+      const t = this.take(this.queues[0]!, now);
+      if (!t) break;
+      this.interactiveRunning++;
+      void t.run().finally(() => {
+        this.interactiveRunning--;
+        this.pump();
+      });
+    }
+    while (this.backgroundRunning < this.backgroundSlots) {
+      const t = this.take(this.queues[1]!, now) ?? this.take(this.queues[2]!, now);
+      if (!t) break;
+      this.backgroundRunning++;
+      void t.run().finally(() => {
+        this.backgroundRunning--;
         this.pump();
       });
     }

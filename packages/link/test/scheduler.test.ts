@@ -13,25 +13,28 @@ function task(qid: string, mode: Task['mode'], log: string[], gate: Promise<void
   };
 }
 
-test('immediate runs before registered before async, and background work never takes the last slot', async () => {
-  const s = new Scheduler(2);
+test('immediate work has its own lane; in the background lane registered runs before async', async () => {
+  const s = new Scheduler(1, 1);
   const log: string[] = [];
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
   s.submit(task('a1', 'async', log, gate));
-  s.submit(task('a2', 'async', log, gate)); // waits: one slot stays free for immediates
+  s.submit(task('a2', 'async', log, gate));
   s.submit(task('r1', 'registered', log, gate));
   s.submit(task('i1', 'immediate', log, gate));
-  assert.deepEqual(log, ['run a1', 'run i1']);
-  assert.equal(s.queued, 2);
+  s.submit(task('i2', 'immediate', log, gate));
+  assert.deepEqual(log, ['run a1', 'run i1'], 'a busy background lane does not hold up an immediate');
+  assert.equal(s.queued, 3);
   open();
   await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(log.slice(2), ['run r1', 'run a2']);
+  const rest = log.slice(2);
+  assert.deepEqual([...rest].sort(), ['run a2', 'run i2', 'run r1']);
+  assert.ok(rest.indexOf('run r1') < rest.indexOf('run a2'), 'registered before async');
   s.close();
 });
 
 test('work not started by its deadline expires in the queue', async () => {
-  const s = new Scheduler(1);
+  const s = new Scheduler(1, 1);
   const log: string[] = [];
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
@@ -44,7 +47,7 @@ test('work not started by its deadline expires in the queue', async () => {
 });
 
 test('a queued task can be taken back before it starts', () => {
-  const s = new Scheduler(1);
+  const s = new Scheduler(1, 1);
   const log: string[] = [];
   const never = new Promise<void>(() => undefined);
   s.submit(task('i1', 'immediate', log, never));

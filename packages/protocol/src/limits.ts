@@ -11,5 +11,11 @@ export const LIMITS = {
   /** Chunk size for result bytes on the wire: big enough to amortise framing, small enough to interleave. */
   chunkBytes: 64 * 1024,
   heartbeatIntervalMs: 60_000,
+  /** Async result pages: about 1 MB each. */
+  asyncPageBytes: 1024 * 1024,
+  /** Async results are kept this long after completion, then 410 Gone. */
+  asyncRetentionMs: 24 * 3600_000,
+  registeredMinFrequencyS: 60,
+  registeredMaxDurationS: 86_400,
   unreachableAfterMs: 120_000,
 } as const;

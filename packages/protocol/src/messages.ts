@@ -40,7 +40,15 @@ export const queryCompletedSchema = z.object({
   parameters: z.array(resultParameterSchema),
   sqlExecutionDuration: z.number().int().min(0),
   executingAt: z.number(), uploadingAt: z.number(),
+  /** Paged (async) results: how many pages were sent. */
+  pages: z.number().int().min(0).optional(),
 });
+/** Sent after the last chunk of a result page; the Cloud answers page.ack once the page is stored. */
+export const queryPageSchema = z.object({
+  ...base, type: z.literal('query.page'), queryId: z.string(), page: z.number().int().min(1),
+  rows: z.number().int().min(0), size: z.number().int().min(0), rangeStart: z.number().int().min(0), rangeEnd: z.number().int().min(-1),
+});
+export type QueryPage = z.infer<typeof queryPageSchema>;
 export const queryFailedSchema = z.object({
   ...base, type: z.literal('query.failed'), queryId: z.string(),
   status: z.enum(['executionFailed', 'expiredInQueue']),
@@ -67,10 +75,21 @@ export const pairingIssuedSchema = z.object({
   ...base, type: z.literal('pairing.issued'), integratorId: z.string().uuid(), codeHash: z.string().length(64), expiresAt: z.string(),
 });
 export const catalogRequestSchema = z.object({ ...base, type: z.literal('catalog.request') });
+/** One run of a registered query. The result travels only when its hash changed. */
+export const registeredResultSchema = z.object({
+  ...base, type: z.literal('registered.result'), registeredId: z.string(), runAt: z.number(), hash: z.string().length(64),
+  changed: z.boolean(), data: z.string().optional(), rows: z.number().int().min(0), size: z.number().int().min(0),
+  parameters: z.array(resultParameterSchema), sqlExecutionDuration: z.number().int().min(0),
+});
+export const registeredFailedSchema = z.object({
+  ...base, type: z.literal('registered.failed'), registeredId: z.string(), runAt: z.number(), errorDetails: errorDetailsSchema,
+});
+export type RegisteredResult = z.infer<typeof registeredResultSchema>;
+export type RegisteredFailed = z.infer<typeof registeredFailedSchema>;
 
 export const linkMessageSchema = z.discriminatedUnion('type', [
   helloSchema, authSchema, heartbeatSchema, queryStartedSchema, queryCompletedSchema, queryFailedSchema,
-  integrationsChangedSchema, pairingIssuedSchema, catalogRequestSchema,
+  integrationsChangedSchema, pairingIssuedSchema, catalogRequestSchema, queryPageSchema, registeredResultSchema, registeredFailedSchema,
 ]);
 export type LinkMessage = z.infer<typeof linkMessageSchema>;
 export type QueryCompleted = z.infer<typeof queryCompletedSchema>;
@@ -95,6 +114,8 @@ export const queryExecuteSchema = z.object({
   startBy: z.number(),
   executionMs: z.number().int().positive(),
   maxResultBytes: z.number().int().positive(),
+  /** Async results are cut into pages of about this many bytes, each acknowledged before the next. */
+  pageBytes: z.number().int().positive().optional(),
 });
 export const queryCancelSchema = z.object({ ...base, type: z.literal('query.cancel'), queryId: z.string(), reason: z.string() });
 export const errorMessageSchema = z.object({ ...base, type: z.literal('error'), code: z.string(), message: z.string() });
@@ -107,8 +128,17 @@ export const ackSchema = z.object({
 export const integrationsSyncSchema = z.object({
   ...base, type: z.literal('integrations.sync'), authoritative: z.boolean(), integrations: z.array(integrationSchema),
 });
+export const pageAckSchema = z.object({ ...base, type: z.literal('page.ack'), queryId: z.string(), page: z.number().int().min(1) });
+export const registeredDefinitionSchema = z.object({
+  id: z.string(), integratorId: z.string(), command: commandSchema, frequency: z.number().int().positive(), expiresAt: z.number(),
+  lastHash: z.string().nullable(),
+});
+export type RegisteredDefinition = z.infer<typeof registeredDefinitionSchema>;
+/** The complete set of registered queries the Link must run for its site. */
+export const registeredSyncSchema = z.object({ ...base, type: z.literal('registered.sync'), queries: z.array(registeredDefinitionSchema) });
 export const cloudMessageSchema = z.discriminatedUnion('type', [
   challengeSchema, welcomeSchema, queryExecuteSchema, queryCancelSchema, errorMessageSchema, ackSchema, integrationsSyncSchema,
+  pageAckSchema, registeredSyncSchema,
 ]);
 export type Ack = z.infer<typeof ackSchema>;
 export type CloudMessage = z.infer<typeof cloudMessageSchema>;

@@ -60,7 +60,7 @@ export class QueryService {
       maxTimeInQueue: req.maxTimeInQueue, commandSize: Buffer.byteLength(req.command.text), requestSize: req.requestSize,
       commandHash: createHash('sha256').update(req.command.text).digest('hex'), executionMode: req.command.executionMode,
       createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
-      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null,
+      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
     };
     await this.store.insertQuery(q);
     const session = this.gateway.session(req.site.id);

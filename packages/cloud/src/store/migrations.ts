@@ -57,3 +57,21 @@ SQLITE_MIGRATIONS.push(`
   CREATE INDEX webhook_due ON webhook_outbox (status, next_attempt_at);
   CREATE INDEX webhook_integrator ON webhook_outbox (integrator_id, created_at);
 `);
+
+// Async result pages and registered queries.
+SQLITE_MIGRATIONS.push(`
+  ALTER TABLE queries ADD COLUMN parameters TEXT;
+  ALTER TABLE queries ADD COLUMN results_expire_at TEXT;
+  CREATE TABLE query_pages (
+    query_id TEXT NOT NULL, page_number INTEGER NOT NULL, size INTEGER NOT NULL, rows INTEGER NOT NULL,
+    range_start INTEGER NOT NULL, range_end INTEGER NOT NULL, PRIMARY KEY (query_id, page_number));
+  CREATE INDEX queries_expiry ON queries (results_expire_at) WHERE results_expire_at IS NOT NULL;
+  CREATE TABLE registered_queries (
+    id TEXT PRIMARY KEY, integrator_id TEXT NOT NULL, site_id TEXT NOT NULL, name TEXT NOT NULL, command TEXT NOT NULL,
+    frequency INTEGER NOT NULL, duration INTEGER NOT NULL, status TEXT NOT NULL, request_size INTEGER NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, completed_at TEXT, last_hash TEXT, last_error TEXT,
+    last_succeeded_at TEXT, last_failed_at TEXT, last_execution_duration INTEGER, succeeded_count INTEGER NOT NULL DEFAULT 0,
+    failed_count INTEGER NOT NULL DEFAULT 0, result_size_sum INTEGER NOT NULL DEFAULT 0, result_rows INTEGER, result_size INTEGER,
+    result_parameters TEXT);
+  CREATE INDEX registered_site ON registered_queries (site_id, status);
+`);

@@ -6,7 +6,8 @@ import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { eventHash, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type {
-  AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PairingCodeRecord, PracticeKey, QueryRecord, SiteRecord, Store,
+  AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
+  RegisteredRecord, RegisteredStatus, SiteRecord, Store,
 } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -55,13 +56,41 @@ function queryFromRow(r: Row): QueryRecord {
     sqlExecutionDuration: (r.sql_execution_duration as number | null) ?? null, resultSize: (r.result_size as number | null) ?? null,
     rows: (r.rows as number | null) ?? null, rowsAffected: (r.rows_affected as number | null) ?? null,
     errorDetails: r.error_details ? (JSON.parse(r.error_details as string) as ErrorDetails) : null,
+    parameters: r.parameters ? (JSON.parse(r.parameters as string) as QueryRecord['parameters']) : null,
+    resultsExpireAt: (r.results_expire_at as string | null) ?? null,
+  };
+}
+
+const REG_COLUMNS = ['integrator_id', 'site_id', 'name', 'command', 'frequency', 'duration', 'status', 'request_size', 'created_at', 'expires_at',
+  'completed_at', 'last_hash', 'last_error', 'last_succeeded_at', 'last_failed_at', 'last_execution_duration', 'succeeded_count', 'failed_count',
+  'result_size_sum', 'result_rows', 'result_size', 'result_parameters'];
+
+function registeredParams(r: RegisteredRecord): unknown[] {
+  return [r.integratorId, r.siteId, r.name, JSON.stringify(r.command), r.frequency, r.duration, r.status, r.requestSize, r.createdAt, r.expiresAt,
+    r.completedAt, r.lastHash, r.lastError ? JSON.stringify(r.lastError) : null, r.lastSucceededAt, r.lastFailedAt, r.lastExecutionDuration,
+    r.succeededCount, r.failedCount, r.resultSizeSum, r.resultRows, r.resultSize, r.resultParameters ? JSON.stringify(r.resultParameters) : null, r.id];
+}
+
+function registeredFromRow(r: Row): RegisteredRecord {
+  return {
+    id: r.id as string, integratorId: r.integrator_id as string, siteId: r.site_id as string, name: r.name as string,
+    command: JSON.parse(r.command as string) as RegisteredRecord['command'], frequency: r.frequency as number, duration: r.duration as number,
+    status: r.status as RegisteredStatus, requestSize: r.request_size as number, createdAt: r.created_at as string, expiresAt: r.expires_at as string,
+    completedAt: (r.completed_at as string | null) ?? null, lastHash: (r.last_hash as string | null) ?? null,
+    lastError: r.last_error ? (JSON.parse(r.last_error as string) as ErrorDetails) : null,
+    lastSucceededAt: (r.last_succeeded_at as string | null) ?? null, lastFailedAt: (r.last_failed_at as string | null) ?? null,
+    lastExecutionDuration: (r.last_execution_duration as number | null) ?? null, succeededCount: r.succeeded_count as number,
+    failedCount: r.failed_count as number, resultSizeSum: r.result_size_sum as number, resultRows: (r.result_rows as number | null) ?? null,
+    resultSize: (r.result_size as number | null) ?? null,
+    resultParameters: r.result_parameters ? (JSON.parse(r.result_parameters as string) as RegisteredRecord['resultParameters']) : null,
   };
 }
 
 function queryParams(q: QueryRecord): unknown[] {
   return [q.integratorId, q.siteId, q.mode, q.status, q.maxTimeInQueue, q.commandSize, q.requestSize, q.commandHash,
     q.executionMode, q.createdAt, q.updatedAt, q.completedAt, JSON.stringify(q.statusTiming), q.sqlExecutionDuration,
-    q.resultSize, q.rows, q.rowsAffected, q.errorDetails ? JSON.stringify(q.errorDetails) : null, q.id];
+    q.resultSize, q.rows, q.rowsAffected, q.errorDetails ? JSON.stringify(q.errorDetails) : null,
+    q.parameters ? JSON.stringify(q.parameters) : null, q.resultsExpireAt, q.id];
 }
 
 export class SqliteStore implements Store {
@@ -80,10 +109,10 @@ export class SqliteStore implements Store {
     this.stmts = {
       insertQuery: d.prepare(`INSERT INTO queries (integrator_id, site_id, mode, status, max_time_in_queue, command_size, request_size,
         command_hash, execution_mode, created_at, updated_at, completed_at, status_timing, sql_execution_duration, result_size, rows,
-        rows_affected, error_details, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+        rows_affected, error_details, parameters, results_expire_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
       updateQuery: d.prepare(`UPDATE queries SET integrator_id=?, site_id=?, mode=?, status=?, max_time_in_queue=?, command_size=?,
         request_size=?, command_hash=?, execution_mode=?, created_at=?, updated_at=?, completed_at=?, status_timing=?,
-        sql_execution_duration=?, result_size=?, rows=?, rows_affected=?, error_details=? WHERE id=?`),
+        sql_execution_duration=?, result_size=?, rows=?, rows_affected=?, error_details=?, parameters=?, results_expire_at=? WHERE id=?`),
       query: d.prepare('SELECT * FROM queries WHERE id = ?'),
       integratorByKey: d.prepare(`SELECT i.id, i.name, i.created_at FROM integrator_keys k JOIN integrators i ON i.id = k.integrator_id WHERE k.key_hash = ?`),
       site: d.prepare('SELECT * FROM sites WHERE id = ?'),
@@ -267,6 +296,46 @@ export class SqliteStore implements Store {
 
   async auditChain(): Promise<AuditEvent[]> {
     return (this.db.prepare('SELECT * FROM audit_events ORDER BY rowid').all() as Row[]).map(auditFromRow);
+  }
+
+  async addPage(p: PageRecord): Promise<void> {
+    this.db.prepare('INSERT INTO query_pages (query_id, page_number, size, rows, range_start, range_end) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(p.queryId, p.pageNumber, p.size, p.rows, p.rangeStart, p.rangeEnd);
+  }
+
+  async pages(queryId: string): Promise<PageRecord[]> {
+    return (this.db.prepare('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number').all(queryId) as Row[]).map((r) => ({
+      queryId: r.query_id as string, pageNumber: r.page_number as number, size: r.size as number, rows: r.rows as number,
+      rangeStart: r.range_start as number, rangeEnd: r.range_end as number,
+    }));
+  }
+
+  async expiredResults(at: string): Promise<string[]> {
+    return (this.db.prepare('SELECT id FROM queries WHERE results_expire_at IS NOT NULL AND results_expire_at < ? AND EXISTS (SELECT 1 FROM query_pages p WHERE p.query_id = queries.id)').all(at) as { id: string }[]).map((r) => r.id);
+  }
+
+  async deletePages(queryId: string): Promise<void> {
+    this.db.prepare('DELETE FROM query_pages WHERE query_id = ?').run(queryId);
+  }
+
+  async insertRegistered(r: RegisteredRecord): Promise<void> {
+    this.db.prepare(`INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${REG_COLUMNS.map(() => '?').join(', ')}, ?)`).run(...registeredParams(r));
+  }
+
+  async updateRegistered(r: RegisteredRecord): Promise<void> {
+    this.db.prepare(`UPDATE registered_queries SET ${REG_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...registeredParams(r));
+  }
+
+  async registered(id: string): Promise<RegisteredRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM registered_queries WHERE id = ?').get(id) as Row | undefined;
+    return r ? registeredFromRow(r) : undefined;
+  }
+
+  async registeredForSite(siteId: string, status?: RegisteredStatus): Promise<RegisteredRecord[]> {
+    const rows = status
+      ? this.db.prepare('SELECT * FROM registered_queries WHERE site_id = ? AND status = ? ORDER BY created_at').all(siteId, status)
+      : this.db.prepare('SELECT * FROM registered_queries WHERE site_id = ? ORDER BY created_at').all(siteId);
+    return (rows as Row[]).map(registeredFromRow);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

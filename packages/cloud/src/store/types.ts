@@ -1,6 +1,6 @@
 // The Cloud's persistent state behind one interface, so the embedded SQLite store and a clustered
 // PostgreSQL store are interchangeable. Query rows hold metadata only: never result data or parameter values.
-import type { ErrorDetails, Integration, QueryMode, SiteInfo } from '@conduit/protocol';
+import type { Command, ErrorDetails, Integration, QueryMode, ResultParameter, SiteInfo } from '@conduit/protocol';
 
 export interface IntegratorRecord {
   id: string;
@@ -105,6 +105,47 @@ export interface QueryRecord {
   rows: number | null;
   rowsAffected: number | null;
   errorDetails: ErrorDetails | null;
+  /** Output parameters of a finished async query (values as the API strings). */
+  parameters: ResultParameter[] | null;
+  /** When the result pages of an async query are deleted (then 410 Gone). */
+  resultsExpireAt: string | null;
+}
+
+export interface PageRecord {
+  queryId: string;
+  pageNumber: number;
+  size: number;
+  rows: number;
+  rangeStart: number;
+  rangeEnd: number;
+}
+
+export type RegisteredStatus = 'initialisationFailedCacheError' | 'enabled' | 'cancelled' | 'completed';
+
+export interface RegisteredRecord {
+  id: string;
+  integratorId: string;
+  siteId: string;
+  name: string;
+  command: Command;
+  frequency: number;
+  duration: number;
+  status: RegisteredStatus;
+  requestSize: number;
+  createdAt: string;
+  expiresAt: string;
+  completedAt: string | null;
+  lastHash: string | null;
+  lastError: ErrorDetails | null;
+  lastSucceededAt: string | null;
+  lastFailedAt: string | null;
+  lastExecutionDuration: number | null;
+  succeededCount: number;
+  failedCount: number;
+  resultSizeSum: number;
+  resultRows: number | null;
+  resultSize: number | null;
+  resultParameters: ResultParameter[] | null;
 }
 
 export interface Store {
@@ -140,6 +181,18 @@ export interface Store {
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   /** Every event in order, for verification. */
   auditChain(): Promise<AuditEvent[]>;
+
+  addPage(page: PageRecord): Promise<void>;
+  pages(queryId: string): Promise<PageRecord[]>;
+  /** Async queries whose results expired before `at` and still have pages. */
+  expiredResults(at: string): Promise<string[]>;
+  deletePages(queryId: string): Promise<void>;
+
+  insertRegistered(r: RegisteredRecord): Promise<void>;
+  updateRegistered(r: RegisteredRecord): Promise<void>;
+  registered(id: string): Promise<RegisteredRecord | undefined>;
+  /** Registered queries of a site, optionally only those in a status. */
+  registeredForSite(siteId: string, status?: RegisteredStatus): Promise<RegisteredRecord[]>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -19,7 +19,7 @@ export interface DriverResult {
 }
 
 export interface Driver {
-  run(req: DriverRequest, out: ResultWriter): DriverResult;
+  run(req: DriverRequest, out: ResultWriter): Promise<DriverResult>;
   close(): void;
 }
 

@@ -35,7 +35,7 @@ export class SqliteDriver implements Driver {
     return db;
   }
 
-  run(req: DriverRequest, out: ResultWriter): DriverResult {
+  async run(req: DriverRequest, out: ResultWriter): Promise<DriverResult> {
     const { command } = req;
     let params: SimParam[];
     try {
@@ -56,8 +56,9 @@ export class SqliteDriver implements Driver {
       let rowsAffected: number | undefined;
       if (command.executionMode === 'reader') {
         out.begin();
-        for (const row of outcome.rows) out.row(row);
-        out.end();
+        // The cursor stays open across page waits: rows are read only as fast as pages are stored.
+        for (const row of outcome.rows) if (out.row(row)) await out.nextPage();
+        await out.end();
         rows = out.rows;
       } else if (command.executionMode === 'scalar') {
         let first: unknown = null;

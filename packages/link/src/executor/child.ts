@@ -1,5 +1,6 @@
 // Entry point of an executor process. One command at a time; the Link kills this process to stop a
 // statement that overruns its time limit, which really stops it at the database (SQLite runs in-process).
+// Paged (async) results pause after each page until the Link says the page is stored.
 import { SqliteDriver } from '../drivers/sqlite.js';
 import { DriverError, type Driver } from '../drivers/driver.js';
 import { ResultWriter } from '../result-writer.js';
@@ -11,18 +12,33 @@ const send = (m: FromExecutor): void => {
 
 const config = JSON.parse(process.env.CONDUIT_EXECUTOR_CONFIG ?? '{}') as DriverConfig;
 const driver: Driver = new SqliteDriver({ catalogues: config.catalogues });
+let waiting: { qid: string; resume: () => void } | undefined;
 
-process.on('message', (m: ToExecutor) => {
-  if (m.t !== 'run') return;
-  const out = new ResultWriter(m.maxResultBytes, (data) => send({ t: 'chunk', qid: m.qid, data }));
+async function run(m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
+  const out = new ResultWriter(m.maxResultBytes, (data, page) => send({ t: 'chunk', qid: m.qid, page, data }), {
+    pageBytes: m.pageBytes,
+    pageEnd: m.pageBytes === undefined ? undefined : (meta) => new Promise<void>((resume) => {
+      waiting = { qid: m.qid, resume };
+      send({ t: 'page', qid: m.qid, meta });
+    }),
+  });
   try {
-    const result = driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly }, out);
-    send({ t: 'done', qid: m.qid, result: { ...result, size: out.size } });
+    const result = await driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly }, out);
+    send({ t: 'done', qid: m.qid, result: { ...result, size: out.size, pages: out.pages } });
   } catch (e) {
     const details = e instanceof DriverError
       ? e.details
       : { errorType: 'haloLink' as const, errorCode: 500, errorMessage: `Unexpected driver error: ${(e as Error).message}` };
     send({ t: 'fail', qid: m.qid, details });
+  }
+}
+
+process.on('message', (m: ToExecutor) => {
+  if (m.t === 'run') void run(m);
+  else if (m.t === 'continue' && waiting?.qid === m.qid) {
+    const w = waiting;
+    waiting = undefined;
+    w.resume();
   }
 });
 process.on('disconnect', () => {

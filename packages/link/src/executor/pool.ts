@@ -1,10 +1,11 @@
 // A fixed pool of executor processes. Each runs one command at a time; a command that overruns its
 // time limit, or is cancelled, is stopped by killing its process, which is then replaced.
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command, ErrorDetails } from '@conduit/protocol';
-import type { DriverResult } from '../drivers/driver.js';
-import type { DriverConfig, FromExecutor, ToExecutor } from './ipc.js';
+import type { PageMeta } from '../result-writer.js';
+import type { DriverConfig, FromExecutor, JobResult, ToExecutor } from './ipc.js';
 
 export interface Job {
   qid: string;
@@ -14,11 +15,14 @@ export interface Job {
   timeoutMs: number;
   /** Run on the read-only database connection: any write fails at the database. */
   readOnly: boolean;
-  onChunk: (data: Buffer) => void;
+  onChunk: (data: Buffer, page: number) => void;
+  /** Paged results: page size, and a callback that resolves once the page is stored. */
+  pageBytes?: number;
+  onPage?: (meta: PageMeta) => Promise<void>;
 }
 
 export type JobOutcome =
-  | { ok: true; result: DriverResult & { size: number } }
+  | { ok: true; result: JobResult }
   | { ok: false; details: ErrorDetails };
 
 interface Worker {
@@ -26,7 +30,7 @@ interface Worker {
   ready: Promise<void>;
   /** Killed or exited: never given work again; a replacement takes its place. */
   dead: boolean;
-  job?: { job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout };
+  job?: { job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout; remainingMs: number; runningSince: number };
 }
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -45,7 +49,11 @@ export class ExecutorPool {
   private readonly waiters: ((w: Worker) => void)[] = [];
   private closed = false;
 
-  constructor(private readonly config: DriverConfig, readonly size: number) {}
+  /**
+   * @param niceness OS scheduling priority for the executors (0 normal, up to 19 lowest): background
+   *   pools run niced so the clinic's interactive work and immediate queries keep the CPU first.
+   */
+  constructor(private readonly config: DriverConfig, readonly size: number, private readonly niceness = 0) {}
 
   async start(): Promise<void> {
     for (let i = 0; i < this.size; i++) this.workers.push(this.spawn());
@@ -68,6 +76,13 @@ export class ExecutorPool {
       env: { ...process.env, CONDUIT_EXECUTOR_CONFIG: JSON.stringify(this.config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (this.niceness && proc.pid) {
+      try {
+        setPriority(proc.pid, this.niceness);
+      } catch {
+        /* not permitted on this system: run at normal priority */
+      }
+    }
     let markReady!: () => void;
     let markFailed!: (e: Error) => void;
     const w: Worker = { proc, dead: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
@@ -76,7 +91,8 @@ export class ExecutorPool {
       if (m.t === 'ready') return markReady();
       const cur = w.job;
       if (!cur || cur.job.qid !== m.qid) return; // late message of a job already given up
-      if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+      if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.page);
+      else if (m.t === 'page') this.onPage(w, m.meta);
       else if (m.t === 'done') this.finish(w, { ok: true, result: m.result });
       else if (m.t === 'fail') this.finish(w, { ok: false, details: m.details });
     });
@@ -107,6 +123,32 @@ export class ExecutorPool {
     this.release(w);
   }
 
+  /** A page is done: the execution clock stops while the page is stored, then the executor reads on. */
+  private onPage(w: Worker, meta: PageMeta): void {
+    const cur = w.job;
+    if (!cur) return;
+    clearTimeout(cur.timer);
+    cur.remainingMs -= Date.now() - cur.runningSince;
+    const store = cur.job.onPage ? cur.job.onPage(meta) : Promise.resolve();
+    store.then(
+      () => {
+        if (w.job !== cur) return;
+        this.startClock(w);
+        w.proc.send({ t: 'continue', qid: cur.job.qid } satisfies ToExecutor);
+      },
+      (e: Error) => {
+        if (w.job !== cur) return;
+        this.kill(cur.job.qid, { errorType: 'haloLink', errorCode: 502, errorMessage: `A result page could not be delivered: ${e.message}` });
+      },
+    );
+  }
+
+  private startClock(w: Worker): void {
+    const cur = w.job!;
+    cur.runningSince = Date.now();
+    cur.timer = setTimeout(() => this.kill(cur.job.qid, timeoutDetails(cur.job.timeoutMs)), Math.max(0, cur.remainingMs));
+  }
+
   /** Hands a free, live executor to the longest-waiting job. */
   private release(w: Worker): void {
     if (w.dead || w.job) return;
@@ -125,12 +167,15 @@ export class ExecutorPool {
     if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
     const w = await this.acquire();
     return new Promise<JobOutcome>((resolve) => {
-      w.job = { job, resolve };
+      w.job = { job, resolve, remainingMs: job.timeoutMs, runningSince: 0 };
       w.ready.then(
         () => {
           if (w.job?.job !== job) return;
-          w.job.timer = setTimeout(() => this.kill(job.qid, timeoutDetails(job.timeoutMs)), job.timeoutMs);
-          const msg: ToExecutor = { t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes, readOnly: job.readOnly };
+          this.startClock(w);
+          const msg: ToExecutor = {
+            t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes,
+            readOnly: job.readOnly, ...(job.pageBytes ? { pageBytes: job.pageBytes } : {}),
+          };
           w.proc.send(msg);
         },
         () => this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: 'The query executor could not start.' } }),
