@@ -5,3 +5,4 @@ export type { Store, SiteRecord, QueryRecord, IntegratorRecord, AuditEvent } fro
 export { verifyChain, type VerifyResult } from './audit/chain.js';
 export { ACCESS_MESSAGES } from './practice/control.js';
 export { hashKey } from './keys.js';
+export * from './webhooks/index.js';

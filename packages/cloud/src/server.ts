@@ -10,6 +10,10 @@ import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/
 import { buildApp } from './http/app.js';
 import { AuditLog } from './audit/log.js';
 import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
+import { ResultFiles } from './results/files.js';
+import { AsyncQueries, DEFAULT_ASYNC_LIMITS, type AsyncLimits } from './queries/async.js';
+import { RegisteredQueries, type RegisteredOptions } from './queries/registered.js';
+import { WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
 
 export interface CloudOptions {
   port?: number;
@@ -24,6 +28,9 @@ export interface CloudOptions {
   practice?: Partial<PracticeControlOptions>;
   /** Keep query command text in the audit log (default: only its hash). Env CONDUIT_AUDIT_COMMAND_TEXT=1. */
   auditCommandText?: boolean;
+  async?: Partial<AsyncLimits>;
+  registered?: Partial<RegisteredOptions>;
+  webhooks?: Partial<WebhookServiceOptions>;
 }
 
 export interface RunningCloud {
@@ -34,6 +41,7 @@ export interface RunningCloud {
   app: FastifyInstance;
   publicKey: string;
   control: PracticeControl;
+  webhooks: WebhookService;
   close(): Promise<void>;
 }
 
@@ -48,16 +56,35 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' },
     new Date().toISOString(),
   );
-  if (interrupted > 0) log.warn({ interrupted }, 'queries interrupted by the last stop were marked failed');
+  if (interrupted.length > 0) log.warn({ interrupted: interrupted.length }, 'queries interrupted by the last stop were marked failed');
+  const files = new ResultFiles(join(opts.dataDir, 'results'));
+  for (const id of interrupted) {
+    files.remove(id);
+    await store.deletePages(id);
+  }
   for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
   const control = new PracticeControl(store, gateway, audit, log, { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice });
-  gateway.hooks = control;
   control.startWatching();
+  const webhooks = new WebhookService(store, { log, ...opts.webhooks });
+  webhooks.start();
   const queries = new QueryService(store, gateway, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const app = buildApp({ store, gateway, queries, control, audit, log });
+  const asyncQueries = new AsyncQueries(store, gateway, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
+  asyncQueries.startSweeping();
+  const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
+  registered.startSweeping();
+  gateway.hooks = {
+    welcomed: (session, site, isNew) => {
+      control.welcomed(session, site, isNew);
+      registered.welcomed(session);
+    },
+    request: (session, msg) => control.request(session, msg),
+    authFailed: (why) => control.authFailed(why),
+    registered: (session, msg) => registered.onMessage(session, msg),
+  };
+  const app = buildApp({ store, gateway, queries, asyncQueries, registered, files, control, audit, log });
   gateway.attach(app.server);
   await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   const addr = app.server.address();
@@ -72,8 +99,12 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     app,
     publicKey: identity.publicKeyB64,
     control,
+    webhooks,
     async close() {
       control.stop();
+      asyncQueries.stop();
+      registered.stop();
+      await webhooks.stop();
       await gateway.close();
       await app.close();
       await store.close();

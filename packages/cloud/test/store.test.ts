@@ -36,8 +36,8 @@ test('queries left open by a stop are failed on the next start', async () => {
   };
   await store.insertQuery(q);
   await store.insertQuery({ ...q, id: '00000000-0000-4000-8000-000000000002', status: 'successful', completedAt: at });
-  const n = await store.failInterrupted({ errorType: 'haloLink', errorCode: 503, errorMessage: 'restarted' }, at);
-  assert.equal(n, 1);
+  const ids = await store.failInterrupted({ errorType: 'haloLink', errorCode: 503, errorMessage: 'restarted' }, at);
+  assert.deepEqual(ids, [q.id]);
   const after = await store.query(q.id);
   assert.equal(after?.status, 'executionFailed');
   assert.equal(after?.errorDetails?.errorMessage, 'restarted');

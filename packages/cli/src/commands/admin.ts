@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { SqliteStore, createIntegrator, storeFile, promoteSite, verifyAudit, type AuditEvent } from '@conduit/cloud';
 import { envStr } from '../env.js';
+import { webhooksAdminCommands } from './webhooks.js';
 
 function withStore<T>(dataDir: string | undefined, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
   const store = new SqliteStore(storeFile(dataDir ?? envStr('CONDUIT_DATA_DIR', '.conduit/cloud')));
@@ -39,6 +40,9 @@ export function adminCommand(): Command {
       if (o.json) return console.log(JSON.stringify(list));
       for (const i of list) console.log(`${i.id}  ${i.name}  (created ${i.createdAt})`);
     });
+  const hooks = webhooksAdminCommands();
+  for (const c of hooks.integrator) integrator.addCommand(c);
+  for (const c of hooks.admin) admin.addCommand(c);
   const site = admin.command('site').description('inspect and promote sites');
   site
     .command('promote')

@@ -10,9 +10,10 @@ import {
   type LinkMessage, type QueryExecute,
 } from '@conduit/protocol';
 import type { SiteRecord, Store } from '../store/types.js';
-import { LinkSession, type DispatchOutcome, type Pending } from './session.js';
+import { LinkSession, type DispatchOutcome, type PageSink, type Pending } from './session.js';
 
 export type LinkRequestMessage = Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>;
+export type RegisteredMessage = Extract<LinkMessage, { type: 'registered.result' | 'registered.failed' }>;
 
 /** What the gateway hands to the practice-control side. */
 export interface GatewayHooks {
@@ -22,6 +23,8 @@ export interface GatewayHooks {
   request(session: LinkSession, msg: LinkRequestMessage): Promise<{ integrators?: { id: string; name: string }[] }>;
   /** A Link failed to authenticate. */
   authFailed(why: string): void;
+  /** A registered query ran at the Link. */
+  registered?(session: LinkSession, msg: RegisteredMessage): void;
 }
 
 export interface GatewayOptions {
@@ -36,6 +39,10 @@ export interface DispatchRequest {
   /** Epoch ms after which the Cloud stops waiting. */
   deadline: number;
   onStarted?: (at: number) => void;
+  /** Paged results are streamed to this sink rather than collected in memory. */
+  paged?: PageSink;
+  /** Called when the first result bytes arrive. */
+  onUploading?: (at: number) => void;
 }
 
 export class Gateway {
@@ -189,7 +196,19 @@ export class Gateway {
         session.droppedReplies++;
         return;
       }
-      if (p.uploadingAt === null) p.uploadingAt = Date.now();
+      if (p.uploadingAt === null) {
+        p.uploadingAt = Date.now();
+        p.onUploading?.(p.uploadingAt);
+      }
+      if (p.paged) {
+        try {
+          p.paged.chunk(chunk.header.page, chunk.payload);
+        } catch (e) {
+          session.send({ type: 'query.cancel', queryId: p.qid, reason: 'the Cloud could not store the result' });
+          session.settle(p.qid, { kind: 'storeFailed', message: (e as Error).message, startedAt: p.startedAt });
+        }
+        return;
+      }
       p.bytes += chunk.payload.length;
       if (p.bytes > p.maxBytes) {
         session.send({ type: 'query.cancel', queryId: p.qid, reason: 'result larger than the limit' });
@@ -230,6 +249,22 @@ export class Gateway {
         session.settle(msg.queryId, { kind: 'failed', msg, startedAt: p.startedAt, completedAt: Date.now() });
         return;
       }
+      case 'query.page': {
+        const p = session.pending.get(msg.queryId);
+        if (!p?.paged) return void session.droppedReplies++;
+        p.paged.page(msg).then(
+          () => session.send({ type: 'page.ack', queryId: msg.queryId, page: msg.page }),
+          (e: Error) => {
+            session.send({ type: 'query.cancel', queryId: msg.queryId, reason: 'the Cloud could not store the result' });
+            session.settle(msg.queryId, { kind: 'storeFailed', message: e.message, startedAt: p.startedAt });
+          },
+        );
+        return;
+      }
+      case 'registered.result':
+      case 'registered.failed':
+        this.hooks?.registered?.(session, msg);
+        return;
       case 'integrations.changed':
       case 'pairing.issued':
       case 'catalog.request': {
@@ -272,7 +307,7 @@ export class Gateway {
     const outcome = new Promise<DispatchOutcome>((resolve) => {
       const p: Pending = {
         qid, integratorId: req.exec.integratorId, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null,
-        onStarted: req.onStarted, resolve,
+        onStarted: req.onStarted, onUploading: req.onUploading, paged: req.paged, resolve,
       };
       p.timer = setTimeout(() => {
         session.send({ type: 'query.cancel', queryId: qid, reason: 'deadline passed' });

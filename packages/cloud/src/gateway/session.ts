@@ -2,7 +2,7 @@
 // completions to the queries waiting on them.
 import type { WebSocket } from 'ws';
 import type { KeyObject } from 'node:crypto';
-import { signFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed } from '@conduit/protocol';
+import { signFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed, type QueryPage } from '@conduit/protocol';
 import type { PracticeKey } from '../store/types.js';
 
 export type DispatchOutcome =
@@ -12,11 +12,20 @@ export type DispatchOutcome =
   | { kind: 'disconnected'; startedAt: number | null }
   | { kind: 'timeout'; startedAt: number | null }
   | { kind: 'tooLarge'; startedAt: number | null }
-  | { kind: 'cancelled'; reason: string; revoked: boolean; startedAt: number | null };
+  | { kind: 'cancelled'; reason: string; revoked: boolean; startedAt: number | null }
+  | { kind: 'storeFailed'; message: string; startedAt: number | null };
+
+/** Where a paged (async) result goes as it arrives, instead of memory. */
+export interface PageSink {
+  chunk(page: number, payload: Buffer): void;
+  /** The page is complete: store it; the Link gets page.ack when this resolves. */
+  page(meta: QueryPage): Promise<void>;
+}
 
 export interface Pending {
   qid: string;
   integratorId: string;
+  paged?: PageSink;
   chunks: Buffer[];
   bytes: number;
   maxBytes: number;
@@ -24,6 +33,7 @@ export interface Pending {
   uploadingAt: number | null;
   timer?: NodeJS.Timeout;
   onStarted?: (at: number) => void;
+  onUploading?: (at: number) => void;
   resolve: (o: DispatchOutcome) => void;
 }
 

@@ -12,6 +12,11 @@ import { queryRoutes } from './routes/queries.js';
 import { pairingRoutes } from './routes/pairing.js';
 import type { PracticeControl } from '../practice/control.js';
 import type { AuditLog } from '../audit/log.js';
+import type { AsyncQueries } from '../queries/async.js';
+import type { RegisteredQueries } from '../queries/registered.js';
+import type { ResultFiles } from '../results/files.js';
+import { asyncRoutes } from './routes/async.js';
+import { registeredRoutes } from './routes/registered.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +28,9 @@ export interface AppDeps {
   store: Store;
   gateway: Gateway;
   queries: QueryService;
+  asyncQueries: AsyncQueries;
+  registered: RegisteredQueries;
+  files: ResultFiles;
   control: PracticeControl;
   audit: AuditLog;
   log: Logger;
@@ -78,5 +86,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(siteRoutes(deps));
   app.register(queryRoutes(deps));
   app.register(pairingRoutes(deps));
+  app.register(asyncRoutes(deps));
+  app.register(registeredRoutes(deps));
   return app;
 }

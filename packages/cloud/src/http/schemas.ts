@@ -59,3 +59,43 @@ export const sitesQuery = {
     practiceManagementName: { type: 'string', enum: ['Best Practice', 'Zedmed', 'D4w'] },
   },
 } as const;
+
+export const asyncBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    maxTimeInQueue: { type: 'integer', minimum: 0, maximum: LIMITS.asyncMaxTimeInQueueMax, default: LIMITS.asyncMaxTimeInQueueDefault },
+    command,
+    catalogue: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;
+
+export const statusBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['queryIds'],
+  properties: { queryIds: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', format: 'uuid' } } },
+} as const;
+
+export const pageParams = {
+  type: 'object',
+  required: ['siteId', 'queryId', 'pageNumber'],
+  properties: {
+    siteId: { type: 'string', format: 'uuid' }, queryId: { type: 'string', format: 'uuid' },
+    pageNumber: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' },
+  },
+} as const;
+
+export const registeredBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'registeredQueryType', 'frequency', 'duration', 'registerCommand'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    registeredQueryType: { type: 'string', enum: ['query'] },
+    frequency: { type: 'integer', minimum: 1 },
+    duration: { type: 'integer', minimum: 1, maximum: LIMITS.registeredMaxDurationS },
+    registerCommand: { type: 'object', additionalProperties: false, required: ['command'], properties: { command } },
+  },
+} as const;

@@ -1,7 +1,7 @@
 // One state machine for every query: Halo statuses, statusTiming recorded at each step, and the
 // JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
 import type { ErrorDetails, ResultParameter } from '@conduit/protocol';
-import type { Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
+import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
 
 type TimedPhase = keyof StatusTiming;
 const TIMED: ReadonlySet<QueryStatus> = new Set<QueryStatus>(['initialising', 'queued', 'executing', 'uploading']);
@@ -37,8 +37,11 @@ export interface InlineResult {
   parameters: ResultParameter[];
 }
 
-/** The Halo query object. `inline` is given only for an immediate query's own response. */
-export function queryJson(q: QueryRecord, inline?: InlineResult): Record<string, unknown> {
+/**
+ * The Halo query object. `inline` is given only for an immediate query's own response; `pages` for a
+ * successful async query (its page list).
+ */
+export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageRecord[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: q.id, integratorId: q.integratorId, siteId: q.siteId, mode: q.mode, status: q.status,
     maxTimeInQueue: q.maxTimeInQueue, commandSize: q.commandSize, requestSize: q.requestSize,
@@ -50,7 +53,10 @@ export function queryJson(q: QueryRecord, inline?: InlineResult): Record<string,
     const counts = q.executionMode === 'nonQuery' ? { rowsAffected: q.rowsAffected ?? 0 } : { rows: q.rows ?? 0 };
     out.result = inline
       ? { ...counts, size, ...(inline.data ? { data: inline.data.toString('base64') } : {}), parameters: inline.parameters }
-      : { ...counts, size, pages: [] };
+      : {
+          ...counts, size,
+          pages: pages.map((p) => ({ pageNumber: p.pageNumber, status: 'cached', size: p.size, rows: { count: p.rows, rangeStart: p.rangeStart, rangeEnd: p.rangeEnd } })),
+        };
     out.resultSize = size;
   }
   if (q.errorDetails) {

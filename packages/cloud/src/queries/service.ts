@@ -165,6 +165,9 @@ export class QueryService {
         complete(q, 'executionFailed', now, details('haloLink', 504, msg));
         return { status: 504, body: envelope(504, msg) };
       }
+      case 'storeFailed':
+        complete(q, 'executionFailed', now, details('haloLink', 500, 'The Cloud could not handle the result.'));
+        return { status: 500, body: queryJson(q) };
       case 'cancelled': {
         if (o.revoked) {
           complete(q, 'executionFailed', now, details('haloLink', 403, ACCESS_MESSAGES.disabled));

@@ -199,11 +199,12 @@ export class SqliteStore implements Store {
     return r ? queryFromRow(r) : undefined;
   }
 
-  async failInterrupted(details: ErrorDetails, at: string): Promise<number> {
+  async failInterrupted(details: ErrorDetails, at: string): Promise<string[]> {
     const open = (this.db.prepare('SELECT * FROM queries WHERE completed_at IS NULL').all() as Row[]).map(queryFromRow);
     const tx = this.db.transaction(() => {
       for (const q of open) {
-        q.status = 'executionFailed';
+        // An async query cut off while its pages were arriving failed in upload; otherwise in execution.
+        q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
         q.errorDetails = details;
         q.completedAt = at;
         q.updatedAt = at;
@@ -211,7 +212,7 @@ export class SqliteStore implements Store {
       }
     });
     tx.immediate();
-    return open.length;
+    return open.map((q) => q.id);
   }
 
   async integrations(p: PracticeKey): Promise<Integration[]> {

@@ -163,8 +163,8 @@ export interface Store {
   insertQuery(q: QueryRecord): Promise<void>;
   updateQuery(q: QueryRecord): Promise<void>;
   query(id: string): Promise<QueryRecord | undefined>;
-  /** Marks every query that was in flight when the Cloud stopped as failed; returns how many. */
-  failInterrupted(details: ErrorDetails, at: string): Promise<number>;
+  /** Marks every query that was in flight when the Cloud stopped as failed; returns their ids. */
+  failInterrupted(details: ErrorDetails, at: string): Promise<string[]>;
 
   integrations(practice: PracticeKey): Promise<Integration[]>;
   /** Replaces a practice's integration settings; returns the previous ones. */

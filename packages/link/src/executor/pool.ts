@@ -30,6 +30,8 @@ interface Worker {
   ready: Promise<void>;
   /** Killed or exited: never given work again; a replacement takes its place. */
   dead: boolean;
+  /** Handed to a job that has not started on it yet (set synchronously, so two jobs never share it). */
+  reserved: boolean;
   job?: { job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout; remainingMs: number; runningSince: number };
 }
 
@@ -61,7 +63,7 @@ export class ExecutorPool {
   }
 
   get idle(): number {
-    return this.workers.filter((w) => !w.job && !w.dead).length;
+    return this.workers.filter((w) => this.isFree(w)).length;
   }
 
   /** Process ids of the live executors (for tests and diagnostics). */
@@ -85,7 +87,7 @@ export class ExecutorPool {
     }
     let markReady!: () => void;
     let markFailed!: (e: Error) => void;
-    const w: Worker = { proc, dead: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
+    const w: Worker = { proc, dead: false, reserved: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
     w.ready.catch(() => undefined);
     proc.on('message', (m: FromExecutor) => {
       if (m.t === 'ready') return markReady();
@@ -149,16 +151,26 @@ export class ExecutorPool {
     cur.timer = setTimeout(() => this.kill(cur.job.qid, timeoutDetails(cur.job.timeoutMs)), Math.max(0, cur.remainingMs));
   }
 
-  /** Hands a free, live executor to the longest-waiting job. */
+  private isFree(w: Worker): boolean {
+    return !w.job && !w.dead && !w.reserved;
+  }
+
+  /** Hands a free, live executor to the longest-waiting job, reserving it before anyone else looks. */
   private release(w: Worker): void {
-    if (w.dead || w.job) return;
+    if (!this.isFree(w)) return;
     const next = this.waiters.shift();
-    if (next) next(w);
+    if (next) {
+      w.reserved = true;
+      next(w);
+    }
   }
 
   private acquire(): Promise<Worker> {
-    const w = this.workers.find((x) => !x.job && !x.dead);
-    if (w) return Promise.resolve(w);
+    const w = this.workers.find((x) => this.isFree(x));
+    if (w) {
+      w.reserved = true;
+      return Promise.resolve(w);
+    }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -167,6 +179,7 @@ export class ExecutorPool {
     if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
     const w = await this.acquire();
     return new Promise<JobOutcome>((resolve) => {
+      w.reserved = false;
       w.job = { job, resolve, remainingMs: job.timeoutMs, runningSince: 0 };
       w.ready.then(
         () => {

@@ -13,7 +13,7 @@ interface ImmediateBody {
 }
 
 /** Every input value is checked here, at the edge, so a bad value never travels to a clinic. */
-function checkParameters(command: Command): void {
+export function checkParameters(command: Command): void {
   const seen = new Set<string>();
   for (const p of command.parameters) {
     const key = p.name.toLowerCase();
@@ -64,7 +64,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
         await deps.control.access(req.integrator.id, req.params.siteId);
         const q = await deps.queries.get(req.params.queryId.toLowerCase());
         if (!q || q.siteId !== req.params.siteId.toLowerCase() || q.integratorId !== req.integrator.id) throw new ApiError(404, MESSAGES.queryNotFound);
-        return queryJson(q);
+        return queryJson(q, undefined, q.mode === 'async' && q.status === 'successful' ? await deps.asyncQueries.pages(q.id) : []);
       },
     );
   };

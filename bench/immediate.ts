@@ -1,0 +1,479 @@
+// The `immediate` suite: immediate queries through a Cloud and a Link (separate processes, loopback)
+// against the same query run directly on the database in this process, and a bare node:http server as
+// the machine's HTTP ceiling, each at concurrency 1 and 32, bounded by time and by count.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BpSimDatabase, readPracticeInfo } from '@conduit/bp-sim';
+import { HttpClient, runLoad, type HttpTarget, type LoadOptions } from './lib/http-load.js';
+import { machine, type Machine } from './lib/machine.js';
+import { practiceCopy, DEFAULT_PRACTICE } from './lib/practice.js';
+import { CLI, childPids, cpuTimeMs, runNode, spawnNode, stopProc, type Proc } from './lib/processes.js';
+import { ProfileWindow, profileReport, profiledEnv } from './lib/profiler.js';
+import { OUT_DIR, table, writeRaw, writeSection, RESULTS_FILE } from './lib/results.js';
+import { Samples, fmtMs, fmtRate, summarise, type Summary } from './lib/stats.js';
+import type { Suite } from './lib/suite.js';
+
+interface Query {
+  key: 'one' | 'five';
+  label: string;
+  text: string;
+  rows: number;
+}
+
+const QUERIES: Query[] = [
+  { key: 'one', label: '1-row', text: 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42', rows: 1 },
+  { key: 'five', label: '500-row', text: 'SELECT TOP 500 * FROM APPOINTMENTS ORDER BY RECORDID', rows: 500 },
+];
+
+const TARGET_OVERHEAD_MS = 1;
+const TARGET_QPS = 3000;
+
+interface Options {
+  durationMs: number;
+  warmupMs: number;
+  maxRequests: number;
+  timeoutMs: number;
+  concurrency: number[];
+  linkConcurrency?: number;
+  logLevel: string;
+  profile: boolean;
+  keep: boolean;
+  writeResults: boolean;
+}
+
+/** CPU used by each process during a window, in µs per completed query. */
+interface CpuShare {
+  client: number;
+  cloud?: number;
+  link?: number;
+  executors?: number;
+  server?: number;
+  /** Sum of all processes' CPU over (wall time × nproc). */
+  utilisation: number;
+}
+
+interface CaseResult {
+  kind: 'direct' | 'bare' | 'conduit';
+  query: string;
+  concurrency: number;
+  summary: Summary & { firstError?: string };
+  cpu?: CpuShare;
+  warmupErrors?: number;
+}
+
+const HELP = `npm run bench -- immediate [options]
+
+  --duration <ms>        measured window per case (default 5000)
+  --warmup <ms>          warm-up per case, not measured (default 1500)
+  --max-requests <n>     cap per measured window (default 200000)
+  --timeout <ms>         a request not answered by then counts as an error (default 10000)
+  --concurrency <list>   comma-separated client concurrencies (default 1,32)
+  --link-concurrency <n> Link executors (default: the CLI default, 4)
+  --log-level <level>    CONDUIT_LOG_LEVEL for Cloud and Link (default info, as operators run them)
+  --profile              CPU-profile every process during each Conduit case; the report goes to
+                         bench/out/ (figures are distorted by the profiler, so RESULTS.md is left alone)
+  --write-results        with --profile, still write bench/RESULTS.md
+  --no-write             print only; leave bench/RESULTS.md alone (smoke runs)
+  --keep                 keep the run folder (logs, Cloud store, practice copy)`;
+
+function options(args: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: 'string', default: '5000' },
+      warmup: { type: 'string', default: '1500' },
+      'max-requests': { type: 'string', default: '200000' },
+      timeout: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '1,32' },
+      'link-concurrency': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      profile: { type: 'boolean', default: false },
+      'write-results': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const int = (v: string, what: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive whole number, got "${v}"`);
+    return n;
+  };
+  return {
+    durationMs: int(values.duration, '--duration'),
+    warmupMs: Number(values.warmup),
+    maxRequests: int(values['max-requests'], '--max-requests'),
+    timeoutMs: int(values.timeout, '--timeout'),
+    concurrency: values.concurrency.split(',').map((c) => int(c.trim(), '--concurrency')),
+    linkConcurrency: values['link-concurrency'] === undefined ? undefined : int(values['link-concurrency'], '--link-concurrency'),
+    logLevel: values['log-level'],
+    profile: values.profile,
+    keep: values.keep,
+    writeResults: !values['no-write'] && (!values.profile || values['write-results']),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------
+// Baseline: the query on the database in this process, serialised as the Link's driver does.
+
+function serialise(rows: Iterable<Record<string, unknown>>): { buf: Buffer; n: number } {
+  const parts: string[] = [];
+  for (const row of rows) {
+    for (const k in row) {
+      const v = row[k];
+      if (typeof v === 'bigint') row[k] = Number(v);
+      else if (v instanceof Uint8Array) row[k] = Buffer.from(v).toString('base64');
+    }
+    parts.push(JSON.stringify(row));
+  }
+  return { buf: Buffer.from(`[${parts.join(',')}]`), n: parts.length };
+}
+
+function runDirect(db: BpSimDatabase, q: Query, o: Options): Summary {
+  const once = (): number => {
+    const { n } = serialise(db.execute({ text: q.text, type: 'text', params: [] }).rows);
+    return n;
+  };
+  const got = once();
+  if (got !== q.rows) throw new Error(`direct ${q.label}: expected ${q.rows} rows, got ${got}`);
+  const warmUntil = performance.now() + o.warmupMs;
+  while (performance.now() < warmUntil) once();
+  const samples = new Samples();
+  const started = performance.now();
+  const until = started + o.durationMs;
+  while (samples.length < o.maxRequests && performance.now() < until) {
+    const t0 = performance.now();
+    once();
+    samples.push(performance.now() - t0);
+  }
+  return summarise(samples.values(), performance.now() - started);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load through HTTP, with CPU accounting per process.
+
+interface Watched {
+  name: keyof Omit<CpuShare, 'utilisation' | 'client'>;
+  pids: () => number[];
+}
+
+async function measure(target: HttpTarget, concurrency: number, o: Options, watched: Watched[], profile?: ProfileWindow): Promise<{ summary: CaseResult['summary']; cpu: CpuShare; warmupErrors: number }> {
+  let warmupErrors = 0;
+  const client = new HttpClient(target, concurrency, o.timeoutMs);
+  try {
+    const warm: LoadOptions = { concurrency, durationMs: o.warmupMs, maxRequests: Number.MAX_SAFE_INTEGER };
+    if (o.warmupMs > 0) {
+      const w = await runLoad(client, target.validate, warm);
+      if (w.errors > 0) {
+        warmupErrors = w.errors;
+        console.log(`  WARNING: ${w.errors} errors during warm-up (c=${concurrency}), first: ${w.firstError}`);
+      }
+    } else {
+      await runLoad(client, target.validate, { concurrency: 1, durationMs: 60_000, maxRequests: 1 });
+    }
+    await profile?.start();
+    const pidsBefore = watched.map((w) => w.pids());
+    const before = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    const clientBefore = process.cpuUsage();
+    const summary = await runLoad(client, undefined, { concurrency, durationMs: o.durationMs, maxRequests: o.maxRequests });
+    const clientUs = process.cpuUsage(clientBefore);
+    const after = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    await profile?.stop();
+    const perQuery = (ms: number): number => (summary.count ? (ms * 1000) / summary.count : Number.NaN);
+    const clientMs = (clientUs.user + clientUs.system) / 1000;
+    const cpu: CpuShare = { client: perQuery(clientMs), utilisation: 0 };
+    let totalMs = clientMs;
+    watched.forEach((w, i) => {
+      const ms = after[i]! - before[i]!;
+      totalMs += ms;
+      cpu[w.name] = perQuery(ms);
+    });
+    cpu.utilisation = totalMs / (summary.elapsedMs * machine().nproc);
+    return { summary, cpu, warmupErrors };
+  } finally {
+    client.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Conduit: Cloud and Link as their own processes, started through the CLI as an operator would.
+
+interface Conduit {
+  cloud: Proc;
+  link: Proc;
+  url: string;
+  apiKey: string;
+  siteId: string;
+}
+
+async function startConduit(runDir: string, database: string, o: Options, log: (s: string) => void): Promise<Conduit> {
+  const cloudDir = join(runDir, 'cloud');
+  const profDir = join(runDir, 'profiles');
+  const env = (role: string): Record<string, string> => ({ CONDUIT_LOG_LEVEL: o.logLevel, ...(o.profile ? profiledEnv(profDir, role) : {}) });
+  const cloud = await spawnNode({
+    name: 'cloud', logDir: runDir, env: env('cloud'), ready: /listening on http:\/\/127\.0\.0\.1:\d+/,
+    args: [CLI, 'cloud', '--port', '0', '--host', '127.0.0.1', '--data-dir', cloudDir],
+  });
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cloud.stdout())![1]!;
+  log(`  Cloud pid ${cloud.pid} at ${url}`);
+  let link: Proc | undefined;
+  try {
+    const created = await runNode([CLI, 'admin', 'integrator', 'create', '--name', 'Bench Integrator', '--json', '--data-dir', cloudDir], runDir, 'admin');
+    const integrator = JSON.parse(created.trim().split('\n').pop()!) as { id: string; apiKey: string };
+    const apiKey = integrator.apiKey;
+    const state = join(runDir, 'link-state.db');
+    link = await spawnNode({
+      name: 'link', logDir: runDir, env: env('link'), ready: /Link connected: site[\s\S]*Setup third-party integrations|Setup third-party integrations[\s\S]*Link connected: site/,
+      nodeArgs: [],
+      args: [CLI, 'link', '--cloud', url, '--database', database, '--state', state, '--ui-port', '0',
+        ...(o.linkConcurrency ? ['--concurrency', String(o.linkConcurrency)] : [])],
+    });
+    // The practice ticks the integration (read-only) and issues a pairing code at its Link; the
+    // integrator pairs with the Bp Site ID and the code, then finds the site's Halo GUID.
+    await runNode([CLI, 'link', 'integrations', 'enable', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'enable');
+    const code = JSON.parse((await runNode([CLI, 'link', 'integrations', 'pairing-code', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'pairing-code')).trim().split('\n').pop()!) as { siteId: string; code: string };
+    const headers = { 'Ocp-Apim-Subscription-Key': apiKey };
+    const practice = `practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice`;
+    const paired = await fetch(`${url}/integrator/pair-site?${practice}&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers });
+    if (paired.status !== 200) throw new Error(`pair-site failed: HTTP ${paired.status} ${await paired.text()}`);
+    const db = BpSimDatabase.open(database, { readonly: true });
+    const pmsSiteId = readPracticeInfo(db).siteId;
+    db.close();
+    if (pmsSiteId !== code.siteId) throw new Error(`Bp Site ID mismatch: database ${pmsSiteId}, Link ${code.siteId}`);
+    const res = await fetch(`${url}/integrator/sites?practiceManagementSiteId=${encodeURIComponent(pmsSiteId)}&practiceManagementName=Best%20Practice`, { headers });
+    const body = (await res.json()) as { sites?: { id: string; availability: string }[] };
+    const site = body.sites?.[0];
+    if (res.status !== 200 || !site) throw new Error(`site lookup failed: HTTP ${res.status} ${JSON.stringify(body)}`);
+    log(`  Link pid ${link.pid}, executors ${executorPids(link).join(', ')}; site ${site.id} (Bp Site ID ${pmsSiteId}, ${site.availability})`);
+    return { cloud, link, url, apiKey, siteId: site.id };
+  } catch (e) {
+    if (link) await stopProc(link);
+    await stopProc(cloud);
+    throw e;
+  }
+}
+
+function executorPids(link: Proc): number[] {
+  return childPids(link.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('child.ts');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function conduitTarget(c: Conduit, q: Query): HttpTarget {
+  return {
+    url: `${c.url}/integrator/sites/${c.siteId}/queries/immediate`,
+    method: 'POST',
+    headers: { 'Ocp-Apim-Subscription-Key': c.apiKey },
+    body: JSON.stringify({ command: { text: q.text } }),
+    validate: (status, body) => {
+      const text = body.toString('utf8');
+      if (status !== 200) throw new Error(`${q.label} through Conduit: HTTP ${status}: ${text.slice(0, 500)}`);
+      const json = JSON.parse(text) as { status?: string; result?: { data?: string; rows?: number } };
+      const rows = JSON.parse(Buffer.from(json.result?.data ?? '', 'base64').toString('utf8')) as unknown[];
+      if (json.status !== 'successful' || rows.length !== q.rows) throw new Error(`${q.label} through Conduit: expected ${q.rows} rows, got ${rows.length} (${json.status})`);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report.
+
+/** One RESULTS.md section per configuration, so an experiment never overwrites the as-shipped figures. */
+function sectionName(o: Options): string {
+  return ['immediate', o.linkConcurrency ? `link-concurrency-${o.linkConcurrency}` : ''].filter(Boolean).join(':');
+}
+
+function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: number): string {
+  const find = (kind: CaseResult['kind'], query: string, c: number): CaseResult | undefined =>
+    results.find((r) => r.kind === kind && r.query === query && r.concurrency === c);
+  const directOf = (query: string): CaseResult | undefined => results.find((r) => r.kind === 'direct' && r.query === query);
+  const bareOf = (c: number): CaseResult | undefined => find('bare', '-', c);
+
+  const name = (r: CaseResult): string => (r.kind === 'direct' ? `direct on the database (${r.query})` : r.kind === 'bare' ? 'bare node:http (fixed small JSON)' : `Conduit immediate (${r.query})`);
+  const rows = results.map((r) => {
+    const s = r.summary;
+    const d = r.kind === 'conduit' ? directOf(r.query) : undefined;
+    const b = r.kind === 'conduit' ? bareOf(r.concurrency) : undefined;
+    const overhead = d ? `${fmtMs(s.p50Ms - d.summary.p50Ms)} ms / ×${(s.p50Ms / d.summary.p50Ms).toFixed(1)}` : '';
+    const ofBare = b ? `${((s.throughput / b.summary.throughput) * 100).toFixed(0)} %` : '';
+    return [name(r), r.kind === 'direct' ? '1 (in-process)' : r.concurrency, s.count.toLocaleString('en-US'), s.errors,
+      fmtMs(s.p50Ms), fmtMs(s.p99Ms), fmtMs(s.maxMs), fmtRate(s.throughput), overhead, ofBare];
+  });
+  const main = table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p99 ms', 'max ms', 'queries/s', 'p50 overhead vs direct (abs / ratio)', 'of bare-HTTP throughput'],
+    rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+
+  const cpuRows = results.filter((r) => r.cpu).map((r) => {
+    const c = r.cpu!;
+    const us = (v: number | undefined): string => (v === undefined ? '' : Number.isFinite(v) ? v.toFixed(0) : 'n/a');
+    const total = c.client + (c.server ?? 0) + (c.cloud ?? 0) + (c.link ?? 0) + (c.executors ?? 0);
+    return [name(r), r.concurrency, us(c.client), us(c.server), us(c.cloud), us(c.link), us(c.executors), us(total), `${(c.utilisation * 100).toFixed(0)} %`];
+  });
+  const cpu = table(['case', 'concurrency', 'client', 'bare server', 'Cloud', 'Link', 'executors (all)', 'total', 'machine CPU busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+
+  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? '**met**' : '**NOT met**');
+  const targets: (string | number)[][] = [];
+  for (const q of QUERIES) {
+    const c1 = find('conduit', q.label, 1);
+    const d = directOf(q.label);
+    const ov = c1 && d ? c1.summary.p50Ms - d.summary.p50Ms : undefined;
+    targets.push([`relay overhead at p50, concurrency 1, ${q.label}`, `≤ ${TARGET_OVERHEAD_MS} ms`, ov === undefined ? 'n/a' : `${fmtMs(ov)} ms`, verdict(ov === undefined ? undefined : ov <= TARGET_OVERHEAD_MS)]);
+  }
+  const t32 = find('conduit', '1-row', 32);
+  targets.push(['throughput, 1-row, concurrency 32', `≥ ${fmtRate(TARGET_QPS)} queries/s`, t32 ? `${fmtRate(t32.summary.throughput)} queries/s` : 'n/a', verdict(t32 ? t32.summary.throughput >= TARGET_QPS : undefined)]);
+
+  const errs = results.filter((r) => r.summary.errors > 0 || r.warmupErrors).map((r) =>
+    `- ${name(r)} at concurrency ${r.concurrency}: ${r.summary.errors} errors in the measured window${r.summary.firstError ? ` (first: ${r.summary.firstError})` : ''}` +
+    `${r.warmupErrors ? `, ${r.warmupErrors} during warm-up` : ''}`);
+  return [
+    `## ${sectionName(o)}`,
+    '',
+    `Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average at start ${m.loadAvg1}.`,
+    '',
+    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor processes) as their own processes, started through the CLI; ` +
+      `the load generator is the benchmark process (node:http keep-alive agent, closed loop: each of N workers sends the next request when the last answer is read in full); ` +
+      `the bare-HTTP ceiling is a node:http server in its own process answering a fixed ${'~'}100-byte JSON to the same POST. Everything on 127.0.0.1. ` +
+      `Practice database: ${DEFAULT_PRACTICE.patients} patients, ${DEFAULT_PRACTICE.weeks} weeks, seed ${DEFAULT_PRACTICE.seed}. ` +
+      `Each case: ${o.warmupMs} ms warm-up, then ${o.durationMs} ms or ${o.maxRequests.toLocaleString('en-US')} requests, whichever first. Cloud and Link log level: ${o.logLevel}.` +
+      (o.profile ? ' **This run was CPU-profiled: every figure is distorted by the profiler.**' : ''),
+    '',
+    `Queries: 1-row \`${QUERIES[0]!.text}\`; 500-row \`${QUERIES[1]!.text}\`. ` +
+      'Direct = `BpSimDatabase.open(file).execute({text, type: "text", params: []})` in one process, iterating the rows and JSON-serialising them as the Link driver does (synchronous, so concurrency 1 only).',
+    '',
+    main,
+    '',
+    '### Targets',
+    '',
+    table(['target', 'goal', 'measured', 'verdict'], targets),
+    '',
+    '### CPU per query (µs of CPU time per completed query, by process, from /proc over the measured window)',
+    '',
+    cpu,
+    ...(errs.length ? ['', '### Errors', '', ...errs] : []),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function run(args: string[]): Promise<string> {
+  const o = options(args);
+  if (!o) {
+    console.log(HELP);
+    return '';
+  }
+  const log = (s: string): void => console.log(s);
+  const m = machine();
+  const runDir = mkdtempSync(join(tmpdir(), 'conduit-bench-'));
+  log(`immediate: run folder ${runDir}`);
+  const results: CaseResult[] = [];
+  const profileParts: string[] = [];
+  let linkExecutors: number;
+  const line = (r: CaseResult): void => {
+    const s = r.summary;
+    log(`  ${r.kind.padEnd(7)} ${r.query.padEnd(7)} c=${String(r.concurrency).padEnd(3)} n=${String(s.count).padStart(7)} err=${s.errors} ` +
+      `p50=${fmtMs(s.p50Ms)}ms p99=${fmtMs(s.p99Ms)}ms ${fmtRate(s.throughput)} q/s`);
+  };
+  try {
+    const database = practiceCopy(runDir, DEFAULT_PRACTICE, log);
+
+    log('Direct on the database (baseline):');
+    const db = BpSimDatabase.open(database);
+    try {
+      for (const q of QUERIES) {
+        const r: CaseResult = { kind: 'direct', query: q.label, concurrency: 1, summary: runDirect(db, q, o) };
+        results.push(r);
+        line(r);
+      }
+    } finally {
+      db.close();
+    }
+
+    log('Bare node:http (the machine ceiling):');
+    const bare = await spawnNode({ name: 'bare-http', logDir: runDir, ready: /listening on \d+/, args: [join(import.meta.dirname, 'lib', 'bare-server.ts'), '0'] });
+    try {
+      const port = /listening on (\d+)/.exec(bare.stdout())![1]!;
+      const target: HttpTarget = {
+        url: `http://127.0.0.1:${port}/integrator/sites/x/queries/immediate`, method: 'POST',
+        headers: { 'Ocp-Apim-Subscription-Key': 'bench' }, body: JSON.stringify({ command: { text: QUERIES[0]!.text } }),
+        validate: (status) => {
+          if (status !== 200) throw new Error(`bare server answered ${status}`);
+        },
+      };
+      for (const c of o.concurrency) {
+        const { summary, cpu } = await measure(target, c, o, [{ name: 'server', pids: () => [bare.pid] }]);
+        const r: CaseResult = { kind: 'bare', query: '-', concurrency: c, summary, cpu };
+        results.push(r);
+        line(r);
+        await sleep(300);
+      }
+    } finally {
+      await stopProc(bare);
+    }
+
+    log('Conduit (Cloud and Link processes):');
+    const conduit = await startConduit(runDir, database, o, log);
+    try {
+      linkExecutors = executorPids(conduit.link).length;
+      const watched: Watched[] = [
+        { name: 'cloud', pids: () => [conduit.cloud.pid] },
+        { name: 'link', pids: () => [conduit.link.pid] },
+        { name: 'executors', pids: () => executorPids(conduit.link) },
+      ];
+      for (const q of QUERIES) {
+        for (const c of o.concurrency) {
+          const label = `${q.key}-c${c}`;
+          const profile = o.profile
+            ? new ProfileWindow(join(runDir, 'profiles'), label, [conduit.cloud.pid, conduit.link.pid, ...executorPids(conduit.link)])
+            : undefined;
+          const { summary, cpu, warmupErrors } = await measure(conduitTarget(conduit, q), c, o, watched, profile);
+          const r: CaseResult = { kind: 'conduit', query: q.label, concurrency: c, summary, cpu, warmupErrors };
+          results.push(r);
+          line(r);
+          if (profile) profileParts.push(`### ${q.label}, concurrency ${c} (${summary.count} queries)\n\n${profileReport(join(runDir, 'profiles', label), summary.count)}`);
+          await sleep(300);
+        }
+      }
+    } finally {
+      await stopProc(conduit.link);
+      await stopProc(conduit.cloud);
+    }
+
+    const md = report(m, o, results, linkExecutors);
+    const stamp = m.date.replace(/[:.]/g, '-');
+    const raw = writeRaw(`immediate-${stamp}.json`, { machine: m, options: o, results });
+    console.log(`\n${md}`);
+    if (o.writeResults) {
+      writeSection(sectionName(o), md);
+      log(`Written to ${RESULTS_FILE} (raw figures: ${raw})`);
+    } else {
+      log(`Raw figures: ${raw} (RESULTS.md left alone)`);
+    }
+    if (o.profile) {
+      const profMd = `# CPU profiles, immediate suite, ${m.date}\n\nSelf time by area and by function in each process during each measured window.\n\n${profileParts.join('\n')}`;
+      const file = join(OUT_DIR, `profile-immediate-${stamp}.md`);
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(file, profMd);
+      console.log(`\n${profMd}`);
+      log(`Profiles: ${file} (raw .cpuprofile files under ${join(runDir, 'profiles')}${o.keep ? '' : '; pass --keep to keep them'})`);
+    }
+    return md;
+  } finally {
+    if (o.keep) log(`Kept ${runDir}`);
+    else rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+export const suite: Suite = {
+  name: 'immediate',
+  description: 'immediate queries through Cloud and Link vs direct on the database, with a bare-HTTP ceiling',
+  run,
+};

@@ -1,0 +1,119 @@
+// A closed-loop HTTP load generator on node:http with a keep-alive agent: `concurrency` workers each
+// send a request, wait for the whole response, and send the next. Bounded by time and by count.
+import { Agent, request } from 'node:http';
+import { Samples, summarise, type Summary } from './stats.js';
+
+export interface HttpTarget {
+  /** http://127.0.0.1:port/path — only loopback targets are accepted. */
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Checked on the first response of each run; throw to abort the benchmark. */
+  validate?: (status: number, body: Buffer) => void;
+}
+
+export interface LoadOptions {
+  concurrency: number;
+  /** Stop issuing new requests after this many ms… */
+  durationMs: number;
+  /** …or after this many requests, whichever comes first. */
+  maxRequests: number;
+}
+
+export interface Response {
+  status: number;
+  body: Buffer;
+}
+
+export function assertLoopback(url: string): URL {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' || (u.hostname !== '127.0.0.1' && u.hostname !== '[::1]')) {
+    throw new Error(`benchmarks only target loopback (127.0.0.1); refusing ${url}`);
+  }
+  return u;
+}
+
+export class HttpClient {
+  readonly agent: Agent;
+  private readonly u: URL;
+  private readonly headers: Record<string, string | number>;
+  private readonly body?: Buffer;
+
+  /** @param timeoutMs a request not answered in full by then fails (and its socket is destroyed). */
+  constructor(private readonly target: HttpTarget, maxSockets: number, private readonly timeoutMs = 10_000) {
+    this.u = assertLoopback(target.url);
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' });
+    this.body = target.body === undefined ? undefined : Buffer.from(target.body);
+    this.headers = { ...target.headers };
+    if (this.body) {
+      this.headers['content-type'] ??= 'application/json';
+      this.headers['content-length'] = this.body.length;
+    }
+  }
+
+  send(): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const fail = (e: Error): void => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      const req = request(
+        { host: this.u.hostname, port: this.u.port, path: `${this.u.pathname}${this.u.search}`, method: this.target.method, headers: this.headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+          });
+          res.on('error', fail);
+        },
+      );
+      req.on('error', fail);
+      req.end(this.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Runs one bounded closed-loop window and returns latency statistics of the successful requests. */
+export async function runLoad(client: HttpClient, validate: HttpTarget['validate'], o: LoadOptions): Promise<Summary & { firstError?: string }> {
+  const samples = new Samples();
+  let issued = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  let validated = !validate;
+  const started = performance.now();
+  const until = started + o.durationMs;
+  const worker = async (): Promise<void> => {
+    while (issued < o.maxRequests && performance.now() < until) {
+      issued++;
+      const t0 = performance.now();
+      try {
+        const res = await client.send();
+        const dt = performance.now() - t0;
+        if (!validated) {
+          validate!(res.status, res.body);
+          validated = true;
+        }
+        if (res.status === 200) samples.push(dt);
+        else {
+          errors++;
+          firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
+        }
+      } catch (e) {
+        if (!validated) throw e;
+        errors++;
+        firstError ??= (e as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, () => worker()));
+  const elapsed = performance.now() - started;
+  return { ...summarise(samples.values(), elapsed, errors), ...(firstError ? { firstError } : {}) };
+}

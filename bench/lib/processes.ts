@@ -1,0 +1,121 @@
+// Child processes of a benchmark run: spawned with node + tsx (no npx layer, so the pid we hold is the
+// real server), logged to files, awaited until they print a ready line, and stopped by their own pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const CLI = join(REPO, 'packages', 'cli', 'src', 'main.ts');
+const TSX = import.meta.resolve('tsx');
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Everything printed on stdout so far. */
+  stdout(): string;
+}
+
+export interface SpawnOptions {
+  name: string;
+  /** Script (TypeScript through tsx) and its arguments. */
+  args: string[];
+  env?: Record<string, string>;
+  logDir: string;
+  /** Resolves once stdout matches. */
+  ready?: RegExp;
+  readyTimeoutMs?: number;
+  /** Node options, after the tsx loader (so they may --import TypeScript). */
+  nodeArgs?: string[];
+}
+
+export async function spawnNode(o: SpawnOptions): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', TSX, ...(o.nodeArgs ?? []), ...o.args], {
+    cwd: REPO,
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${o.name}`);
+  let out = '';
+  const log = createWriteStream(join(o.logDir, `${o.name}.log`));
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    log.write(c);
+  });
+  child.stderr!.on('data', (c: Buffer) => log.write(c));
+  const proc: Proc = { name: o.name, child, pid: child.pid, stdout: () => out };
+  if (!o.ready) return proc;
+  const ready = o.ready;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${o.name} not ready after ${o.readyTimeoutMs ?? 60_000} ms; see ${join(o.logDir, `${o.name}.log`)}`)), o.readyTimeoutMs ?? 60_000);
+    const check = (): void => {
+      if (ready.test(out)) done();
+    };
+    const onExit = (code: number | null): void => fail(new Error(`${o.name} exited (${code}) before it was ready; see ${join(o.logDir, `${o.name}.log`)}`));
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.off('exit', onExit);
+    };
+    function done(): void {
+      cleanup();
+      resolve();
+    }
+    function fail(e: Error): void {
+      cleanup();
+      reject(e);
+    }
+    child.stdout!.on('data', check);
+    child.on('exit', onExit);
+    check();
+  });
+  return proc;
+}
+
+/** Runs a node + tsx script to completion and returns its stdout. */
+export async function runNode(args: string[], logDir: string, name: string, env: Record<string, string> = {}): Promise<string> {
+  const p = await spawnNode({ name, args, logDir, env });
+  const code = await new Promise<number | null>((resolve) => p.child.on('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`${name} failed (exit ${code}); see ${join(logDir, `${name}.log`)}`);
+  return p.stdout();
+}
+
+/** SIGTERM (graceful shutdown), then SIGKILL of that same pid if it does not exit in time. */
+export async function stopProc(p: Proc, graceMs = 5000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Direct children of a pid, read from /proc (Linux). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may contain spaces, so parse after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat. */
+export function cpuTimeMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields after ')' start at index 0 = state; utime is field 14 overall -> index 11, stime -> 12.
+    const ticks = Number(f[11]) + Number(f[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}

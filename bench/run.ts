@@ -1,0 +1,39 @@
+// Benchmark dispatcher: `npm run bench -- <suite> [options]`. Each suite is its own module, loaded only
+// when asked for; a suite writes its own section of bench/RESULTS.md and prints it.
+import type { Suite } from './lib/suite.js';
+
+const SUITES: Record<string, { description: string; load: () => Promise<Suite> }> = {
+  immediate: {
+    description: 'immediate queries through Cloud and Link vs the same query on the database, plus a bare HTTP ceiling',
+    load: async () => (await import('./immediate.js')).suite,
+  },
+  // async: added later (see bench/lib/suite.ts for the contract).
+};
+
+function usage(): string {
+  const lines = Object.entries(SUITES).map(([name, s]) => `  ${name.padEnd(12)} ${s.description}`);
+  return `usage: npm run bench -- <suite> [options]    (npm run bench -- <suite> --help for its options)\n\nsuites:\n${lines.join('\n')}`;
+}
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    process.exit(name ? 0 : 2);
+  }
+  const entry = SUITES[name];
+  if (!entry) {
+    console.error(`unknown suite "${name}"\n\n${usage()}`);
+    process.exit(2);
+  }
+  const suite = await entry.load();
+  await suite.run(rest);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(`bench: ${e.stack ?? e.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,215 @@
+// Async queries: accepted at once (201), run at the site when it has room, their result streamed page
+// by page to disk (each page durable before the Link reads on), kept for the retention period, and
+// announced by webhook. Every outcome ends the query; a failed one keeps no partial pages.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { LIMITS, type Command, type ErrorDetails, type QueryPage } from '@conduit/protocol';
+import type { PageRecord, QueryRecord, SiteRecord, Store } from '../store/types.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { DispatchOutcome, PageSink } from '../gateway/session.js';
+import type { ResultFiles, PageWriter } from '../results/files.js';
+import type { WebhookEmitter } from '../webhooks/types.js';
+import type { AuditLog } from '../audit/log.js';
+import { availabilityOf } from '../sites.js';
+import { complete, transition } from './lifecycle.js';
+import { envelope, MESSAGES } from '../http/errors.js';
+import { ACCESS_MESSAGES } from '../practice/control.js';
+import type { HttpAnswer } from './service.js';
+
+export interface AsyncLimits {
+  executionMs: number;
+  pageBytes: number;
+  retentionMs: number;
+  /** Time allowed for uploading after execution, before the Cloud gives up waiting. */
+  uploadAllowanceMs: number;
+}
+
+export const DEFAULT_ASYNC_LIMITS: AsyncLimits = {
+  executionMs: LIMITS.asyncExecutionMs,
+  pageBytes: LIMITS.asyncPageBytes,
+  retentionMs: LIMITS.asyncRetentionMs,
+  uploadAllowanceMs: 60 * 60_000,
+};
+
+export interface AsyncRequest {
+  integratorId: string;
+  site: SiteRecord;
+  command: Command;
+  catalogue?: string;
+  maxTimeInQueue: number;
+  requestSize: number;
+}
+
+const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorMessage: string): ErrorDetails => ({ errorType, errorCode, errorMessage });
+
+export class AsyncQueries {
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: Store,
+    private readonly gateway: Gateway,
+    private readonly files: ResultFiles,
+    private readonly webhooks: WebhookEmitter,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+    readonly limits: AsyncLimits = DEFAULT_ASYNC_LIMITS,
+  ) {}
+
+  async submit(req: AsyncRequest): Promise<{ answer: HttpAnswer; record: QueryRecord; done: Promise<void> }> {
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const q: QueryRecord = {
+      id: randomUUID(), integratorId: req.integratorId, siteId: req.site.id, mode: 'async', status: 'initialising',
+      maxTimeInQueue: req.maxTimeInQueue, commandSize: Buffer.byteLength(req.command.text), requestSize: req.requestSize,
+      commandHash: createHash('sha256').update(req.command.text).digest('hex'), executionMode: req.command.executionMode,
+      createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
+      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
+    };
+    await this.store.insertQuery(q);
+    if (!this.gateway.session(req.site.id)) {
+      const availability = availabilityOf(req.site, null);
+      const status = availability === 'offline' ? 'initialisationFailedSiteOffline' : 'initialisationFailedSiteUnreachable';
+      const message = availability === 'offline' ? MESSAGES.siteOffline : MESSAGES.siteUnreachable;
+      complete(q, status, Date.now(), details('haloLink', 503, message));
+      await this.store.updateQuery(q);
+      this.record(q);
+      return { answer: { status: 503, body: envelope(503, message) }, record: q, done: Promise.resolve() };
+    }
+    transition(q, 'queued', Date.now());
+    await this.store.updateQuery(q);
+    const writers = new Map<number, PageWriter>();
+    const sink: PageSink = {
+      chunk: (page, payload) => {
+        let w = writers.get(page);
+        if (!w) writers.set(page, (w = this.files.open(q.id, page)));
+        w.write(payload);
+      },
+      page: async (meta: QueryPage) => {
+        const w = writers.get(meta.page);
+        if (!w || w.size !== meta.size) throw new Error(`page ${meta.page} arrived incomplete (${w?.size ?? 0} of ${meta.size} bytes)`);
+        w.finish();
+        writers.delete(meta.page);
+        await this.store.addPage({ queryId: q.id, pageNumber: meta.page, size: meta.size, rows: meta.rows, rangeStart: meta.rangeStart, rangeEnd: meta.rangeEnd });
+      },
+    };
+    const { outcome } = this.gateway.dispatch({
+      siteId: req.site.id,
+      deadline: now + req.maxTimeInQueue + this.limits.executionMs + this.limits.uploadAllowanceMs,
+      paged: sink,
+      onStarted: (t) => {
+        transition(q, 'executing', t);
+        void this.store.updateQuery(q);
+      },
+      onUploading: (t) => {
+        transition(q, 'uploading', t);
+        void this.store.updateQuery(q);
+      },
+      exec: {
+        queryId: q.id, mode: 'async', integratorId: req.integratorId, command: req.command, catalogue: req.catalogue,
+        startBy: now + req.maxTimeInQueue, executionMs: this.limits.executionMs, maxResultBytes: Number.MAX_SAFE_INTEGER,
+        pageBytes: this.limits.pageBytes,
+      },
+    });
+    const done = outcome.then((o) => this.finish(q, o, writers)).catch((e: Error) => this.log.error({ err: e.message, queryId: q.id }, 'async query bookkeeping failed'));
+    return { answer: { status: 201, body: null }, record: q, done };
+  }
+
+  private async finish(q: QueryRecord, o: DispatchOutcome, writers: Map<number, PageWriter>): Promise<void> {
+    const now = Date.now();
+    const fail = async (status: QueryRecord['status'], d: ErrorDetails): Promise<void> => {
+      for (const w of writers.values()) w.abort();
+      complete(q, status, now, d);
+      await this.store.updateQuery(q);
+      await this.store.deletePages(q.id);
+      this.files.remove(q.id);
+    };
+    const stage = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
+    switch (o.kind) {
+      case 'completed': {
+        const pages = await this.store.pages(q.id);
+        const stored = pages.reduce((n, p) => n + p.size, 0);
+        const expectPages = o.msg.pages ?? 0;
+        if (pages.length !== expectPages || stored !== o.msg.size) {
+          await fail('uploadFailed', details('haloLink', 502, `The result arrived incomplete (${pages.length} of ${expectPages} pages, ${stored} of ${o.msg.size} bytes).`));
+          break;
+        }
+        if (q.status === 'queued' && o.startedAt) transition(q, 'executing', o.startedAt);
+        if (q.status === 'executing') transition(q, 'uploading', o.uploadingAt ?? o.completedAt);
+        q.sqlExecutionDuration = o.msg.sqlExecutionDuration;
+        q.resultSize = o.msg.size;
+        q.rows = o.msg.rows ?? null;
+        q.rowsAffected = o.msg.rowsAffected ?? null;
+        q.parameters = o.msg.parameters;
+        q.resultsExpireAt = new Date(o.completedAt + this.limits.retentionMs).toISOString();
+        complete(q, 'successful', o.completedAt);
+        await this.store.updateQuery(q);
+        await this.webhooks.enqueue({ integratorId: q.integratorId, siteId: q.siteId, queryId: q.id, source: 'async', occurredAt: q.completedAt! });
+        break;
+      }
+      case 'failed':
+        await fail(o.msg.status === 'expiredInQueue' ? 'expiredInQueue' : stage, o.msg.errorDetails);
+        break;
+      case 'offline':
+        await fail('initialisationFailedSiteOffline', details('haloLink', 503, MESSAGES.siteOffline));
+        break;
+      case 'disconnected':
+        await fail(stage, details('haloLink', 503, 'The site disconnected while the query was in flight; no partial result is kept. Submit the query again.'));
+        break;
+      case 'timeout':
+        await fail(stage, details('haloLink', 504, 'The site did not finish the query before the deadline; it was cancelled.'));
+        break;
+      case 'cancelled':
+        await fail(stage, o.revoked ? details('haloLink', 403, ACCESS_MESSAGES.disabled) : details('haloLink', 499, `The query was cancelled: ${o.reason}.`));
+        break;
+      case 'storeFailed':
+        this.log.error({ queryId: q.id, err: o.message }, 'could not store result page');
+        await fail('uploadFailed', details('haloLink', 500, 'The Cloud could not store the result; submit the query again.'));
+        break;
+      case 'tooLarge':
+        await fail(stage, details('http', 413, 'The result is too large.'));
+        break;
+    }
+    this.record(q);
+  }
+
+  private record(q: QueryRecord): void {
+    this.audit.record({
+      kind: 'query', actor: `integrator:${q.integratorId}`, siteId: q.siteId, integratorId: q.integratorId,
+      outcome: q.status === 'successful' ? 'ok' : 'failed',
+      details: {
+        queryId: q.id, mode: q.mode, executionMode: q.executionMode, status: q.status, commandHash: q.commandHash,
+        commandSize: q.commandSize, requestSize: q.requestSize, resultSize: q.resultSize, rows: q.rows, rowsAffected: q.rowsAffected,
+        sqlExecutionDuration: q.sqlExecutionDuration, durationMs: q.completedAt ? Date.parse(q.completedAt) - Date.parse(q.createdAt) : null,
+        ...(q.errorDetails ? { errorType: q.errorDetails.errorType, errorCode: q.errorDetails.errorCode } : {}),
+      },
+    });
+  }
+
+  pages(queryId: string): Promise<PageRecord[]> {
+    return this.store.pages(queryId);
+  }
+
+  /** Deletes result pages past their retention, every minute. */
+  startSweeping(intervalMs = 60_000): void {
+    this.sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.log.warn({ err: e.message }, 'result sweep failed')), intervalMs);
+    this.sweeper.unref();
+  }
+
+  async sweep(now = Date.now()): Promise<number> {
+    const ids = await this.store.expiredResults(new Date(now).toISOString());
+    for (const id of ids) {
+      this.files.remove(id);
+      await this.store.deletePages(id);
+    }
+    return ids.length;
+  }
+
+  /** Files of queries the last stop interrupted are partial: remove them. */
+  discard(ids: string[]): void {
+    for (const id of ids) this.files.remove(id);
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}
