@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { createIntegrator, type AuditEvent } from '@conduit/cloud';
 import { Link } from '@conduit/link';
-import { newIdentity, randomNonce, signBytes, challengeText, PROTOCOL_VERSION } from '@conduit/protocol';
+import { newIdentity, newEcdhKey, randomNonce, signBytes, challengeText, PROTOCOL_VERSION } from '@conduit/protocol';
 import { System, waitFor, type ApiResponse } from './support/system.js';
 
 let sys: System;
@@ -141,12 +141,13 @@ function impersonate(): Promise<{ status: number; text: string }> {
   const url = sys.cloud.url.replace('http', 'ws') + '/link/v1/connect';
   const ws = new WebSocket(url);
   const impostor = newIdentity();
+  const ecdh = newEcdhKey();
   return new Promise((resolve) => {
-    ws.on('open', () => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', id: 'h', publicKey: sys.link!.publicKey, linkVersion: 'x', linkNonce: randomNonce(), site: sys.linkOptions().site })));
+    ws.on('open', () => ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', id: 'h', publicKey: sys.link!.publicKey, linkVersion: 'x', linkNonce: randomNonce(), ecdhPublicKey: ecdh.publicKeyB64, site: sys.linkOptions().site })));
     ws.on('message', (data) => {
       const frame = data.toString();
-      const challenge = JSON.parse(frame.slice(frame.indexOf('.') + 1)) as { nonce: string };
-      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', id: 'a', signature: signBytes(impostor.privateKey, challengeText(challenge.nonce, sys.link!.publicKey)) }));
+      const challenge = JSON.parse(frame.slice(frame.indexOf('.') + 1)) as { nonce: string; ecdhPublicKey: string };
+      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', id: 'a', signature: signBytes(impostor.privateKey, challengeText(challenge.nonce, sys.link!.publicKey, ecdh.publicKeyB64, challenge.ecdhPublicKey)) }));
     });
     ws.on('close', (code, reason) => resolve({ status: code, text: reason.toString() }));
   });

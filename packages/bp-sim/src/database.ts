@@ -1,6 +1,7 @@
 // BpSimDatabase: one SQLite connection that behaves, for callers, like a BPSPatients connection.
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { forgetStatements } from './cache.js';
 import { SqlServerError, toSqlServerError } from './errors.js';
 import { registerFunctions } from './tsql/functions.js';
 import { runProcedureBatch, runTextBatch } from './tsql/batch.js';
@@ -57,6 +58,7 @@ export class BpSimDatabase {
   }
 
   close(): void {
+    forgetStatements(this.raw);
     this.raw.close();
   }
 }

@@ -107,6 +107,8 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
       await webhooks.stop();
       await gateway.close();
       await app.close();
+      await new Promise((r) => setImmediate(r));
+      audit.flush();
       await store.close();
     },
   };

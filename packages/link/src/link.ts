@@ -6,7 +6,7 @@ import { WebSocket, type RawData } from 'ws';
 import pino, { type Logger } from 'pino';
 import {
   PROTOCOL_VERSION, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
-  encodeChunk, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
+  encodeChunk, newEcdhKey, sessionKey, isMacFrame, openMacFrame, type EcdhKey, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
   type Integration, type Ack, type RegisteredDefinition,
 } from '@conduit/protocol';
 import { Uploader } from './uploader.js';
@@ -61,6 +61,9 @@ export class Link extends EventEmitter {
   private ws?: WebSocket;
   private cloudKey?: KeyObject;
   private linkNonce = '';
+  private ecdh?: EcdhKey;
+  /** HMAC key of the current session, agreed in the signed handshake. */
+  private macKey?: Buffer;
   private heartbeat?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
@@ -178,7 +181,12 @@ export class Link extends EventEmitter {
       this.lastHeard = Date.now();
       this.status = 'authenticating';
       this.linkNonce = randomNonce();
-      this.send({ v: PROTOCOL_VERSION, type: 'hello', id: this.nextId(), publicKey: this.identity.publicKeyB64, linkVersion: LINK_VERSION, linkNonce: this.linkNonce, site: this.opts.site });
+      this.ecdh = newEcdhKey();
+      this.macKey = undefined;
+      this.send({
+        v: PROTOCOL_VERSION, type: 'hello', id: this.nextId(), publicKey: this.identity.publicKeyB64, linkVersion: LINK_VERSION,
+        linkNonce: this.linkNonce, ecdhPublicKey: this.ecdh.publicKeyB64, site: this.opts.site,
+      });
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.lastHeard = Date.now();
@@ -230,7 +238,9 @@ export class Link extends EventEmitter {
 
   private onFrame(frame: string): void {
     let json: string | null = null;
-    if (this.cloudKey) {
+    if (isMacFrame(frame)) {
+      json = this.macKey && this.status === 'connected' ? openMacFrame(this.macKey, frame) : null;
+    } else if (this.cloudKey) {
       json = openFrame(this.cloudKey, this.identity.publicKeyB64, frame);
     } else {
       // Trust on first use: only a challenge may introduce the Cloud's key, and it must be signed by it.
@@ -261,8 +271,9 @@ export class Link extends EventEmitter {
   private onMessage(msg: CloudMessage): void {
     switch (msg.type) {
       case 'challenge': {
-        if (msg.linkNonce !== this.linkNonce) return this.protocolError('challenge does not answer our hello');
-        const signature = signBytes(this.identity.privateKey, challengeText(msg.nonce, this.identity.publicKeyB64));
+        if (msg.linkNonce !== this.linkNonce || !this.ecdh) return this.protocolError('challenge does not answer our hello');
+        const signature = signBytes(this.identity.privateKey, challengeText(msg.nonce, this.identity.publicKeyB64, this.ecdh.publicKeyB64, msg.ecdhPublicKey));
+        this.macKey = sessionKey(this.ecdh.privateKey, msg.ecdhPublicKey, msg.nonce, this.identity.publicKeyB64);
         this.send({ v: PROTOCOL_VERSION, type: 'auth', id: this.nextId(), signature });
         return;
       }

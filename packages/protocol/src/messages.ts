@@ -26,6 +26,8 @@ export const helloSchema = z.object({
   publicKey: z.string().min(40).max(200), // SPKI DER, base64
   linkVersion: z.string().max(32),
   linkNonce: z.string().min(16).max(128),
+  /** Ephemeral X25519 key for this session (SPKI, base64). */
+  ecdhPublicKey: z.string().min(40).max(200),
   site: siteInfoSchema,
 });
 export const authSchema = z.object({ ...base, type: z.literal('auth'), signature: z.string().max(200) });
@@ -98,6 +100,7 @@ export type QueryFailed = z.infer<typeof queryFailedSchema>;
 // ---- Cloud -> Link (always signed, see signing.ts) ----
 export const challengeSchema = z.object({
   ...base, type: z.literal('challenge'), nonce: z.string().min(16), cloudPublicKey: z.string(), linkNonce: z.string(),
+  ecdhPublicKey: z.string().min(40).max(200),
 });
 export const welcomeSchema = z.object({
   ...base, type: z.literal('welcome'), linkId: z.string(), siteId: z.string(),

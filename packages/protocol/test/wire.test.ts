@@ -32,3 +32,18 @@ test('an identity survives export and import', () => {
   const again = importIdentity(exportPrivateKey(id.privateKey));
   assert.equal(again.publicKeyB64, id.publicKeyB64);
 });
+
+test('both sides of a handshake agree the same session key, and MAC frames open only with it', async () => {
+  const { newEcdhKey, sessionKey, macFrame, openMacFrame, isMacFrame } = await import('../src/index.js');
+  const link = newEcdhKey();
+  const cloud = newEcdhKey();
+  const k1 = sessionKey(link.privateKey, cloud.publicKeyB64, 'nonce-1', 'LINKKEY');
+  const k2 = sessionKey(cloud.privateKey, link.publicKeyB64, 'nonce-1', 'LINKKEY');
+  assert.deepEqual(k1, k2);
+  assert.notDeepEqual(sessionKey(link.privateKey, cloud.publicKeyB64, 'nonce-2', 'LINKKEY'), k1, 'bound to the nonce');
+  const frame = macFrame(k1, '{"a":1}');
+  assert.ok(isMacFrame(frame));
+  assert.equal(openMacFrame(k2, frame), '{"a":1}');
+  assert.equal(openMacFrame(k2, frame.replace('"a":1', '"a":2')), null, 'altered');
+  assert.equal(openMacFrame(Buffer.alloc(32), frame), null, 'another session');
+});

@@ -1,4 +1,5 @@
 // Read procedures over appointments: free slots, booked check, a patient's appointments, details.
+import { prepareCached } from '../cache.js';
 import { type ProcDef, params, resultSet } from './types.js';
 import { freeSlots } from './slots.js';
 
@@ -22,7 +23,7 @@ export const appointmentReadProcedures: ProcDef[] = [
     name: 'BP_IsAppointmentBooked',
     params: params('userid:int!, aptdate:date!, apttime:int!'),
     run: (db, { values }) => {
-      const hit = db.prepare(`SELECT 1 FROM APPOINTMENTS WHERE USERID = ? AND APPOINTMENTDATE = ? AND RECORDSTATUS = 1
+      const hit = prepareCached(db, `SELECT 1 FROM APPOINTMENTS WHERE USERID = ? AND APPOINTMENTDATE = ? AND RECORDSTATUS = 1
         AND APPOINTMENTCODE = 1 AND APPOINTMENTTIME <= ? AND APPOINTMENTTIME + APPOINTMENTLENGTH > ?`)
         .get(num(values.userid), values.aptdate, num(values.apttime), num(values.apttime));
       return { returnValue: hit ? 1 : 0 };
@@ -32,7 +33,7 @@ export const appointmentReadProcedures: ProcDef[] = [
     name: 'BP_GetPatientAppointments',
     params: params('patientid:int!'),
     run: (db, { values }) => ({
-      ...resultSet(db.prepare(`SELECT a.RECORDID AS RecordID, a.APPOINTMENTCODE AS AppointmentCode, ac.DESCRIPTION AS Status,
+      ...resultSet(prepareCached(db, `SELECT a.RECORDID AS RecordID, a.APPOINTMENTCODE AS AppointmentCode, ac.DESCRIPTION AS Status,
           t.TITLE AS UserTitle, u.FIRSTNAME AS UserFirstname, u.SURNAME AS UserSurname, a.USERID AS UserID,
           a.APPOINTMENTDATE AS AppointmentDate, a.APPOINTMENTTIME AS AppointmentTime, a.APPOINTMENTLENGTH AS AppointmentLength,
           at.DESCRIPTION AS AppointmentType, a.APPOINTMENTTYPE AS AppointmentTypeID, a.LOCATIONID AS LocationID
@@ -49,7 +50,7 @@ export const appointmentReadProcedures: ProcDef[] = [
     name: 'BP_GetAppointmentDetails',
     params: params('aptid:int!'),
     run: (db, { values }) => ({
-      ...resultSet(db.prepare(`SELECT a.RECORDID AS RecordID, a.INTERNALID AS InternalID, p.FIRSTNAME AS Firstname, p.SURNAME AS Surname,
+      ...resultSet(prepareCached(db, `SELECT a.RECORDID AS RecordID, a.INTERNALID AS InternalID, p.FIRSTNAME AS Firstname, p.SURNAME AS Surname,
           a.APPOINTMENTDATE AS AppointmentDate, a.APPOINTMENTTIME AS AppointmentTime, a.APPOINTMENTLENGTH AS AppointmentLength,
           a.APPOINTMENTTYPE AS AppointmentType, at.DESCRIPTION AS Description, ac.DESCRIPTION AS Status,
           a.USERID AS UserID, t.TITLE AS UserTitle, u.FIRSTNAME AS UserFirstname, u.SURNAME AS UserSurname,

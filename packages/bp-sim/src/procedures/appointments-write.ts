@@ -1,6 +1,7 @@
 // Booking procedures. Each runs inside BEGIN IMMEDIATE (see registry), so "is the time free?" and
 // the insert/update are one atomic step even when several processes share the database file.
 import type Database from 'better-sqlite3';
+import { prepareCached } from '../cache.js';
 import { procedureError } from '../errors.js';
 import { formatDateTime, nowLocal, secondsSinceMidnight } from '../dates.js';
 import { type ProcArgs, type ProcDef, params } from './types.js';
@@ -15,7 +16,7 @@ interface AppointmentRow { RECORDID: number; USERID: number; APPOINTMENTDATE: st
 const now = (): string => formatDateTime(nowLocal());
 
 function activeAppointment(db: Database.Database, id: number): AppointmentRow {
-  const row = db.prepare('SELECT * FROM APPOINTMENTS WHERE RECORDID = ?').get(id) as AppointmentRow | undefined;
+  const row = prepareCached(db, 'SELECT * FROM APPOINTMENTS WHERE RECORDID = ?').get(id) as AppointmentRow | undefined;
   if (!row) throw procedureError(`Appointment ${id} does not exist.`);
   if (row.RECORDSTATUS !== RECORD.active) throw procedureError(`Appointment ${id} has been cancelled.`);
   return row;
@@ -27,7 +28,7 @@ function checkTime(time: number, length: number): void {
 }
 
 function practitionerLocation(db: Database.Database, userId: number): number | null {
-  const u = db.prepare('SELECT LOCATIONID FROM USERS WHERE USERID = ? AND RECORDSTATUS = 1').get(userId) as { LOCATIONID: number | null } | undefined;
+  const u = prepareCached(db, 'SELECT LOCATIONID FROM USERS WHERE USERID = ? AND RECORDSTATUS = 1').get(userId) as { LOCATIONID: number | null } | undefined;
   if (!u) throw procedureError(`Practitioner ${userId} does not exist.`);
   return u.LOCATIONID;
 }
@@ -39,20 +40,20 @@ function addAppointment(db: Database.Database, v: Record<string, unknown>): { re
   const type = v.appointmenttype === null || v.appointmenttype === undefined ? DEFAULT_APPOINTMENT_TYPE : Number(v.appointmenttype);
   let length = v.aptlen === null || v.aptlen === undefined ? NaN : Number(v.aptlen);
   if (Number.isNaN(length)) {
-    const t = db.prepare('SELECT APPOINTMENTLENGTH FROM APPOINTMENTTYPES WHERE APPOINTMENTCODE = ?').get(type) as { APPOINTMENTLENGTH: number } | undefined;
+    const t = prepareCached(db, 'SELECT APPOINTMENTLENGTH FROM APPOINTMENTTYPES WHERE APPOINTMENTCODE = ?').get(type) as { APPOINTMENTLENGTH: number } | undefined;
     length = t?.APPOINTMENTLENGTH ?? 900;
   }
   checkTime(time, length);
   const userId = Number(v.practitionerid);
   const patientId = Number(v.patientid);
   const defaultLocation = practitionerLocation(db, userId);
-  if (!db.prepare('SELECT 1 FROM PATIENTS WHERE INTERNALID = ? AND RECORDSTATUS = 1').get(patientId)) {
+  if (!prepareCached(db, 'SELECT 1 FROM PATIENTS WHERE INTERNALID = ? AND RECORDSTATUS = 1').get(patientId)) {
     throw procedureError(`Patient ${patientId} does not exist.`);
   }
   if (overlaps(bookedRanges(db, userId, date), time, length)) return { returnValue: 0, rowsAffected: 0 };
   const stamp = now();
   const login = v.loginid === null || v.loginid === undefined ? 0 : Number(v.loginid);
-  const r = db.prepare(`INSERT INTO APPOINTMENTS (INTERNALID, RECORDSTATUS, USERID, LOCATIONID, APPOINTMENTDATE, APPOINTMENTTIME,
+  const r = prepareCached(db, `INSERT INTO APPOINTMENTS (INTERNALID, RECORDSTATUS, USERID, LOCATIONID, APPOINTMENTDATE, APPOINTMENTTIME,
       APPOINTMENTLENGTH, APPOINTMENTCODE, APPOINTMENTTYPE, URGENT, REASON, BOOKEDBY, VIDEOURL, CREATED, CREATEDBY, UPDATED, UPDATEDBY)
     VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`)
     .run(patientId, userId, v.locationid ?? defaultLocation, date, time, length, STATUS.booked, type, v.reason ?? null, login,
@@ -83,7 +84,7 @@ export const appointmentWriteProcedures: ProcDef[] = [
       const length = supplied.has('aptlen') && v.aptlen !== null ? Number(v.aptlen) : apt.APPOINTMENTLENGTH;
       checkTime(apt.APPOINTMENTTIME, length);
       if (overlaps(bookedRanges(db, apt.USERID, apt.APPOINTMENTDATE, apt.RECORDID), apt.APPOINTMENTTIME, length)) return { returnValue: 0, rowsAffected: 0 };
-      const r = db.prepare(`UPDATE APPOINTMENTS SET APPOINTMENTLENGTH = ?, APPOINTMENTTYPE = COALESCE(?, APPOINTMENTTYPE),
+      const r = prepareCached(db, `UPDATE APPOINTMENTS SET APPOINTMENTLENGTH = ?, APPOINTMENTTYPE = COALESCE(?, APPOINTMENTTYPE),
         REASON = CASE WHEN ? THEN ? ELSE REASON END, UPDATED = ?, UPDATEDBY = ? WHERE RECORDID = ?`)
         .run(length, v.apttype ?? null, supplied.has('reason') ? 1 : 0, v.reason ?? null, now(), v.loginid ?? 0, apt.RECORDID);
       return { returnValue: apt.RECORDID, rowsAffected: r.changes };
@@ -100,7 +101,7 @@ export const appointmentWriteProcedures: ProcDef[] = [
       const time = Number(v.apttime);
       checkTime(time, apt.APPOINTMENTLENGTH);
       if (overlaps(bookedRanges(db, userId, String(v.aptdate), apt.RECORDID), time, apt.APPOINTMENTLENGTH)) return { returnValue: 0, rowsAffected: 0 };
-      const r = db.prepare(`UPDATE APPOINTMENTS SET APPOINTMENTDATE = ?, APPOINTMENTTIME = ?, USERID = ?, LOCATIONID = ?, UPDATED = ?, UPDATEDBY = ?
+      const r = prepareCached(db, `UPDATE APPOINTMENTS SET APPOINTMENTDATE = ?, APPOINTMENTTIME = ?, USERID = ?, LOCATIONID = ?, UPDATED = ?, UPDATEDBY = ?
         WHERE RECORDID = ?`).run(v.aptdate, time, userId, location, now(), v.loginid ?? 0, apt.RECORDID);
       return { returnValue: apt.RECORDID, rowsAffected: r.changes };
     },
@@ -113,9 +114,9 @@ export const appointmentWriteProcedures: ProcDef[] = [
     run: (db, { values: v }) => {
       const apt = activeAppointment(db, Number(v.aptid));
       const n = nowLocal();
-      const r = db.prepare('UPDATE APPOINTMENTS SET RECORDSTATUS = ?, UPDATED = ?, UPDATEDBY = ? WHERE RECORDID = ?')
+      const r = prepareCached(db, 'UPDATE APPOINTMENTS SET RECORDSTATUS = ?, UPDATED = ?, UPDATEDBY = ? WHERE RECORDID = ?')
         .run(RECORD.cancelled, formatDateTime(n), v.loginid ?? 0, apt.RECORDID);
-      const c = db.prepare('INSERT INTO CANCELLEDAPPOINTMENTS (APPOINTMENTID, CANCELLEDBY, CANCELLEDDATE, CANCELLEDTIME, REASON) VALUES (?, ?, ?, ?, ?)')
+      const c = prepareCached(db, 'INSERT INTO CANCELLEDAPPOINTMENTS (APPOINTMENTID, CANCELLEDBY, CANCELLEDDATE, CANCELLEDTIME, REASON) VALUES (?, ?, ?, ?, ?)')
         .run(apt.RECORDID, v.loginid ?? 0, formatDateTime(n).slice(0, 10), secondsSinceMidnight(n), v.reason ?? null);
       return { returnValue: apt.RECORDID, rowsAffected: r.changes + c.changes };
     },
@@ -126,7 +127,7 @@ export const appointmentWriteProcedures: ProcDef[] = [
     write: true,
     run: (db, { values: v }) => {
       const apt = activeAppointment(db, Number(v.aptid));
-      const r = db.prepare('UPDATE APPOINTMENTS SET APPOINTMENTCODE = ?, ARRIVALTIME = ?, UPDATED = ?, UPDATEDBY = ? WHERE RECORDID = ?')
+      const r = prepareCached(db, 'UPDATE APPOINTMENTS SET APPOINTMENTCODE = ?, ARRIVALTIME = ?, UPDATED = ?, UPDATEDBY = ? WHERE RECORDID = ?')
         .run(STATUS.waiting, secondsSinceMidnight(nowLocal()), now(), v.loginid ?? 0, apt.RECORDID);
       return { returnValue: apt.RECORDID, rowsAffected: r.changes };
     },

@@ -1,4 +1,5 @@
 // Read-only lookup procedures: users, sessions, locations.
+import { prepareCached } from '../cache.js';
 import { type ProcDef, params, resultSet } from './types.js';
 
 export const lookupProcedures: ProcDef[] = [
@@ -6,7 +7,7 @@ export const lookupProcedures: ProcDef[] = [
     name: 'BP_GetAppointmentBookUsers',
     params: [],
     run: (db) => ({
-      ...resultSet(db.prepare(`SELECT u.USERID AS UserID, t.TITLE AS Title, u.FIRSTNAME AS Firstname, u.SURNAME AS Surname,
+      ...resultSet(prepareCached(db, `SELECT u.USERID AS UserID, t.TITLE AS Title, u.FIRSTNAME AS Firstname, u.SURNAME AS Surname,
           u.LOCATIONID AS LocationID, u.PROVIDERNO AS ProviderNo
         FROM USERS u LEFT JOIN TITLES t ON t.TITLECODE = u.TITLECODE
         WHERE u.APPOINTMENTS = 1 AND u.RECORDSTATUS = 1 AND COALESCE(u.USERSTATUS, 1) <> 999
@@ -18,7 +19,7 @@ export const lookupProcedures: ProcDef[] = [
     name: 'BP_GetAllUsers',
     params: [],
     run: (db) => ({
-      ...resultSet(db.prepare(`SELECT u.USERID AS UserID, u.SURNAME AS Surname, u.FIRSTNAME AS Firstname, g.GROUPNAME AS GroupName,
+      ...resultSet(prepareCached(db, `SELECT u.USERID AS UserID, u.SURNAME AS Surname, u.FIRSTNAME AS Firstname, g.GROUPNAME AS GroupName,
           u.APPOINTMENTS AS Appointments, t.TITLE AS Title, u.LOCATIONID AS LocationID
         FROM USERS u LEFT JOIN USERGROUPS g ON g.GROUPCODE = u.GROUPCODE LEFT JOIN TITLES t ON t.TITLECODE = u.TITLECODE
         WHERE u.RECORDSTATUS = 1 ORDER BY u.USERID`)),
@@ -29,7 +30,7 @@ export const lookupProcedures: ProcDef[] = [
     name: 'BP_GetAllSessions',
     params: [],
     run: (db) => ({
-      ...resultSet(db.prepare(`SELECT USERID AS UserID, LOCATIONID AS LocationID, DAYOFWEEK AS DayOfWeek, STARTTIME AS StartTime,
+      ...resultSet(prepareCached(db, `SELECT USERID AS UserID, LOCATIONID AS LocationID, DAYOFWEEK AS DayOfWeek, STARTTIME AS StartTime,
           ENDTIME AS EndTime, LENGTH AS Length, STARTDATE AS StartDate, ENDDATE AS EndDate, WEEKS AS Weeks, CYCLEWEEK AS CycleWeek,
           CYCLEDATE AS CycleDate
         FROM SESSIONS WHERE RECORDSTATUS = 1 ORDER BY USERID, DAYOFWEEK, STARTTIME`)),
@@ -40,7 +41,7 @@ export const lookupProcedures: ProcDef[] = [
     name: 'BP_GetPracticeLocations',
     params: params(''),
     run: (db) => ({
-      ...resultSet(db.prepare(`SELECT LOCATIONID AS LocationID, LOCATIONCODE AS LocationCode, LOCATIONNAME AS LocationName,
+      ...resultSet(prepareCached(db, `SELECT LOCATIONID AS LocationID, LOCATIONCODE AS LocationCode, LOCATIONNAME AS LocationName,
           ADDRESS1 AS Address1, ADDRESS2 AS Address2, CITY AS City, POSTCODE AS Postcode, PHONE AS Phone, FAX AS Fax, EMAIL AS Email,
           HPIO AS HPIO
         FROM LOCATIONS WHERE RECORDSTATUS = 1 ORDER BY LOCATIONID`)),

@@ -1,5 +1,6 @@
 // Patient procedures: searches, BP_AddPatient and the BP_UpdatePatient* family.
 import type Database from 'better-sqlite3';
+import { prepareCached } from '../cache.js';
 import { procedureError } from '../errors.js';
 import { formatDateTime, nowLocal } from '../dates.js';
 import { isValidMedicareNumber } from '../generate/identifiers.js';
@@ -39,7 +40,7 @@ function validatePatient(v: Record<string, unknown>, supplied: Set<string>, addi
 const clean = (name: string, v: unknown): unknown => (name === 'medicareno' && typeof v === 'string' ? v.replace(/\s/g, '') : v);
 
 function requirePatient(db: Database.Database, id: number): void {
-  if (!db.prepare('SELECT 1 FROM PATIENTS WHERE INTERNALID = ? AND RECORDSTATUS = 1').get(id)) {
+  if (!prepareCached(db, 'SELECT 1 FROM PATIENTS WHERE INTERNALID = ? AND RECORDSTATUS = 1').get(id)) {
     throw procedureError(`Patient ${id} does not exist.`);
   }
 }
@@ -52,7 +53,7 @@ function updatePatient(db: Database.Database, { values, supplied }: ProcArgs, co
   const cols = columns.filter((c) => supplied.has(c) && !NO_COLUMN.has(c));
   const now = formatDateTime(nowLocal());
   const sets = [...cols.map((c) => `${c.toUpperCase()} = ?`), 'UPDATED = ?'];
-  const r = db.prepare(`UPDATE PATIENTS SET ${sets.join(', ')} WHERE INTERNALID = ?`)
+  const r = prepareCached(db, `UPDATE PATIENTS SET ${sets.join(', ')} WHERE INTERNALID = ?`)
     .run(...cols.map((c) => clean(c, values[c]) ?? null), now, id);
   return r.changes;
 }
@@ -71,7 +72,7 @@ export const patientProcedures: ProcDef[] = [
     name: 'BP_GetPatientByNameDOB',
     params: params('firstname:varchar!, surname:varchar!, dob:date!'),
     run: (db, { values }) => ({
-      ...resultSet(db.prepare(`SELECT ${PATIENT_COLUMNS} ${PATIENT_FROM}
+      ...resultSet(prepareCached(db, `SELECT ${PATIENT_COLUMNS} ${PATIENT_FROM}
         WHERE (p.FIRSTNAME = ? OR p.PREFERREDNAME = ?) AND p.SURNAME = ? AND p.DOB = ? AND p.RECORDSTATUS = 1 ORDER BY p.INTERNALID`),
       values.firstname, values.firstname, values.surname, values.dob),
       returnValue: 0,
@@ -81,7 +82,7 @@ export const patientProcedures: ProcDef[] = [
     name: 'BP_GetPatientByPartSurnameDOB',
     params: params('surname:varchar!, dob:date!'),
     run: (db, { values }) => ({
-      ...resultSet(db.prepare(`SELECT ${PATIENT_COLUMNS} ${PATIENT_FROM}
+      ...resultSet(prepareCached(db, `SELECT ${PATIENT_COLUMNS} ${PATIENT_FROM}
         WHERE p.SURNAME LIKE ? ESCAPE '\\' AND p.DOB = ? AND p.RECORDSTATUS = 1 ORDER BY p.SURNAME, p.FIRSTNAME`),
       `${String(values.surname ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, values.dob),
       returnValue: 0,
@@ -91,7 +92,7 @@ export const patientProcedures: ProcDef[] = [
     name: 'BP_GetPatientByInternalID',
     params: params('patientid:int!'),
     run: (db, { values }) => ({
-      ...resultSet(db.prepare(`SELECT p.INTERNALID AS InternalID, t.TITLE AS Title, p.FIRSTNAME AS Firstname, p.SURNAME AS Surname,
+      ...resultSet(prepareCached(db, `SELECT p.INTERNALID AS InternalID, t.TITLE AS Title, p.FIRSTNAME AS Firstname, p.SURNAME AS Surname,
           p.DOB AS DOB, p.SEXCODE AS SexCode, p.MEDICARENO AS MedicareNo, p.MEDICARELINENO AS MedicareLineNo,
           p.MEDICAREEXPIRY AS MedicareExpiry, p.PENSIONCODE AS PensionCode, p.PENSIONNO AS PensionNo, p.PENSIONEXPIRY AS PensionExpiry,
           p.HOMEPHONE AS HomePhone, p.WORKPHONE AS WorkPhone, p.MOBILEPHONE AS MobilePhone, p.ADDRESS1 AS Address1, p.CITY AS City,
@@ -110,7 +111,7 @@ export const patientProcedures: ProcDef[] = [
       const now = formatDateTime(nowLocal());
       const sql = `INSERT INTO PATIENTS (${cols.map((c) => c.toUpperCase()).join(', ')}, RECORDSTATUS, PATIENTSTATUS, CREATED, CREATEDBY, UPDATED)
         VALUES (${cols.map(() => '?').join(', ')}, 1, 1, ?, 0, ?)`;
-      const r = db.prepare(sql).run(...cols.map((c) => clean(c, values[c]) ?? null), now, now);
+      const r = prepareCached(db, sql).run(...cols.map((c) => clean(c, values[c]) ?? null), now, now);
       return { returnValue: Number(r.lastInsertRowid), rowsAffected: r.changes };
     },
   },

@@ -1,5 +1,6 @@
 // Availability: which slots a practitioner's sessions offer on a date, and which are still free.
 import type Database from 'better-sqlite3';
+import { prepareCached } from '../cache.js';
 import { procedureError } from '../errors.js';
 import { dayOfWeek, epochDay, parseDateish } from '../dates.js';
 
@@ -15,10 +16,10 @@ const weekIndex = (from: string, to: string): number => {
 
 /** Weekly SESSIONS (honouring STARTDATE/ENDDATE and WEEKS/CYCLEWEEK rotations) plus that day's EXTRASESSIONS. */
 export function sessionSlots(db: Database.Database, userId: number, date: string): Slot[] {
-  const weekly = db.prepare(`SELECT STARTTIME, ENDTIME, LENGTH, LOCATIONID, WEEKS, CYCLEWEEK, CYCLEDATE FROM SESSIONS
+  const weekly = prepareCached(db, `SELECT STARTTIME, ENDTIME, LENGTH, LOCATIONID, WEEKS, CYCLEWEEK, CYCLEDATE FROM SESSIONS
     WHERE USERID = ? AND RECORDSTATUS = 1 AND DAYOFWEEK = ? AND (STARTDATE IS NULL OR STARTDATE <= ?) AND (ENDDATE IS NULL OR ENDDATE >= ?)`)
     .all(userId, dayOfWeek(date), date, date) as SessionRow[];
-  const extra = db.prepare(`SELECT STARTTIME, ENDTIME, LENGTH, LOCATIONID, NULL AS WEEKS, NULL AS CYCLEWEEK, NULL AS CYCLEDATE
+  const extra = prepareCached(db, `SELECT STARTTIME, ENDTIME, LENGTH, LOCATIONID, NULL AS WEEKS, NULL AS CYCLEWEEK, NULL AS CYCLEDATE
     FROM EXTRASESSIONS WHERE USERID = ? AND RECORDSTATUS = 1 AND SESSIONDATE = ?`).all(userId, date) as SessionRow[];
   const slots = new Map<number, Slot>();
   for (const s of [...weekly, ...extra]) {
@@ -36,14 +37,14 @@ export function sessionSlots(db: Database.Database, userId: number, date: string
 }
 
 export function assertNotAway(db: Database.Database, userId: number, date: string): void {
-  const away = db.prepare(`SELECT 1 FROM DAYSAWAY WHERE USERID = ? AND RECORDSTATUS = 1 AND STARTDATE <= ? AND FINISHDATE >= ?`)
+  const away = prepareCached(db, `SELECT 1 FROM DAYSAWAY WHERE USERID = ? AND RECORDSTATUS = 1 AND STARTDATE <= ? AND FINISHDATE >= ?`)
     .get(userId, date, date);
   if (away) throw procedureError('The practitioner is away on that date.');
 }
 
 /** Active appointments of the practitioner on the date, as [start, end) second ranges. */
 export function bookedRanges(db: Database.Database, userId: number, date: string, exceptId = 0): Array<[number, number]> {
-  const rows = db.prepare(`SELECT APPOINTMENTTIME AS t, APPOINTMENTLENGTH AS l FROM APPOINTMENTS
+  const rows = prepareCached(db, `SELECT APPOINTMENTTIME AS t, APPOINTMENTLENGTH AS l FROM APPOINTMENTS
     WHERE USERID = ? AND APPOINTMENTDATE = ? AND RECORDSTATUS = 1 AND RECORDID <> ?`).all(userId, date, exceptId) as Array<{ t: number; l: number }>;
   return rows.map((r) => [r.t, r.t + Math.max(r.l, 1)]);
 }

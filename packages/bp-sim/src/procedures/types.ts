@@ -1,5 +1,6 @@
 // Shared shapes for the simulated BP_* stored procedures.
 import type Database from 'better-sqlite3';
+import { columnsOf } from '../cache.js';
 
 export type ParamType = 'int' | 'varchar' | 'date' | 'datetime' | 'bit';
 
@@ -35,5 +36,5 @@ export function params(spec: string): ProcParam[] {
 
 /** Rows with their column list (better-sqlite3 knows the columns even for an empty result). */
 export function resultSet(stmt: Database.Statement, ...bind: unknown[]): { columns: string[]; rows: Record<string, unknown>[] } {
-  return { columns: stmt.columns().map((c) => c.name), rows: stmt.all(...bind) as Record<string, unknown>[] };
+  return { columns: columnsOf(stmt), rows: stmt.all(...bind) as Record<string, unknown>[] };
 }

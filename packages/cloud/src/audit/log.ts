@@ -9,11 +9,26 @@ export interface AuditOptions {
 }
 
 export class AuditLog {
+  private pending: NewAuditEvent[] = [];
+  private scheduled = false;
+
   constructor(private readonly store: Store, private readonly log: Logger, readonly opts: AuditOptions = { commandText: false }) {}
 
+  /** Queues an event; events of the same tick are chained and written in one transaction. */
   record(e: Omit<NewAuditEvent, 'at'> & { at?: string }): void {
-    this.store.appendAudit({ ...e, at: e.at ?? new Date().toISOString() }).catch((err: Error) => {
-      this.log.error({ err: err.message, kind: e.kind }, 'could not write audit event');
+    this.pending.push({ ...e, at: e.at ?? new Date().toISOString() });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.store.appendAuditBatch(batch).catch((err: Error) => {
+      this.log.error({ err: err.message, events: batch.length }, 'could not write audit events');
     });
   }
 }

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
   CLOSE, PROTOCOL_VERSION, linkMessageSchema, randomNonce, signFrame, verifyBytes, importPublicKey, challengeText, decodeChunk,
+  newEcdhKey, sessionKey, type EcdhKey,
   type LinkMessage, type QueryExecute,
 } from '@conduit/protocol';
 import type { SiteRecord, Store } from '../store/types.js';
@@ -86,6 +87,7 @@ export class Gateway {
     const log = this.opts.log;
     let stage: 'hello' | 'auth' | 'done' = 'hello';
     let nonce = '';
+    let ecdh: EcdhKey | undefined;
     let hello: Extract<LinkMessage, { type: 'hello' }> | undefined;
     const timer = setTimeout(() => ws.close(CLOSE.authFailed, 'handshake timeout'), this.opts.handshakeTimeoutMs ?? 10_000);
     const fail = (why: string): void => {
@@ -105,23 +107,29 @@ export class Gateway {
       if (stage === 'hello' && msg.type === 'hello') {
         try {
           importPublicKey(msg.publicKey);
+          importPublicKey(msg.ecdhPublicKey);
         } catch {
           return fail('unusable public key');
         }
         hello = msg;
         nonce = randomNonce();
+        ecdh = newEcdhKey();
         stage = 'auth';
-        const challenge = { v: PROTOCOL_VERSION, id: 'c0', type: 'challenge', nonce, cloudPublicKey: this.cloudKey.publicKeyB64, linkNonce: msg.linkNonce };
+        const challenge = {
+          v: PROTOCOL_VERSION, id: 'c0', type: 'challenge', nonce, cloudPublicKey: this.cloudKey.publicKeyB64, linkNonce: msg.linkNonce,
+          ecdhPublicKey: ecdh.publicKeyB64,
+        };
         ws.send(signFrame(this.cloudKey.privateKey, msg.publicKey, JSON.stringify(challenge)));
         return;
       }
-      if (stage === 'auth' && msg.type === 'auth' && hello) {
+      if (stage === 'auth' && msg.type === 'auth' && hello && ecdh) {
         const key = importPublicKey(hello.publicKey);
-        if (!verifyBytes(key, challengeText(nonce, hello.publicKey), msg.signature)) return fail('challenge signature does not verify');
+        if (!verifyBytes(key, challengeText(nonce, hello.publicKey, hello.ecdhPublicKey, ecdh.publicKeyB64), msg.signature)) return fail('challenge signature does not verify');
         stage = 'done';
         clearTimeout(timer);
         ws.off('message', onMessage);
-        this.admit(ws, hello).catch((err: Error) => {
+        const macKey = sessionKey(ecdh.privateKey, hello.ecdhPublicKey, nonce, hello.publicKey);
+        this.admit(ws, hello, macKey).catch((err: Error) => {
           log.error({ err: err.message }, 'could not admit link');
           ws.close(1011, 'internal error');
         });
@@ -133,7 +141,7 @@ export class Gateway {
     ws.on('error', () => undefined);
   }
 
-  private async admit(ws: WebSocket, hello: Extract<LinkMessage, { type: 'hello' }>): Promise<void> {
+  private async admit(ws: WebSocket, hello: Extract<LinkMessage, { type: 'hello' }>, macKey: Buffer): Promise<void> {
     const now = new Date().toISOString();
     let link = await this.store.linkByPublicKey(hello.publicKey);
     let site: SiteRecord | undefined;
@@ -162,7 +170,7 @@ export class Gateway {
     const previous = this.sessions.get(site.id);
     if (previous) previous.ws.close(CLOSE.replaced, 'replaced by a newer connection');
     const session = new LinkSession(ws, link.id, site.id, hello.publicKey, this.cloudKey.privateKey,
-      { pmsType: site.pmsType, pmsSiteId: site.pmsSiteId }, site.authoritative);
+      { pmsType: site.pmsType, pmsSiteId: site.pmsSiteId }, site.authoritative, macKey);
     this.sessions.set(site.id, session);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(session, data, isBinary));
     ws.on('pong', () => {

@@ -2,7 +2,7 @@
 // completions to the queries waiting on them.
 import type { WebSocket } from 'ws';
 import type { KeyObject } from 'node:crypto';
-import { signFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed, type QueryPage } from '@conduit/protocol';
+import { signFrame, macFrame, PROTOCOL_VERSION, type CloudMessage, type QueryCompleted, type QueryFailed, type QueryPage } from '@conduit/protocol';
 import type { PracticeKey } from '../store/types.js';
 
 export type DispatchOutcome =
@@ -52,11 +52,16 @@ export class LinkSession {
     private readonly cloudKey: KeyObject,
     readonly practice: PracticeKey,
     public authoritative: boolean,
+    private readonly macKey: Buffer,
   ) {}
 
+  /**
+   * The welcome is signed with the Cloud's Ed25519 key; every later frame carries an HMAC under the
+   * session key both sides agreed in the signed handshake.
+   */
   send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): void {
-    const full = { v: PROTOCOL_VERSION, id: `c${++this.seq}`, ...msg };
-    this.ws.send(signFrame(this.cloudKey, this.linkPublicKey, JSON.stringify(full)));
+    const json = JSON.stringify({ v: PROTOCOL_VERSION, id: `c${++this.seq}`, ...msg });
+    this.ws.send(msg.type === 'welcome' ? signFrame(this.cloudKey, this.linkPublicKey, json) : macFrame(this.macKey, json));
   }
 
   settle(qid: string, outcome: DispatchOutcome): void {

@@ -45,6 +45,8 @@ export class PracticeControl implements GatewayHooks {
   private readonly byIntegrator: FailureLimiter;
   private readonly bySite: FailureLimiter;
   private watcher?: NodeJS.Timeout;
+  /** Recent access decisions that allowed a query: integrator|site -> site, until a time. */
+  private readonly allowed = new Map<string, { site: SiteRecord; until: number }>();
   /** Last seen value of the store's sites.version (null until first read). */
   private sitesVersion: string | null = null;
 
@@ -95,7 +97,13 @@ export class PracticeControl implements GatewayHooks {
     return {};
   }
 
+  /** Forget cached access decisions (settings, pairings or sites changed). */
+  invalidate(): void {
+    this.allowed.clear();
+  }
+
   private async applyIntegrations(session: LinkSession, list: Integration[]): Promise<void> {
+    this.invalidate();
     const known = new Set((await this.store.listIntegrators()).map((i) => i.id));
     const kept = list.filter((i) => known.has(i.integratorId));
     const before = new Map((await this.store.replaceIntegrations(session.practice, kept)).map((i) => [i.integratorId, i]));
@@ -133,6 +141,7 @@ export class PracticeControl implements GatewayHooks {
     const first = this.sitesVersion === null;
     this.sitesVersion = v;
     if (first) return;
+    this.invalidate();
     for (const session of this.gateway.sessionList) {
       const site = await this.store.site(session.siteId);
       if (site && site.authoritative !== session.authoritative) await this.sync(session, site.authoritative);
@@ -147,6 +156,11 @@ export class PracticeControl implements GatewayHooks {
 
   /** The site, if this integrator may query it now; otherwise a 404 or a 403 that says which rule. */
   async access(integratorId: string, siteId: string): Promise<SiteRecord> {
+    // A positive decision is reused for up to a second: settings and pairing changes made through this
+    // Cloud clear it at once, and promotions by the admin command are noticed within the watcher interval.
+    const key = `${integratorId}|${siteId.toLowerCase()}`;
+    const hit = this.allowed.get(key);
+    if (hit && hit.until > Date.now()) return hit.site;
     const site = await this.store.site(siteId.toLowerCase());
     if (!site) throw new ApiError(404, 'No site with this Halo GUID is known to this Cloud.');
     const practice = practiceOf(site);
@@ -159,6 +173,7 @@ export class PracticeControl implements GatewayHooks {
     if (!site.authoritative) refuse('nonAuthoritative');
     const integration = (await this.store.integrations(practice)).find((i) => i.integratorId === integratorId);
     if (!integration?.enabled) refuse('disabled');
+    this.allowed.set(key, { site, until: Date.now() + 1000 });
     return site;
   }
 
@@ -192,6 +207,7 @@ export class PracticeControl implements GatewayHooks {
     if (!valid || !(await this.store.consumePairingCode(practice, integratorId, presented, new Date().toISOString()))) {
       return failed(403, 'badCode', site.id);
     }
+    this.invalidate();
     this.audit.record({ kind: 'pairing.succeeded', actor: `integrator:${integratorId}`, siteId: site.id, integratorId, outcome: 'ok', details: { pmsSiteId: practice.pmsSiteId } });
     return site;
   }

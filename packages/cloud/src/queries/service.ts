@@ -74,6 +74,7 @@ export class QueryService {
       return { status: 503, body: envelope(503, message) };
     }
     this.live.set(q.id, q);
+    let persisted = false;
     try {
       transition(q, 'queued', Date.now());
       const { outcome, cancel } = this.gateway.dispatch({
@@ -90,11 +91,22 @@ export class QueryService {
       const result = await outcome;
       req.signal?.removeEventListener('abort', onAbort);
       const answer = this.finish(q, result);
-      await this.store.updateQuery(q);
+      // The answer goes out first; the final record is written right after (status reads are served
+      // from memory until it is), which keeps the store write off the integrator's latency.
+      persisted = true;
+      setImmediate(() => {
+        this.store.updateQuery(q).then(
+          () => this.live.delete(q.id),
+          (e: Error) => {
+            this.live.delete(q.id);
+            this.log.error({ err: e.message, queryId: q.id }, 'could not record the end of a query');
+          },
+        );
+      });
       this.recordQuery(q, answer.status, req.command.text);
       return answer;
     } finally {
-      this.live.delete(q.id);
+      if (!persisted) this.live.delete(q.id);
     }
   }
 

@@ -120,6 +120,18 @@ export class SqliteStore implements Store {
     };
   }
 
+  private readonly prepared = new Map<string, Database.Statement>();
+
+  /** Statements are compiled once and reused: compiling costs more than running most of them. */
+  private prep(sql: string): Database.Statement {
+    let st = this.prepared.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.prepared.set(sql, st);
+    }
+    return st;
+  }
+
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
@@ -135,8 +147,8 @@ export class SqliteStore implements Store {
 
   async createIntegrator(rec: IntegratorRecord, keys: { primary: string; secondary: string }): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO integrators (id, name, created_at) VALUES (?, ?, ?)').run(rec.id, rec.name, rec.createdAt);
-      const ins = this.db.prepare('INSERT INTO integrator_keys (key_hash, integrator_id, slot, created_at) VALUES (?, ?, ?, ?)');
+      this.prep('INSERT INTO integrators (id, name, created_at) VALUES (?, ?, ?)').run(rec.id, rec.name, rec.createdAt);
+      const ins = this.prep('INSERT INTO integrator_keys (key_hash, integrator_id, slot, created_at) VALUES (?, ?, ?, ?)');
       ins.run(keys.primary, rec.id, 'primary', rec.createdAt);
       ins.run(keys.secondary, rec.id, 'secondary', rec.createdAt);
     }).immediate();
@@ -148,7 +160,7 @@ export class SqliteStore implements Store {
   }
 
   async listIntegrators(): Promise<IntegratorRecord[]> {
-    return (this.db.prepare('SELECT * FROM integrators ORDER BY created_at').all() as Row[]).map((r) => ({ id: r.id as string, name: r.name as string, createdAt: r.created_at as string }));
+    return (this.prep('SELECT * FROM integrators ORDER BY created_at').all() as Row[]).map((r) => ({ id: r.id as string, name: r.name as string, createdAt: r.created_at as string }));
   }
 
   async linkByPublicKey(publicKey: string): Promise<LinkRecord | undefined> {
@@ -160,16 +172,16 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const cols = Object.values(SITE_COLUMNS);
       const keys = Object.keys(SITE_COLUMNS) as (keyof SiteRecord)[];
-      this.db.prepare(`INSERT INTO sites (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`)
+      this.prep(`INSERT INTO sites (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`)
         .run(site.id, ...keys.map((k) => siteValue(k, site[k])));
-      this.db.prepare('INSERT INTO links (id, public_key, site_id, created_at) VALUES (?, ?, ?, ?)').run(link.id, link.publicKey, link.siteId, link.createdAt);
+      this.prep('INSERT INTO links (id, public_key, site_id, created_at) VALUES (?, ?, ?, ?)').run(link.id, link.publicKey, link.siteId, link.createdAt);
     }).immediate();
   }
 
   async updateSite(id: string, patch: Partial<Omit<SiteRecord, 'id'>>): Promise<void> {
     const keys = Object.keys(patch) as (keyof Omit<SiteRecord, 'id'>)[];
     if (keys.length === 0) return;
-    this.db.prepare(`UPDATE sites SET ${keys.map((k) => `${SITE_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
+    this.prep(`UPDATE sites SET ${keys.map((k) => `${SITE_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
       .run(...keys.map((k) => siteValue(k, patch[k])), id);
   }
 
@@ -179,11 +191,11 @@ export class SqliteStore implements Store {
   }
 
   async sitesByPmsId(pmsType: SiteRecord['pmsType'], pmsSiteId: string): Promise<SiteRecord[]> {
-    return (this.db.prepare('SELECT * FROM sites WHERE pms_type = ? AND pms_site_id = ? ORDER BY created_at').all(pmsType, pmsSiteId) as Row[]).map(siteFromRow);
+    return (this.prep('SELECT * FROM sites WHERE pms_type = ? AND pms_site_id = ? ORDER BY created_at').all(pmsType, pmsSiteId) as Row[]).map(siteFromRow);
   }
 
   async listSites(): Promise<SiteRecord[]> {
-    return (this.db.prepare('SELECT * FROM sites ORDER BY created_at').all() as Row[]).map(siteFromRow);
+    return (this.prep('SELECT * FROM sites ORDER BY created_at').all() as Row[]).map(siteFromRow);
   }
 
   async insertQuery(q: QueryRecord): Promise<void> {
@@ -200,7 +212,7 @@ export class SqliteStore implements Store {
   }
 
   async failInterrupted(details: ErrorDetails, at: string): Promise<string[]> {
-    const open = (this.db.prepare('SELECT * FROM queries WHERE completed_at IS NULL').all() as Row[]).map(queryFromRow);
+    const open = (this.prep('SELECT * FROM queries WHERE completed_at IS NULL').all() as Row[]).map(queryFromRow);
     const tx = this.db.transaction(() => {
       for (const q of open) {
         // An async query cut off while its pages were arriving failed in upload; otherwise in execution.
@@ -216,7 +228,7 @@ export class SqliteStore implements Store {
   }
 
   async integrations(p: PracticeKey): Promise<Integration[]> {
-    const rows = this.db.prepare('SELECT * FROM integrations WHERE pms_type = ? AND pms_site_id = ? ORDER BY integrator_id').all(p.pmsType, p.pmsSiteId) as Row[];
+    const rows = this.prep('SELECT * FROM integrations WHERE pms_type = ? AND pms_site_id = ? ORDER BY integrator_id').all(p.pmsType, p.pmsSiteId) as Row[];
     return rows.map((r) => ({
       integratorId: r.integrator_id as string, enabled: r.enabled === 1, access: r.access as Integration['access'],
       allowList: r.allow_list ? (JSON.parse(r.allow_list as string) as Integration['allowList']) : null, updatedAt: r.updated_at as string,
@@ -226,60 +238,74 @@ export class SqliteStore implements Store {
   async replaceIntegrations(p: PracticeKey, list: Integration[]): Promise<Integration[]> {
     const before = await this.integrations(p);
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM integrations WHERE pms_type = ? AND pms_site_id = ?').run(p.pmsType, p.pmsSiteId);
-      const ins = this.db.prepare('INSERT INTO integrations (pms_type, pms_site_id, integrator_id, enabled, access, allow_list, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      this.prep('DELETE FROM integrations WHERE pms_type = ? AND pms_site_id = ?').run(p.pmsType, p.pmsSiteId);
+      const ins = this.prep('INSERT INTO integrations (pms_type, pms_site_id, integrator_id, enabled, access, allow_list, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const i of list) ins.run(p.pmsType, p.pmsSiteId, i.integratorId, i.enabled ? 1 : 0, i.access, i.allowList ? JSON.stringify(i.allowList) : null, i.updatedAt);
     }).immediate();
     return before;
   }
 
   async setPairingCode(p: PracticeKey, integratorId: string, c: PairingCodeRecord): Promise<void> {
-    this.db.prepare(`INSERT INTO pairing_codes (pms_type, pms_site_id, integrator_id, code_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.prep(`INSERT INTO pairing_codes (pms_type, pms_site_id, integrator_id, code_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (pms_type, pms_site_id, integrator_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, created_at = excluded.created_at`)
       .run(p.pmsType, p.pmsSiteId, integratorId, c.codeHash, c.expiresAt, c.createdAt);
   }
 
   async pairingCode(p: PracticeKey, integratorId: string): Promise<PairingCodeRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) as Row | undefined;
+    const r = this.prep('SELECT * FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) as Row | undefined;
     return r ? { codeHash: r.code_hash as string, expiresAt: r.expires_at as string, createdAt: r.created_at as string } : undefined;
   }
 
   async consumePairingCode(p: PracticeKey, integratorId: string, codeHash: string, at: string): Promise<boolean> {
     return this.db.transaction(() => {
-      const del = this.db.prepare('DELETE FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ? AND code_hash = ?').run(p.pmsType, p.pmsSiteId, integratorId, codeHash);
+      const del = this.prep('DELETE FROM pairing_codes WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ? AND code_hash = ?').run(p.pmsType, p.pmsSiteId, integratorId, codeHash);
       if (del.changes !== 1) return false;
-      this.db.prepare(`INSERT INTO pairings (pms_type, pms_site_id, integrator_id, paired_at) VALUES (?, ?, ?, ?)
+      this.prep(`INSERT INTO pairings (pms_type, pms_site_id, integrator_id, paired_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (pms_type, pms_site_id, integrator_id) DO UPDATE SET paired_at = excluded.paired_at`).run(p.pmsType, p.pmsSiteId, integratorId, at);
       return true;
     }).immediate();
   }
 
   async isPaired(p: PracticeKey, integratorId: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM pairings WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) !== undefined;
+    return this.prep('SELECT 1 FROM pairings WHERE pms_type = ? AND pms_site_id = ? AND integrator_id = ?').get(p.pmsType, p.pmsSiteId, integratorId) !== undefined;
   }
 
   async promoteSite(siteId: string): Promise<SiteRecord[]> {
     return this.db.transaction(() => {
       const site = this.stmts.site.get(siteId) as Row | undefined;
       if (!site) throw new Error(`no site ${siteId}`);
-      this.db.prepare('UPDATE sites SET authoritative = 0, superseded_by = ? WHERE pms_type = ? AND pms_site_id = ? AND id <> ?').run(siteId, site.pms_type, site.pms_site_id, siteId);
-      this.db.prepare('UPDATE sites SET authoritative = 1, superseded_by = NULL WHERE id = ?').run(siteId);
-      this.db.prepare("INSERT INTO settings (key, value) VALUES ('sites.version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
-      return (this.db.prepare('SELECT * FROM sites WHERE pms_type = ? AND pms_site_id = ? ORDER BY created_at').all(site.pms_type, site.pms_site_id) as Row[]).map(siteFromRow);
+      this.prep('UPDATE sites SET authoritative = 0, superseded_by = ? WHERE pms_type = ? AND pms_site_id = ? AND id <> ?').run(siteId, site.pms_type, site.pms_site_id, siteId);
+      this.prep('UPDATE sites SET authoritative = 1, superseded_by = NULL WHERE id = ?').run(siteId);
+      this.prep("INSERT INTO settings (key, value) VALUES ('sites.version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1").run();
+      return (this.prep('SELECT * FROM sites WHERE pms_type = ? AND pms_site_id = ? ORDER BY created_at').all(site.pms_type, site.pms_site_id) as Row[]).map(siteFromRow);
     }).immediate();
   }
 
   async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
-    // IMMEDIATE: the admin CLI may append while the Cloud runs; the chain must stay linear.
+    return this.appendChained([e])[0]!;
+  }
+
+  async appendAuditBatch(events: NewAuditEvent[]): Promise<void> {
+    if (events.length > 0) this.appendChained(events);
+  }
+
+  /** IMMEDIATE: the admin CLI may append while the Cloud runs; the chain must stay linear. */
+  private appendChained(events: NewAuditEvent[]): AuditEvent[] {
     return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS;
-      const hash = eventHash(seq, prevHash, e);
-      this.db.prepare('INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, JSON.stringify(e.details), prevHash, hash);
-      this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ seq, hash }));
-      return { ...e, seq, prevHash, hash };
+      const last = this.prep('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+      let seq = last?.seq ?? 0;
+      let prevHash = last?.hash ?? GENESIS;
+      const out: AuditEvent[] = [];
+      const insert = this.prep('INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const e of events) {
+        seq++;
+        const hash = eventHash(seq, prevHash, e);
+        insert.run(seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, JSON.stringify(e.details), prevHash, hash);
+        out.push({ ...e, seq, prevHash, hash });
+        prevHash = hash;
+      }
+      this.prep("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ seq, hash: prevHash }));
+      return out;
     }).immediate();
   }
 
@@ -292,60 +318,60 @@ export class SqliteStore implements Store {
     if (f.since) { where.push('at >= ?'); args.push(f.since); }
     if (f.until) { where.push('at <= ?'); args.push(f.until); }
     const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[]).map(auditFromRow).reverse();
+    return (this.prep(sql).all(...args, f.limit ?? 100) as Row[]).map(auditFromRow).reverse();
   }
 
   async auditChain(): Promise<AuditEvent[]> {
-    return (this.db.prepare('SELECT * FROM audit_events ORDER BY rowid').all() as Row[]).map(auditFromRow);
+    return (this.prep('SELECT * FROM audit_events ORDER BY rowid').all() as Row[]).map(auditFromRow);
   }
 
   async addPage(p: PageRecord): Promise<void> {
-    this.db.prepare('INSERT INTO query_pages (query_id, page_number, size, rows, range_start, range_end) VALUES (?, ?, ?, ?, ?, ?)')
+    this.prep('INSERT INTO query_pages (query_id, page_number, size, rows, range_start, range_end) VALUES (?, ?, ?, ?, ?, ?)')
       .run(p.queryId, p.pageNumber, p.size, p.rows, p.rangeStart, p.rangeEnd);
   }
 
   async pages(queryId: string): Promise<PageRecord[]> {
-    return (this.db.prepare('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number').all(queryId) as Row[]).map((r) => ({
+    return (this.prep('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number').all(queryId) as Row[]).map((r) => ({
       queryId: r.query_id as string, pageNumber: r.page_number as number, size: r.size as number, rows: r.rows as number,
       rangeStart: r.range_start as number, rangeEnd: r.range_end as number,
     }));
   }
 
   async expiredResults(at: string): Promise<string[]> {
-    return (this.db.prepare('SELECT id FROM queries WHERE results_expire_at IS NOT NULL AND results_expire_at < ? AND EXISTS (SELECT 1 FROM query_pages p WHERE p.query_id = queries.id)').all(at) as { id: string }[]).map((r) => r.id);
+    return (this.prep('SELECT id FROM queries WHERE results_expire_at IS NOT NULL AND results_expire_at < ? AND EXISTS (SELECT 1 FROM query_pages p WHERE p.query_id = queries.id)').all(at) as { id: string }[]).map((r) => r.id);
   }
 
   async deletePages(queryId: string): Promise<void> {
-    this.db.prepare('DELETE FROM query_pages WHERE query_id = ?').run(queryId);
+    this.prep('DELETE FROM query_pages WHERE query_id = ?').run(queryId);
   }
 
   async insertRegistered(r: RegisteredRecord): Promise<void> {
-    this.db.prepare(`INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${REG_COLUMNS.map(() => '?').join(', ')}, ?)`).run(...registeredParams(r));
+    this.prep(`INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${REG_COLUMNS.map(() => '?').join(', ')}, ?)`).run(...registeredParams(r));
   }
 
   async updateRegistered(r: RegisteredRecord): Promise<void> {
-    this.db.prepare(`UPDATE registered_queries SET ${REG_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...registeredParams(r));
+    this.prep(`UPDATE registered_queries SET ${REG_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...registeredParams(r));
   }
 
   async registered(id: string): Promise<RegisteredRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM registered_queries WHERE id = ?').get(id) as Row | undefined;
+    const r = this.prep('SELECT * FROM registered_queries WHERE id = ?').get(id) as Row | undefined;
     return r ? registeredFromRow(r) : undefined;
   }
 
   async registeredForSite(siteId: string, status?: RegisteredStatus): Promise<RegisteredRecord[]> {
     const rows = status
-      ? this.db.prepare('SELECT * FROM registered_queries WHERE site_id = ? AND status = ? ORDER BY created_at').all(siteId, status)
-      : this.db.prepare('SELECT * FROM registered_queries WHERE site_id = ? ORDER BY created_at').all(siteId);
+      ? this.prep('SELECT * FROM registered_queries WHERE site_id = ? AND status = ? ORDER BY created_at').all(siteId, status)
+      : this.prep('SELECT * FROM registered_queries WHERE site_id = ? ORDER BY created_at').all(siteId);
     return (rows as Row[]).map(registeredFromRow);
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    const r = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const r = this.prep('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return r?.value;
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.prep('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   async close(): Promise<void> {

@@ -178,6 +178,8 @@ export interface Store {
   promoteSite(siteId: string): Promise<SiteRecord[]>;
 
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Appends several events in order, in one transaction. */
+  appendAuditBatch(events: NewAuditEvent[]): Promise<void>;
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   /** Every event in order, for verification. */
   auditChain(): Promise<AuditEvent[]>;

@@ -46,10 +46,18 @@ export class IntegrationError extends Error {
 export const DEFAULT_PAIRING_TTL_MS = 24 * 60 * 60 * 1000;
 
 export class IntegrationManager {
+  /** In-memory copy of the settings, read on every query; the state file is written on every change. */
+  private cached?: Map<string, Integration>;
+
   constructor(private readonly state: LinkState, private readonly cloud: CloudPort, private readonly pairingTtlMs = DEFAULT_PAIRING_TTL_MS) {}
 
+  private settings(): Map<string, Integration> {
+    this.cached ??= new Map(this.state.integrations().map((i) => [i.integratorId, i]));
+    return this.cached;
+  }
+
   get(integratorId: string): Integration | undefined {
-    return this.state.integrations().find((i) => i.integratorId === integratorId.toLowerCase());
+    return this.settings().get(integratorId.toLowerCase());
   }
 
   /** Every integrator known to the Cloud, with this practice's settings for it. */
@@ -61,7 +69,7 @@ export class IntegrationManager {
     } else {
       catalog = JSON.parse(this.state.get('catalog') ?? '[]') as { id: string; name: string }[];
     }
-    const settings = new Map(this.state.integrations().map((i) => [i.integratorId, i]));
+    const settings = this.settings();
     const rows: IntegrationRow[] = catalog.map((c) => ({
       ...(settings.get(c.id) ?? { integratorId: c.id, enabled: false, access: 'read' as const, allowList: null, updatedAt: '' }),
       name: c.name,
@@ -99,8 +107,9 @@ export class IntegrationManager {
       updatedAt: new Date().toISOString(),
     };
     this.state.saveIntegration(next);
+    this.cached = undefined;
     if (before?.enabled && !next.enabled) this.cloud.revoked(id);
-    if (this.cloud.connected) await this.cloud.report(this.state.integrations());
+    if (this.cloud.connected) await this.cloud.report(this.all());
     return next;
   }
 
@@ -120,12 +129,13 @@ export class IntegrationManager {
 
   /** Adopts the practice's settings kept by the Cloud (used when this Link becomes authoritative). */
   adopt(list: Integration[]): void {
-    const before = this.state.integrations();
+    const before = this.all();
     this.state.replaceIntegrations(list);
+    this.cached = undefined;
     for (const b of before) if (b.enabled && !list.some((i) => i.integratorId === b.integratorId && i.enabled)) this.cloud.revoked(b.integratorId);
   }
 
   all(): Integration[] {
-    return this.state.integrations();
+    return [...this.settings().values()];
   }
 }
