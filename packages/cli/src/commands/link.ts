@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
-import { Link, readSiteInfo, startLocalUi } from '@conduit/link';
+import { Link, readSiteInfo, startLocalUi, type DriverConfig } from '@conduit/link';
+import type { SiteInfo } from '@conduit/protocol';
 import { linkIntegrationsCommand } from './link-integrations.js';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
@@ -17,14 +18,44 @@ export interface LinkRunOptions {
   concurrency?: number;
 }
 
+/**
+ * Real Bp Premier on SQL Server, configured from the environment (passwords never on the command line):
+ * CONDUIT_MSSQL_SERVER, _PORT, _INSTANCE, _DATABASE (BPSPatients), _USER, _PASSWORD, _READONLY_USER,
+ * _READONLY_PASSWORD (e.g. bpsrawdata), _TRUST_CERT=1; and the practice: CONDUIT_SITE_ID,
+ * CONDUIT_PRACTICE_NAME, CONDUIT_PMS_VERSION.
+ */
+function mssqlFromEnv(): { driver: DriverConfig; site: SiteInfo } | undefined {
+  const server = envStr('CONDUIT_MSSQL_SERVER');
+  if (!server) return undefined;
+  const need = (name: string): string => {
+    const v = envStr(name);
+    if (!v) throw new Error(`${name} is required with CONDUIT_MSSQL_SERVER`);
+    return v;
+  };
+  return {
+    driver: {
+      kind: 'mssql', server, port: envStr('CONDUIT_MSSQL_PORT') ? envInt('CONDUIT_MSSQL_PORT', 1433) : undefined, instanceName: envStr('CONDUIT_MSSQL_INSTANCE'),
+      catalogues: { Patients: envStr('CONDUIT_MSSQL_DATABASE', 'BPSPatients') },
+      login: { user: need('CONDUIT_MSSQL_USER'), password: need('CONDUIT_MSSQL_PASSWORD') },
+      readOnlyLogin: { user: need('CONDUIT_MSSQL_READONLY_USER'), password: need('CONDUIT_MSSQL_READONLY_PASSWORD') },
+      trustServerCertificate: envStr('CONDUIT_MSSQL_TRUST_CERT') === '1',
+    },
+    site: {
+      pmsType: 'BestPractice', pmsSiteId: need('CONDUIT_SITE_ID'), practiceName: need('CONDUIT_PRACTICE_NAME'),
+      pmsVersion: envStr('CONDUIT_PMS_VERSION', 'unknown'), catalogues: [{ name: 'Patients', isDefault: true }],
+    },
+  };
+}
+
 export function makeLink(o: LinkRunOptions, logLevel = 'info'): Link {
   const database = resolve(o.database);
-  if (!existsSync(database)) throw new Error(`practice database not found: ${database}`);
+  const mssql = mssqlFromEnv();
+  if (!mssql && !existsSync(database)) throw new Error(`practice database not found: ${database}`);
   return new Link({
     cloudUrl: o.cloud,
     stateFile: resolve(o.state ?? `${database}.link-state`),
-    driver: { kind: 'sqlite', catalogues: { Patients: database } },
-    site: readSiteInfo(database),
+    driver: mssql?.driver ?? { kind: 'sqlite', catalogues: { Patients: database } },
+    site: mssql?.site ?? readSiteInfo(database),
     cloudPublicKey: o.cloudKey,
     concurrency: o.concurrency,
     logger: pino({ name: 'conduit-link', level: logLevel }, pino.destination(2)),
@@ -36,7 +67,7 @@ export function linkCommand(): Command {
     .description('run a Conduit Link next to a practice database')
     .enablePositionalOptions()
     .option('--cloud <url>', 'Cloud base URL (env CONDUIT_CLOUD_URL)')
-    .option('--database <file>', 'practice database file (env CONDUIT_DATABASE)')
+    .option('--database <file>', 'simulated practice database file (env CONDUIT_DATABASE); for SQL Server see CONDUIT_MSSQL_* in the README')
     .option('--state <file>', 'Link state file (env CONDUIT_LINK_STATE; default <database>.link-state)')
     .option('--cloud-key <key>', 'pin the Cloud public key instead of trusting the first one seen (env CONDUIT_CLOUD_KEY)')
     .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency'))
@@ -45,10 +76,10 @@ export function linkCommand(): Command {
     .action(async (o: Partial<LinkRunOptions>) => {
       const cloud = o.cloud ?? envStr('CONDUIT_CLOUD_URL');
       const database = o.database ?? envStr('CONDUIT_DATABASE');
-      if (!cloud || !database) throw new Error('--cloud and --database are required (or CONDUIT_CLOUD_URL and CONDUIT_DATABASE)');
-      const state = resolve(o.state ?? envStr('CONDUIT_LINK_STATE') ?? `${resolve(database)}.link-state`);
+      if (!cloud || (!database && !envStr('CONDUIT_MSSQL_SERVER'))) throw new Error('--cloud and --database are required (or CONDUIT_CLOUD_URL and CONDUIT_DATABASE, or CONDUIT_MSSQL_SERVER for SQL Server)');
+      const state = resolve(o.state ?? envStr('CONDUIT_LINK_STATE') ?? `${resolve(database ?? 'conduit-link')}.link-state`);
       const link = makeLink({
-        cloud, database, state,
+        cloud, database: database ?? 'conduit-link', state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
         concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));

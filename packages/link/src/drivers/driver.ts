@@ -8,6 +8,8 @@ export interface DriverRequest {
   catalogue?: string;
   /** Use a connection the database itself keeps read-only. */
   readOnly: boolean;
+  /** Statement time limit; drivers that can cancel at the server do so themselves. */
+  timeoutMs?: number;
 }
 
 export interface DriverResult {

@@ -2,6 +2,7 @@
 // statement that overruns its time limit, which really stops it at the database (SQLite runs in-process).
 // Paged (async) results pause after each page until the Link says the page is stored.
 import { SqliteDriver } from '../drivers/sqlite.js';
+import { MssqlDriver } from '../drivers/mssql.js';
 import { DriverError, type Driver } from '../drivers/driver.js';
 import { ResultWriter } from '../result-writer.js';
 import type { DriverConfig, FromExecutor, ToExecutor } from './ipc.js';
@@ -10,11 +11,14 @@ const send = (m: FromExecutor): void => {
   process.send!(m);
 };
 
-const config = JSON.parse(process.env.CONDUIT_EXECUTOR_CONFIG ?? '{}') as DriverConfig;
-const driver: Driver = new SqliteDriver({ catalogues: config.catalogues });
+let driver: Driver | undefined;
 let waiting: { qid: string; resume: () => void } | undefined;
 
-async function run(m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
+function makeDriver(config: DriverConfig): Driver {
+  return config.kind === 'mssql' ? new MssqlDriver(config) : new SqliteDriver({ catalogues: config.catalogues });
+}
+
+async function run(driver: Driver, m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
   const out = new ResultWriter(m.maxResultBytes, (data, page) => send({ t: 'chunk', qid: m.qid, page, data }), {
     pageBytes: m.pageBytes,
     pageEnd: m.pageBytes === undefined ? undefined : (meta) => new Promise<void>((resume) => {
@@ -23,7 +27,7 @@ async function run(m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
     }),
   });
   try {
-    const result = await driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly }, out);
+    const result = await driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly, timeoutMs: m.timeoutMs }, out);
     send({ t: 'done', qid: m.qid, result: { ...result, size: out.size, pages: out.pages } });
   } catch (e) {
     const details = e instanceof DriverError
@@ -34,7 +38,10 @@ async function run(m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
 }
 
 process.on('message', (m: ToExecutor) => {
-  if (m.t === 'run') void run(m);
+  if (m.t === 'config') {
+    driver = makeDriver(m.config);
+    send({ t: 'ready' });
+  } else if (m.t === 'run' && driver) void run(driver, m);
   else if (m.t === 'continue' && waiting?.qid === m.qid) {
     const w = waiting;
     waiting = undefined;
@@ -42,7 +49,6 @@ process.on('message', (m: ToExecutor) => {
   }
 });
 process.on('disconnect', () => {
-  driver.close();
+  driver?.close();
   process.exit(0);
 });
-send({ t: 'ready' });

@@ -3,13 +3,16 @@ import type { Command, ErrorDetails } from '@conduit/protocol';
 import type { DriverResult } from '../drivers/driver.js';
 import type { PageMeta } from '../result-writer.js';
 
-export interface DriverConfig {
-  kind: 'sqlite';
-  catalogues: Record<string, string>;
-}
+import type { MssqlOptions } from '../drivers/mssql.js';
+
+export type DriverConfig =
+  | { kind: 'sqlite'; catalogues: Record<string, string> }
+  | ({ kind: 'mssql' } & MssqlOptions);
 
 export type ToExecutor =
-  | { t: 'run'; qid: string; command: Command; catalogue?: string; maxResultBytes: number; readOnly: boolean; pageBytes?: number }
+  /** First message: the driver configuration (sent over IPC, not the environment, as it may hold logins). */
+  | { t: 'config'; config: DriverConfig }
+  | { t: 'run'; qid: string; command: Command; catalogue?: string; maxResultBytes: number; readOnly: boolean; pageBytes?: number; timeoutMs: number }
   /** The page the executor reported is stored: read on. */
   | { t: 'continue'; qid: string };
 

@@ -75,7 +75,6 @@ export class ExecutorPool {
     const proc = fork(CHILD, [], {
       execArgv: ['--import', TSX],
       serialization: 'advanced',
-      env: { ...process.env, CONDUIT_EXECUTOR_CONFIG: JSON.stringify(this.config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     if (this.niceness && proc.pid) {
@@ -89,6 +88,7 @@ export class ExecutorPool {
     let markFailed!: (e: Error) => void;
     const w: Worker = { proc, dead: false, reserved: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
     w.ready.catch(() => undefined);
+    proc.send({ t: 'config', config: this.config } satisfies ToExecutor);
     proc.on('message', (m: FromExecutor) => {
       if (m.t === 'ready') return markReady();
       const cur = w.job;
@@ -148,7 +148,9 @@ export class ExecutorPool {
   private startClock(w: Worker): void {
     const cur = w.job!;
     cur.runningSince = Date.now();
-    cur.timer = setTimeout(() => this.kill(cur.job.qid, timeoutDetails(cur.job.timeoutMs)), Math.max(0, cur.remainingMs));
+    // SQL Server cancels the statement itself at the limit; the kill is the backstop a little later.
+    const grace = this.config.kind === 'mssql' ? 2000 : 0;
+    cur.timer = setTimeout(() => this.kill(cur.job.qid, timeoutDetails(cur.job.timeoutMs)), Math.max(0, cur.remainingMs) + grace);
   }
 
   private isFree(w: Worker): boolean {
@@ -187,7 +189,7 @@ export class ExecutorPool {
           this.startClock(w);
           const msg: ToExecutor = {
             t: 'run', qid: job.qid, command: job.command, catalogue: job.catalogue, maxResultBytes: job.maxResultBytes,
-            readOnly: job.readOnly, ...(job.pageBytes ? { pageBytes: job.pageBytes } : {}),
+            readOnly: job.readOnly, timeoutMs: job.timeoutMs, ...(job.pageBytes ? { pageBytes: job.pageBytes } : {}),
           };
           w.proc.send(msg);
         },
