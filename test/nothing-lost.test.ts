@@ -8,8 +8,9 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createHmac } from 'node:crypto';
 import { verifyWebhook } from '@conduit/cloud';
-import { Cluster, OPEN_STATUSES, conduit, sleep, until, type QueryJson } from './support/crash-cluster.js';
+import { Cluster, OPEN_STATUSES, conduit, until, type QueryJson } from './support/crash-cluster.js';
 import { CrashProxy } from './support/crash-proxy.js';
 
 const BIG = 'SELECT a.*, p.SURNAME AS S FROM APPOINTMENTS a JOIN PATIENTS p ON p.INTERNALID = a.INTERNALID';
@@ -141,7 +142,11 @@ test('kill -9 of the Link mid-extraction, and a cut of its connection: the query
   await assertCompleteExtraction(c, total);
 });
 
-test('a silently dead Link connection (no FIN, no RST) mid-extraction: the Cloud fails the query within a few heartbeats', { timeout: 180_000 }, async () => {
+// The Cloud drops a Link it has not heard from (frames or pongs) for 2.5 heartbeats, so a silently
+// dead path ends the query within a few heartbeats instead of at its ~2 h deadline.
+test('a silently dead Link connection (no FIN, no RST) mid-extraction: the Cloud fails the query within a few heartbeats', {
+  timeout: 180_000,
+}, async () => {
   const HEARTBEAT = 500;
   const c = await cluster({ patients: 3000, weeks: 52, cloudArgs: ['--heartbeat-ms', String(HEARTBEAT)] });
   const total = await expected(c);
@@ -156,12 +161,12 @@ test('a silently dead Link connection (no FIN, no RST) mid-extraction: the Cloud
   const seen = c.link.out.length;
   const t0 = Date.now();
   proxy.blackhole();
-  // The Link notices the silence after 2.5 heartbeats and reconnects on a new path; the Cloud should
-  // notice it too (it pings every heartbeat) and end the query instead of waiting for its deadline.
+  // Both sides notice the silence (2.5 heartbeats, at least 5 s): the Cloud ends the query instead of
+  // waiting for its deadline, and the Link reconnects on a new path.
   let q: QueryJson | undefined;
   let err: unknown;
   try {
-    q = await c.finished(id, 20 * HEARTBEAT);
+    q = await c.finished(id, 20_000);
   } catch (e) {
     err = e;
   }
@@ -170,5 +175,87 @@ test('a silently dead Link connection (no FIN, no RST) mid-extraction: the Cloud
   console.log(`# silent cut: final status ${final.status} after ${Date.now() - t0} ms; Link reconnected meanwhile: ${reconnected}`);
   await assertFailedClean(c, final, /site disconnected/);
   if (err) throw err;
+  assert.ok(Date.now() - t0 < 15_000, 'ended within a few heartbeats of silence');
+  await c.link.waitFor(/Link connected: site/, 30_000, seen);
   await assertCompleteExtraction(c, total);
+});
+
+interface Delivery { id: string; body: string; headers: IncomingHttpHeaders; url: string; answered: boolean }
+
+test('kill -9 of the Cloud during webhook delivery: after a restart every completed query is announced, with the same id and body, correctly signed', { timeout: 180_000 }, async () => {
+  // `conduit cloud` has no flag for the outbox lease (default 30 s), so this Cloud is startCloud with a
+  // short lease in a child process (test/support/crash-cloud.ts), killed and restarted like the CLI one.
+  const webhooks = { leaseMs: 10_000, timeoutMs: 8_000, baseDelayMs: 100, capDelayMs: 500, pollMs: 100, concurrency: 2 };
+  const c = await cluster({ patients: 200, weeks: 2, cloudOptions: { webhooks } });
+
+  // The receiver holds every request open (never answers) until `answer` is set.
+  let answer = false;
+  const got: Delivery[] = [];
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      got.push({ id: String(req.headers['x-halo-id']), body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, url: req.url ?? '', answered: answer });
+      if (answer) res.writeHead(200).end();
+      else held.push(res);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/{source}/{queryId}`;
+  const { secret } = JSON.parse(conduit(['admin', 'integrator', 'webhook', '--integrator', c.integratorId, '--url', hookUrl, '--json', '--data-dir', c.data])) as { url: string; secret: string };
+  assert.match(secret, /^[0-9a-f]{64}$/);
+
+  const COUNT = 5;
+  const ids: string[] = [];
+  for (let i = 0; i < COUNT; i++) ids.push(await c.submitAsync(`SELECT TOP ${i + 1} INTERNALID, SURNAME FROM PATIENTS ORDER BY INTERNALID`));
+  for (const id of ids) assert.equal((await c.finished(id, 30_000)).status, 'successful');
+  await until(() => got.length >= webhooks.concurrency, 'deliveries in flight, held by the receiver', 15_000, 20);
+  const inFlight = got.slice();
+  await c.cloud.kill('SIGKILL');
+  for (const h of held.splice(0)) h.destroy();
+
+  // Every completed query has exactly one event in the outbox; the ones being sent were left 'sending'.
+  const store = new Database(join(c.data, 'cloud.db'), { readonly: true });
+  const outbox = (): { id: string; query_id: string; body: string; status: string; attempts: number }[] =>
+    store.prepare('SELECT id, query_id, body, status, attempts FROM webhook_outbox').all() as { id: string; query_id: string; body: string; status: string; attempts: number }[];
+  try {
+    const rows = outbox();
+    assert.deepEqual(rows.map((r) => r.query_id).sort(), ids.slice().sort(), 'one event per completed query');
+    assert.ok(rows.some((r) => r.status === 'sending'), `deliveries were in flight at the kill: ${rows.map((r) => r.status).join(',')}`);
+    assert.equal(rows.filter((r) => r.status === 'delivered').length, 0);
+    console.log(`# at the kill: outbox ${rows.map((r) => r.status).join(', ')}; ${inFlight.length} requests held by the receiver`);
+
+    answer = true;
+    await c.startCloud();
+    await until(() => outbox().every((r) => r.status === 'delivered') && outbox(), 'every event delivered after the restart', 60_000, 200);
+
+    const byQuery = new Map(outbox().map((r) => [r.query_id, r]));
+    for (const qid of ids) {
+      const row = byQuery.get(qid)!;
+      const sends = got.filter((g) => (JSON.parse(g.body) as { queryId: string }).queryId === qid);
+      assert.ok(sends.some((s) => s.answered), `the webhook for ${qid} was delivered`);
+      for (const s of sends) {
+        assert.equal(s.id, row.id, 'every attempt has the same X-Halo-Id');
+        assert.equal(s.body, row.body, 'every attempt sends identical body bytes');
+        const body = JSON.parse(s.body) as { id: string; queryId: string; siteId: string; webhookSource: string };
+        assert.deepEqual([body.id, body.siteId, body.webhookSource], [row.id, c.siteId, 'async']);
+        assert.equal(s.url, `/hooks/async/${qid}`);
+        const ts = String(s.headers['x-halo-timestamp']);
+        const sig = String(s.headers['x-halo-signature-256']);
+        assert.equal(sig, createHmac('sha256', secret).update(`${s.body}.${ts}`).digest('hex'), 'HMAC-SHA256 of <body>.<timestamp>');
+        assert.ok(verifyWebhook(secret, s.body, ts, sig, Date.now()));
+      }
+    }
+    console.log(`# after the restart: ${got.length} requests in all, ${got.filter((g) => g.answered).length} answered 200`);
+    // The deliveries the kill cut off were made again, with the same id and bytes.
+    for (const r of inFlight) {
+      const again = got.filter((g) => g.id === r.id && g !== r && g.answered);
+      assert.ok(again.length >= 1, `${r.id} was not sent again after the restart`);
+      assert.equal(again[0]!.body, r.body);
+    }
+  } finally {
+    store.close();
+  }
 });

@@ -38,11 +38,42 @@ export class LruCache<K, V> {
   clear(): void { this.map.clear(); }
 }
 
+/**
+ * LRU cache that admits a key only when it is asked for the second time (recently). A workload of
+ * one-off texts (literals spliced into the SQL) then never fills the cache with entries that are
+ * evicted unused, which costs more in garbage collection than the cache saves; only the key
+ * strings are remembered for those.
+ */
+export class AdmittingCache<V> {
+  private readonly entries: LruCache<string, V>;
+  private readonly seen: LruCache<string, true>;
+  constructor(max: number) {
+    this.entries = new LruCache(max);
+    this.seen = new LruCache(max * 2);
+  }
+
+  get size(): number { return this.entries.size; }
+  get max(): number { return this.entries.max; }
+  get(key: string): V | undefined { return this.entries.get(key); }
+
+  /** Stores the value if the key was offered before; returns whether it was stored. */
+  offer(key: string, value: V): boolean {
+    if (this.seen.get(key) === undefined && this.entries.get(key) === undefined) { this.seen.set(key, true); return false; }
+    this.seen.delete(key);
+    this.entries.set(key, value);
+    return true;
+  }
+
+  clear(): void { this.entries.clear(); this.seen.clear(); }
+}
+
 export const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Prepared statements of one connection, keyed by SQL text (and pluck mode: a statement's mode is
  * part of its state, so plucking and non-plucking callers never share one).
+ *
+ * A statement is cached from its second use (see AdmittingCache).
  *
  * A statement being iterated (a streamed result set the caller has not finished reading) is busy:
  * better-sqlite3 refuses to run it again until the iteration ends. Such a statement is dropped from
@@ -50,7 +81,7 @@ export const STATEMENT_CACHE_SIZE = 256;
  * same SQL each get their own, and an iterator the caller abandons cannot pin an entry.
  */
 export class StatementCache {
-  private readonly lru = new LruCache<string, Database.Statement>(STATEMENT_CACHE_SIZE);
+  private readonly lru = new AdmittingCache<Database.Statement>(STATEMENT_CACHE_SIZE);
   constructor(private readonly db: Database.Database) {}
 
   get size(): number { return this.lru.size; }
@@ -61,7 +92,7 @@ export class StatementCache {
     const hit = this.lru.get(key);
     if (hit && !hit.busy) return hit;
     const stmt = this.fresh(sql, pluck); // throws on a bad statement: nothing is cached then
-    this.lru.set(key, stmt);
+    this.lru.offer(key, stmt); // cached from the second use on (a busy one is replaced)
     return stmt;
   }
 

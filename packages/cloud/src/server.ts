@@ -73,6 +73,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const queries = new QueryService(store, gateway, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
   const asyncQueries = new AsyncQueries(store, gateway, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
   asyncQueries.startSweeping();
+  await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
   registered.startSweeping();
   gateway.hooks = {

@@ -350,9 +350,9 @@ export class Link extends EventEmitter {
     this.heartbeat = setInterval(() => {
       this.send({ v: PROTOCOL_VERSION, type: 'heartbeat', id: this.nextId(), clientTime: new Date().toISOString(), inFlight: this.inFlight.size });
     }, this.heartbeatMs);
-    // The Cloud pings every heartbeat interval; silence for 2.5 intervals means a dead path.
+    // The Cloud pings twice per heartbeat interval; silence for 2.5 intervals (at least 5 s) means a dead path.
     this.watchdog = setInterval(() => {
-      if (Date.now() - this.lastHeard > this.heartbeatMs * 2.5) {
+      if (Date.now() - this.lastHeard > Math.max(this.heartbeatMs * 2.5, 5000)) {
         this.log.warn('cloud silent; dropping the connection');
         this.ws?.terminate();
       }

@@ -1,6 +1,7 @@
 // Procedure lookup, argument binding (named or positional, case-insensitive, with or without '@'),
 // type conversion with SQL Server's error numbers, and transactional execution of write procedures.
 import type Database from 'better-sqlite3';
+import { LruCache, cacheSettings } from '../cache.js';
 import { SqlServerError } from '../errors.js';
 import { formatDate, formatDateTime, parseDateish } from '../dates.js';
 import { type ParamType, type ProcDef, type ProcResult } from './types.js';
@@ -17,8 +18,18 @@ const PROCEDURES = new Map<string, ProcDef>(
 
 export const procedureNames = (): string[] => [...PROCEDURES.values()].map((p) => p.name);
 
+const resolved = new LruCache<string, ProcDef>(128);
+
 /** Accepts BP_X, dbo.BP_X, [dbo].[BP_X], BPSPatients.dbo.BP_X (any case); anything else is error 2812. */
 export function findProcedure(nameAsGiven: string): ProcDef {
+  const known = cacheSettings.enabled ? resolved.get(nameAsGiven) : undefined;
+  if (known) return known;
+  const def = resolveProcedure(nameAsGiven);
+  if (cacheSettings.enabled) resolved.set(nameAsGiven, def);
+  return def;
+}
+
+function resolveProcedure(nameAsGiven: string): ProcDef {
   const parts = nameAsGiven.trim().split('.').map((p) => p.replace(/^\[(.*)\]$/, '$1').replace(/^"(.*)"$/, '$1').trim());
   const name = (parts.pop() ?? '').toUpperCase();
   const schema = (parts.pop() ?? 'dbo').toUpperCase();

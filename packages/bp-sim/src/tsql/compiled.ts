@@ -5,7 +5,7 @@
 // Translation stays lazy and in statement order: a statement is translated when the batch reaches
 // it, so a batch whose third statement cannot be translated still runs its first two and fails at
 // the same point as before. Failed translations are not stored; they are attempted (and fail) again.
-import { LruCache, cacheSettings } from '../cache.js';
+import { AdmittingCache, cacheSettings } from '../cache.js';
 import { type Node, buildTree, tokenize } from './tokenize.js';
 import { sqliteParamName, translateStatement } from './translate.js';
 import { splitStatements } from './statements.js';
@@ -68,15 +68,18 @@ export class CompiledBatch {
   }
 }
 
-const batches = new LruCache<string, CompiledBatch>(BATCH_CACHE_SIZE);
+const batches = new AdmittingCache<CompiledBatch>(BATCH_CACHE_SIZE);
 
-/** The compiled form of a text batch; tokenizer errors (unclosed quotes, parentheses) are thrown and nothing is cached. */
+/**
+ * The compiled form of a text batch, cached from the second time the text is run. Tokenizer errors
+ * (unclosed quotes, parentheses) are thrown and nothing is cached.
+ */
 export function compileBatch(text: string): CompiledBatch {
   if (!cacheSettings.enabled || text.length > MAX_CACHED_TEXT) return new CompiledBatch(text);
   let c = batches.get(text);
   if (!c) {
     c = new CompiledBatch(text);
-    batches.set(text, c);
+    batches.offer(text, c);
   }
   return c;
 }

@@ -58,8 +58,17 @@ export class Gateway {
     private readonly opts: GatewayOptions,
   ) {
     this.pinger = setInterval(() => {
-      for (const s of this.sessions.values()) s.ws.ping();
-    }, opts.heartbeatIntervalMs);
+      const now = Date.now();
+      for (const s of this.sessions.values()) {
+        // A path that died without a FIN or RST (cable, NAT, a frozen Link) is noticed by silence:
+        // after 2.5 heartbeats (at least 5 s, so a busy machine's pauses are not mistaken for it)
+        // without a frame or pong the session is dropped and its queries fail.
+        if (now - s.lastHeard > Math.max(opts.heartbeatIntervalMs * 2.5, 5000)) {
+          this.opts.log.warn({ siteId: s.siteId }, 'link silent; dropping its session');
+          s.ws.terminate();
+        } else s.ws.ping();
+      }
+    }, Math.max(100, Math.floor(opts.heartbeatIntervalMs / 2)));
     this.pinger.unref();
   }
 

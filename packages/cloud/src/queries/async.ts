@@ -204,6 +204,14 @@ export class AsyncQueries {
     return ids.length;
   }
 
+  /** Queues the webhooks a stop between "successful" and "webhook queued" would have lost. */
+  async repairWebhooks(now = Date.now()): Promise<number> {
+    const missed = await this.store.asyncWithoutWebhook(new Date(now - this.limits.retentionMs).toISOString());
+    for (const q of missed) await this.webhooks.enqueue({ integratorId: q.integratorId, siteId: q.siteId, queryId: q.id, source: 'async', occurredAt: q.completedAt! });
+    if (missed.length) this.log.warn({ webhooks: missed.length }, 'queued webhooks missed by the last stop');
+    return missed.length;
+  }
+
   /** Files of queries the last stop interrupted are partial: remove them. */
   discard(ids: string[]): void {
     for (const id of ids) this.files.remove(id);

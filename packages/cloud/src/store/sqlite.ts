@@ -325,6 +325,12 @@ export class SqliteStore implements Store {
     return (this.prep('SELECT * FROM audit_events ORDER BY rowid').all() as Row[]).map(auditFromRow);
   }
 
+  async asyncWithoutWebhook(since: string): Promise<QueryRecord[]> {
+    return (this.prep(`SELECT q.* FROM queries q JOIN integrator_webhooks w ON w.integrator_id = q.integrator_id
+      WHERE q.mode = 'async' AND q.status = 'successful' AND q.completed_at >= ? AND q.completed_at >= w.updated_at
+        AND NOT EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.query_id = q.id)`).all(since) as Row[]).map(queryFromRow);
+  }
+
   async addPage(p: PageRecord): Promise<void> {
     this.prep('INSERT INTO query_pages (query_id, page_number, size, rows, range_start, range_end) VALUES (?, ?, ?, ?, ?, ?)')
       .run(p.queryId, p.pageNumber, p.size, p.rows, p.rangeStart, p.rangeEnd);

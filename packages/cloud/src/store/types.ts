@@ -184,6 +184,8 @@ export interface Store {
   /** Every event in order, for verification. */
   auditChain(): Promise<AuditEvent[]>;
 
+  /** Successful async queries since `since` whose integrator has a webhook but no webhook was queued (a stop between the two writes). */
+  asyncWithoutWebhook(since: string): Promise<QueryRecord[]>;
   addPage(page: PageRecord): Promise<void>;
   pages(queryId: string): Promise<PageRecord[]>;
   /** Async queries whose results expired before `at` and still have pages. */
