@@ -7,7 +7,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Suite> }
     description: 'immediate queries through Cloud and Link vs the same query on the database, plus a bare HTTP ceiling',
     load: async () => (await import('./immediate.js')).suite,
   },
-  // async: added later (see bench/lib/suite.ts for the contract).
+  async: {
+    description: 'a ≥ 1 M-row async extraction through Cloud and Link vs reading it directly; peak RSS; immediate latency meanwhile',
+    load: async () => (await import('./async.js')).suite,
+  },
 };
 
 function usage(): string {

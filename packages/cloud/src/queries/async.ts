@@ -78,18 +78,27 @@ export class AsyncQueries {
     transition(q, 'queued', Date.now());
     await this.store.updateQuery(q);
     const writers = new Map<number, PageWriter>();
+    // Pages being stored; a failure waits for them, so no page row can land after the clean-up.
+    const storing = new Set<Promise<void>>();
+    const state = { ended: false, storing };
     const sink: PageSink = {
       chunk: (page, payload) => {
         let w = writers.get(page);
         if (!w) writers.set(page, (w = this.files.open(q.id, page)));
         w.write(payload);
       },
-      page: async (meta: QueryPage) => {
-        const w = writers.get(meta.page);
-        if (!w || w.size !== meta.size) throw new Error(`page ${meta.page} arrived incomplete (${w?.size ?? 0} of ${meta.size} bytes)`);
-        w.finish();
-        writers.delete(meta.page);
-        await this.store.addPage({ queryId: q.id, pageNumber: meta.page, size: meta.size, rows: meta.rows, rangeStart: meta.rangeStart, rangeEnd: meta.rangeEnd });
+      page: (meta: QueryPage) => {
+        const op = (async () => {
+          const w = writers.get(meta.page);
+          if (!w || w.size !== meta.size) throw new Error(`page ${meta.page} arrived incomplete (${w?.size ?? 0} of ${meta.size} bytes)`);
+          writers.delete(meta.page);
+          await w.finish();
+          if (state.ended) throw new Error('the query already ended');
+          await this.store.addPage({ queryId: q.id, pageNumber: meta.page, size: meta.size, rows: meta.rows, rangeStart: meta.rangeStart, rangeEnd: meta.rangeEnd });
+        })();
+        storing.add(op);
+        void op.finally(() => storing.delete(op)).catch(() => undefined);
+        return op;
       },
     };
     const { outcome } = this.gateway.dispatch({
@@ -110,13 +119,15 @@ export class AsyncQueries {
         pageBytes: this.limits.pageBytes,
       },
     });
-    const done = outcome.then((o) => this.finish(q, o, writers)).catch((e: Error) => this.log.error({ err: e.message, queryId: q.id }, 'async query bookkeeping failed'));
+    const done = outcome.then((o) => this.finish(q, o, writers, state)).catch((e: Error) => this.log.error({ err: e.message, queryId: q.id }, 'async query bookkeeping failed'));
     return { answer: { status: 201, body: null }, record: q, done };
   }
 
-  private async finish(q: QueryRecord, o: DispatchOutcome, writers: Map<number, PageWriter>): Promise<void> {
+  private async finish(q: QueryRecord, o: DispatchOutcome, writers: Map<number, PageWriter>, state: { ended: boolean; storing: Set<Promise<void>> }): Promise<void> {
     const now = Date.now();
     const fail = async (status: QueryRecord['status'], d: ErrorDetails): Promise<void> => {
+      state.ended = true;
+      await Promise.allSettled([...state.storing]);
       for (const w of writers.values()) w.abort();
       complete(q, status, now, d);
       await this.store.updateQuery(q);
@@ -126,6 +137,7 @@ export class AsyncQueries {
     const stage = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
     switch (o.kind) {
       case 'completed': {
+        await Promise.allSettled([...state.storing]);
         const pages = await this.store.pages(q.id);
         const stored = pages.reduce((n, p) => n + p.size, 0);
         const expectPages = o.msg.pages ?? 0;

@@ -1,36 +1,48 @@
 // Async result pages on local disk: each page is written chunk by chunk as it arrives (never whole in
 // memory), made durable with fsync, then renamed into place, so a page file exists only complete.
 import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, type ReadStream } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 const SAFE_ID = /^[0-9a-f-]{36}$/;
 
+/**
+ * Writes one page. Writes and the fsync run off the event loop (chained, so they stay in order), so
+ * storing a page never holds up the immediate queries the same Cloud is answering.
+ */
 export class PageWriter {
   private bytes = 0;
-  constructor(private readonly fd: number, private readonly tmp: string, private readonly final: string) {}
+  private chain: Promise<unknown>;
+  private failed?: Error;
+
+  constructor(private readonly tmp: string, private readonly final: string) {
+    this.chain = open(tmp, 'w').then((fh) => (this.fh = fh));
+    this.chain.catch((e: Error) => (this.failed = e));
+  }
+
+  private fh?: FileHandle;
 
   write(chunk: Buffer): void {
-    writeSync(this.fd, chunk);
+    if (this.failed) throw this.failed;
     this.bytes += chunk.length;
+    this.chain = this.chain.then(() => this.fh!.write(chunk));
+    this.chain.catch((e: Error) => (this.failed = e));
   }
 
   get size(): number {
     return this.bytes;
   }
 
-  finish(): void {
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    renameSync(this.tmp, this.final);
+  async finish(): Promise<void> {
+    await this.chain;
+    await this.fh!.sync();
+    await this.fh!.close();
+    await rename(this.tmp, this.final);
   }
 
   abort(): void {
-    try {
-      closeSync(this.fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(this.tmp, { force: true });
+    void this.chain.then(() => this.fh?.close(), () => undefined).finally(() => rmSync(this.tmp, { force: true }));
   }
 }
 
@@ -52,8 +64,7 @@ export class ResultFiles {
   open(queryId: string, page: number): PageWriter {
     mkdirSync(this.dir(queryId), { recursive: true });
     const final = this.file(queryId, page);
-    const tmp = `${final}.part`;
-    return new PageWriter(openSync(tmp, 'w'), tmp, final);
+    return new PageWriter(`${final}.part`, final);
   }
 
   exists(queryId: string, page: number): boolean {
@@ -66,6 +77,27 @@ export class ResultFiles {
 
   stream(queryId: string, page: number): ReadStream {
     return createReadStream(this.file(queryId, page));
+  }
+
+  /**
+   * The page as the API's JSON body `{"data":"<base64>","parameters":[...]}`, base64-encoded while it is
+   * read from disk, so a page is never held whole in memory (twice over, as a string) to answer.
+   */
+  base64Body(queryId: string, page: number, parameters: unknown): Readable {
+    const file = createReadStream(this.file(queryId, page), { highWaterMark: 3 * 21_846 });
+    async function* body(): AsyncGenerator<string> {
+      yield '{"data":"';
+      let rest = Buffer.alloc(0);
+      for await (const chunk of file as AsyncIterable<Buffer>) {
+        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        const whole = buf.length - (buf.length % 3);
+        yield buf.subarray(0, whole).toString('base64');
+        rest = Buffer.from(buf.subarray(whole));
+      }
+      if (rest.length) yield rest.toString('base64');
+      yield `","parameters":${JSON.stringify(parameters ?? [])}}`;
+    }
+    return Readable.from(body());
   }
 
   remove(queryId: string): void {

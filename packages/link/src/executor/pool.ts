@@ -32,8 +32,17 @@ interface Worker {
   dead: boolean;
   /** Handed to a job that has not started on it yet (set synchronously, so two jobs never share it). */
   reserved: boolean;
-  job?: { job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout; remainingMs: number; runningSince: number };
+  job?: {
+    job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout; remainingMs: number; runningSince: number;
+    /** Page acknowledgements still awaited, oldest first. */
+    pending: Promise<void>[];
+    /** The executor is waiting for an acknowledgement before it reads on. */
+    blocked: boolean;
+  };
 }
+
+/** Pages an executor may have unacknowledged while it reads on: overlaps reading with storing. */
+const PAGE_WINDOW = 2;
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -95,7 +104,14 @@ export class ExecutorPool {
       if (!cur || cur.job.qid !== m.qid) return; // late message of a job already given up
       if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.page);
       else if (m.t === 'page') this.onPage(w, m.meta);
-      else if (m.t === 'done') this.finish(w, { ok: true, result: m.result });
+      else if (m.t === 'done') {
+        // Completion only after every page is stored, so the Cloud never sees it ahead of a page.
+        const cur2 = cur;
+        Promise.all(cur2.pending).then(
+          () => { if (w.job === cur2) this.finish(w, { ok: true, result: m.result }); },
+          () => undefined, // a failed page already ended the job
+        );
+      }
       else if (m.t === 'fail') this.finish(w, { ok: false, details: m.details });
     });
     proc.on('exit', (code, signal) => {
@@ -125,24 +141,36 @@ export class ExecutorPool {
     this.release(w);
   }
 
-  /** A page is done: the execution clock stops while the page is stored, then the executor reads on. */
+  /**
+   * A page is done. Up to PAGE_WINDOW pages may await their acknowledgement while the executor reads
+   * on; beyond that it waits, and its execution clock stops meanwhile (upload time does not count).
+   */
   private onPage(w: Worker, meta: PageMeta): void {
     const cur = w.job;
     if (!cur) return;
-    clearTimeout(cur.timer);
-    cur.remainingMs -= Date.now() - cur.runningSince;
-    const store = cur.job.onPage ? cur.job.onPage(meta) : Promise.resolve();
-    store.then(
+    const stored = (cur.job.onPage ? cur.job.onPage(meta) : Promise.resolve()).then(
       () => {
-        if (w.job !== cur) return;
-        this.startClock(w);
-        w.proc.send({ t: 'continue', qid: cur.job.qid } satisfies ToExecutor);
+        cur.pending.shift();
+        if (w.job === cur && cur.blocked) {
+          cur.blocked = false;
+          this.startClock(w);
+          w.proc.send({ t: 'continue', qid: cur.job.qid } satisfies ToExecutor);
+        }
       },
       (e: Error) => {
-        if (w.job !== cur) return;
-        this.kill(cur.job.qid, { errorType: 'haloLink', errorCode: 502, errorMessage: `A result page could not be delivered: ${e.message}` });
+        if (w.job === cur) this.kill(cur.job.qid, { errorType: 'haloLink', errorCode: 502, errorMessage: `A result page could not be delivered: ${e.message}` });
+        throw e;
       },
     );
+    stored.catch(() => undefined);
+    cur.pending.push(stored);
+    if (cur.pending.length < PAGE_WINDOW) {
+      w.proc.send({ t: 'continue', qid: cur.job.qid } satisfies ToExecutor);
+      return;
+    }
+    clearTimeout(cur.timer);
+    cur.remainingMs -= Date.now() - cur.runningSince;
+    cur.blocked = true;
   }
 
   private startClock(w: Worker): void {
@@ -182,7 +210,7 @@ export class ExecutorPool {
     const w = await this.acquire();
     return new Promise<JobOutcome>((resolve) => {
       w.reserved = false;
-      w.job = { job, resolve, remainingMs: job.timeoutMs, runningSince: 0 };
+      w.job = { job, resolve, remainingMs: job.timeoutMs, runningSince: 0, pending: [], blocked: false };
       w.ready.then(
         () => {
           if (w.job?.job !== job) return;

@@ -75,8 +75,9 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
         const n = Number(req.params.pageNumber);
         const { page: p } = await page(q, n);
         if (!p) return { parameters: q.parameters ?? [] };
-        void reply.headers({ Size: String(p.size), 'Rows-Count': String(p.rows), 'Rows-Range-Start': String(p.rangeStart), 'Rows-Range-End': String(p.rangeEnd) });
-        return { data: deps.files.read(q.id, n).toString('base64'), parameters: q.parameters ?? [] };
+        return reply
+          .headers({ 'content-type': 'application/json; charset=utf-8', Size: String(p.size), 'Rows-Count': String(p.rows), 'Rows-Range-Start': String(p.rangeStart), 'Rows-Range-End': String(p.rangeEnd) })
+          .send(deps.files.base64Body(q.id, n, q.parameters));
       },
     );
 
