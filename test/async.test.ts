@@ -157,6 +157,12 @@ test('registered queries: run on schedule, upload only on change, webhook on cha
   await sys.startLink();
   await waitFor(async () => (await get()).json.metrics.executionSucceededCount > before + 1, 10_000, 'runs after restart');
 
+  // The Cloud restarts: the definition is in its store and re-sent to the Link, which runs on.
+  const beforeCloud = (await get()).json.metrics.executionSucceededCount as number;
+  await sys.restartCloud();
+  await sys.link!.waitUntilConnected(15_000);
+  await waitFor(async () => (await get()).json.metrics.executionSucceededCount > beforeCloud + 1, 15_000, 'runs after a Cloud restart');
+
   const list = await sys.api('GET', base);
   assert.deepEqual(list.json.registeredQueries.map((q: { id: string }) => q.id), [id]);
   assert.equal((await sys.api('DELETE', `${base}/${id}`)).status, 204);
