@@ -1,7 +1,6 @@
 // Async queries: accepted at once (201), run at the site when it has room, their result streamed page
 // by page to disk (each page durable before the Link reads on), kept for the retention period, and
 // announced by webhook. Every outcome ends the query; a failed one keeps no partial pages.
-import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LIMITS, type Command, type ErrorDetails, type QueryPage } from '@conduit/protocol';
 import type { PageRecord, QueryRecord, SiteRecord, Store } from '../store/types.js';
@@ -11,7 +10,7 @@ import type { ResultFiles, PageWriter } from '../results/files.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { availabilityOf } from '../sites.js';
-import { complete, transition } from './lifecycle.js';
+import { complete, newQueryRecord, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
 import type { HttpAnswer } from './service.js';
@@ -57,19 +56,10 @@ export class AsyncQueries {
 
   async submit(req: AsyncRequest): Promise<{ answer: HttpAnswer; record: QueryRecord; done: Promise<void> }> {
     const now = Date.now();
-    const at = new Date(now).toISOString();
-    const q: QueryRecord = {
-      id: randomUUID(), integratorId: req.integratorId, siteId: req.site.id, mode: 'async', status: 'initialising',
-      maxTimeInQueue: req.maxTimeInQueue, commandSize: Buffer.byteLength(req.command.text), requestSize: req.requestSize,
-      commandHash: createHash('sha256').update(req.command.text).digest('hex'), executionMode: req.command.executionMode,
-      createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
-      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
-    };
+    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'async', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
     await this.store.insertQuery(q);
     if (!this.gateway.session(req.site.id)) {
-      const availability = availabilityOf(req.site, null);
-      const status = availability === 'offline' ? 'initialisationFailedSiteOffline' : 'initialisationFailedSiteUnreachable';
-      const message = availability === 'offline' ? MESSAGES.siteOffline : MESSAGES.siteUnreachable;
+      const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);

@@ -1,12 +1,42 @@
 // One state machine for every query: Halo statuses, statusTiming recorded at each step, and the
 // JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
-import type { ErrorDetails, ResultParameter } from '@conduit/protocol';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit/protocol';
+import { MESSAGES } from '../http/errors.js';
 import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
 
 type TimedPhase = keyof StatusTiming;
 const TIMED: ReadonlySet<QueryStatus> = new Set<QueryStatus>(['initialising', 'queued', 'executing', 'uploading']);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+export interface NewQuery {
+  integratorId: string;
+  siteId: string;
+  mode: QueryMode;
+  command: Command;
+  maxTimeInQueue: number;
+  requestSize: number;
+}
+
+/** A new query record, `initialising` from `now`. Only a hash of the command text is kept. */
+export function newQueryRecord(n: NewQuery, now: number): QueryRecord {
+  const at = iso(now);
+  return {
+    id: randomUUID(), integratorId: n.integratorId, siteId: n.siteId, mode: n.mode, status: 'initialising',
+    maxTimeInQueue: n.maxTimeInQueue, commandSize: Buffer.byteLength(n.command.text), requestSize: n.requestSize,
+    commandHash: createHash('sha256').update(n.command.text).digest('hex'), executionMode: n.command.executionMode,
+    createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
+    sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
+  };
+}
+
+/** Why a query could not even be sent: the site's Link is not connected. */
+export function siteDown(availability: 'online' | 'offline' | 'unreachable'): { status: QueryStatus; message: string } {
+  return availability === 'offline'
+    ? { status: 'initialisationFailedSiteOffline', message: MESSAGES.siteOffline }
+    : { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteUnreachable };
+}
 
 export function currentPhase(timing: StatusTiming): Phase | undefined {
   for (const name of ['uploading', 'executing', 'queued', 'initialising'] as TimedPhase[]) {

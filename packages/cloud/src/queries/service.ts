@@ -1,14 +1,13 @@
 // Runs queries for integrators: creates the record, routes it to the site's Link, and turns what
 // happened into the record's final state and the HTTP answer. No query is ever left in flight: every
 // outcome (result, failure, disconnect, deadline, cancellation) ends it.
-import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LIMITS, type Command, type ErrorDetails } from '@conduit/protocol';
 import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { DispatchOutcome } from '../gateway/session.js';
 import { availabilityOf } from '../sites.js';
-import { complete, queryJson, transition } from './lifecycle.js';
+import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
@@ -54,20 +53,11 @@ export class QueryService {
 
   async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
     const now = Date.now();
-    const at = new Date(now).toISOString();
-    const q: QueryRecord = {
-      id: randomUUID(), integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', status: 'initialising',
-      maxTimeInQueue: req.maxTimeInQueue, commandSize: Buffer.byteLength(req.command.text), requestSize: req.requestSize,
-      commandHash: createHash('sha256').update(req.command.text).digest('hex'), executionMode: req.command.executionMode,
-      createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
-      sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
-    };
+    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
     await this.store.insertQuery(q);
     const session = this.gateway.session(req.site.id);
     if (!session) {
-      const availability = availabilityOf(req.site, null);
-      const status = availability === 'offline' ? 'initialisationFailedSiteOffline' : 'initialisationFailedSiteUnreachable';
-      const message = availability === 'offline' ? MESSAGES.siteOffline : MESSAGES.siteUnreachable;
+      const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.recordQuery(q, 503, req.command.text);
