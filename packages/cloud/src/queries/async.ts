@@ -214,10 +214,6 @@ export class AsyncQueries {
     return missed.length;
   }
 
-  /** Files of queries the last stop interrupted are partial: remove them. */
-  discard(ids: string[]): void {
-    for (const id of ids) this.files.remove(id);
-  }
 
   stop(): void {
     clearInterval(this.sweeper);

@@ -71,10 +71,6 @@ export class ResultFiles {
     return existsSync(this.file(queryId, page));
   }
 
-  read(queryId: string, page: number): Buffer {
-    return readFileSync(this.file(queryId, page));
-  }
-
   stream(queryId: string, page: number): ReadStream {
     return createReadStream(this.file(queryId, page));
   }
