@@ -6,6 +6,7 @@ import { cloudCommand } from './commands/cloud.js';
 import { linkCommand } from './commands/link.js';
 import { adminCommand } from './commands/admin.js';
 import { bpSimCommand } from './commands/bp-sim.js';
+import { bookingCommand } from './commands/booking.js';
 
 const program = new Command('conduit')
   .description('Conduit: connect clinic PMS databases to cloud integrators (Halo Connect compatible)')
@@ -16,6 +17,7 @@ program.addCommand(cloudCommand());
 program.addCommand(linkCommand());
 program.addCommand(adminCommand());
 program.addCommand(bpSimCommand());
+program.addCommand(bookingCommand());
 
 program.parseAsync(process.argv).catch((e: Error) => {
   console.error(`conduit: ${e.message}`);

@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { startCloud, createIntegrator, hashKey } from '@conduit/cloud';
+import { startCloud, createIntegrator, hashKey, configureWebhook } from '@conduit/cloud';
+import { startBooking } from '@conduit/booking';
 import { Link, readSiteInfo, startLocalUi } from '@conduit/link';
 import { createPracticeDatabase } from '@conduit/bp-sim';
 import { envInt, envStr, parseIntOption } from '../env.js';
@@ -19,7 +20,11 @@ export interface DemoInfo {
   siteId: string;
   databaseFile: string;
   practiceScreenUrl: string;
+  bookingUrl: string;
 }
+
+/** The booking product's name: also its integrator's name, which the practice ticks as "<name> (via Conduit)". */
+export const BOOKING_PRODUCT = 'Bookwell';
 
 interface DemoOptions {
   port?: number;
@@ -54,6 +59,13 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     if (prev.apiKey && (await cloud.store.integratorByKeyHash(hashKey(prev.apiKey)))) integrator = { id: prev.integratorId!, apiKey: prev.apiKey };
   }
   integrator ??= await createIntegrator(cloud.store, 'Demo Integrator');
+  // The booking product is an integrator of its own, kept across runs like the demo integrator.
+  let booking: { id: string; apiKey: string } | undefined;
+  if (existsSync(infoFile)) {
+    const prev = JSON.parse(readFileSync(infoFile, 'utf8')) as { booking?: { id: string; apiKey: string } };
+    if (prev.booking?.apiKey && (await cloud.store.integratorByKeyHash(hashKey(prev.booking.apiKey)))) booking = prev.booking;
+  }
+  booking ??= await createIntegrator(cloud.store, BOOKING_PRODUCT);
   const link = new Link({
     cloudUrl: cloud.url,
     stateFile: join(dir, 'link-state.db'),
@@ -77,6 +89,16 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     const res = await fetch(`${cloud.url}/integrator/pair-site?practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
     if (res.status !== 200) throw new Error(`demo pairing failed: ${res.status} ${await res.text()}`);
   }
+  // The practice has ticked the booking product (read-write, so it can book); pairing it is left to the
+  // person trying the demo: a code from the practice's screen, entered in the booking product.
+  const bookingIntegration = link.integrations.get(booking.id);
+  if (!bookingIntegration?.enabled || bookingIntegration.access !== 'readwrite') await link.integrations.save(booking.id, { enabled: true, access: 'readwrite' });
+  const bookingApp = await startBooking({
+    port: envInt('BOOKING_PORT', 0), dataFile: join(dir, 'booking.db'), conduit: { baseUrl: cloud.url, apiKey: booking.apiKey },
+    productName: BOOKING_PRODUCT, monitorFrequencyS: 60,
+  });
+  const { secret } = await configureWebhook(cloud.store, booking.id, `${bookingApp.url.replace(/\/$/, '')}/webhooks/conduit`);
+  bookingApp.setWebhookSecret(secret);
   const info: DemoInfo = {
     baseUrl: cloud.url,
     apiKey: integrator.apiKey,
@@ -85,11 +107,13 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     siteId: link.siteId!,
     databaseFile: database,
     practiceScreenUrl: ui.url,
+    bookingUrl: bookingApp.url,
   };
-  writeFileSync(infoFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(infoFile, `${JSON.stringify({ ...info, booking: { id: booking.id, apiKey: booking.apiKey } }, null, 2)}\n`, { mode: 0o600 });
   return {
     info,
     close: async () => {
+      await bookingApp.close();
       await ui.close();
       await link.stop();
       await cloud.close();
@@ -109,12 +133,17 @@ Conduit demo is running.
   Halo GUID (siteId)  ${info.siteId}
   Practice database   ${info.databaseFile}
   Practice screen     ${info.practiceScreenUrl}  ("Setup third-party integrations")
+  Booking product     ${info.bookingUrl}  (${BOOKING_PRODUCT}; connect the practice at ${info.bookingUrl.replace(/\/$/, '')}/practices/connect)
 
 Written to ${infoFile}. Try an immediate query:
 
   curl -s -X POST '${info.baseUrl}/integrator/sites/${info.siteId}/queries/immediate' \\
     -H 'Ocp-Apim-Subscription-Key: ${info.apiKey}' -H 'Content-Type: application/json' \\
     -d '${body}'
+
+To try the booking product: open the practice screen, select "${BOOKING_PRODUCT} (via Conduit)" and
+press Generate pairing code; enter the Site ID and code in ${BOOKING_PRODUCT}'s "Enable Conduit
+integration" page; then book an appointment as a patient.
 
 Press Ctrl+C to stop.`);
 }

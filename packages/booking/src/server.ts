@@ -1,0 +1,473 @@
+// The booking product's web server: onboarding, patient booking, practice dashboard, and the webhook
+// that brings changes made in the PMS back within a minute (registered query + webhook, no polling).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ConduitClient, ConduitApiError, createWebhookHandler, type Site } from '@conduit/sdk';
+import { BookingStore, type Booking, type Practice } from './store.js';
+import { Pms, addDays, isoDate, type FreeSlot } from './pms.js';
+import { html, layout, formatDate, formatTime, type Raw } from './html.js';
+import { Monitor } from './monitor.js';
+
+export interface BookingOptions {
+  port?: number;
+  host?: string;
+  dataFile: string;
+  conduit: { baseUrl: string; apiKey: string };
+  productName?: string;
+  /** Where integrators/patients reach this server (for display and webhook setup); default the listening URL. */
+  publicUrl?: string;
+  /** Seconds between runs of the change monitor's registered query (default 60). */
+  monitorFrequencyS?: number;
+  /** The webhook signing secret the Cloud gave this integrator; without it POST /webhooks/conduit answers 503. */
+  webhookSecret?: string | readonly string[];
+  /** Days of free times offered (default 14). */
+  days?: number;
+  onError?: (err: unknown) => void;
+}
+
+export interface RunningBooking {
+  url: string;
+  port: number;
+  store: BookingStore;
+  monitor: Monitor;
+  /** Sets or rotates the webhook secret at run time. */
+  setWebhookSecret(secret: string | readonly string[]): void;
+  close(): Promise<void>;
+}
+
+const SEX = [{ code: 1, label: 'Male' }, { code: 2, label: 'Female' }, { code: 3, label: 'Other' }];
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** What a practice or patient should be told about a failed Conduit call. */
+export function explain(e: unknown, productName: string): { title: string; message: string; status: number } {
+  const offline = "Conduit Link isn't responding at your practice: check that the Conduit Link service is running on the practice server.";
+  if (e instanceof ConduitApiError) {
+    if (e.kind === 'forbidden') {
+      if (e.reason === 'badPairingCode') return { title: 'That pairing code is not valid', message: 'The pairing code is wrong or has expired. Generate a new code in Best Practice (Setup › Configuration › Database › Setup third-party integrations) and enter it within its validity.', status: 403 };
+      if (e.reason === 'disabled') return { title: 'Integration disabled in Best Practice', message: `${productName} (via Conduit) third-party integration has been disabled in Best Practice. Tick it in Setup › Configuration › Database › Setup third-party integrations and Save.`, status: 403 };
+      if (e.reason === 'notPaired') return { title: 'Practice not connected', message: `This practice is not connected to ${productName}. Enable the Conduit integration again with a new pairing code.`, status: 403 };
+      if (e.reason === 'permission') return { title: 'Not allowed by the practice', message: `The practice allows ${productName} read-only access, but booking needs read and write. Choose "Read and write" for ${productName} in Best Practice's third-party integrations.`, status: 403 };
+      return { title: 'Refused', message: e.message, status: 403 };
+    }
+    if (e.kind === 'siteOffline') return { title: 'Practice offline', message: offline, status: 503 };
+    if (e.kind === 'rateLimited') {
+      const s = e.retryAfterMs !== undefined ? Math.max(1, Math.ceil(e.retryAfterMs / 1000)) : undefined;
+      return { title: 'Too many attempts', message: `Too many attempts. Please wait${s ? ` ${s} seconds` : ' a minute'} and try again.`, status: 429 };
+    }
+    if (e.kind === 'notFound') return { title: 'Not found', message: 'No practice with that Site ID is connected to Conduit. Check the Site ID shown in Best Practice.', status: 404 };
+    if (e.kind === 'timeout') return { title: 'The practice took too long', message: 'The practice server took too long to answer. Please try again in a moment.', status: 504 };
+    if (e.kind === 'network' || e.kind === 'server') return { title: 'Service unavailable', message: 'We could not reach Conduit. Please try again in a moment.', status: 502 };
+  }
+  if (e instanceof HttpError) return { title: e.status === 404 ? 'Not found' : 'Error', message: e.message, status: e.status };
+  return { title: 'Something went wrong', message: 'Something went wrong. Please try again.', status: 500 };
+}
+
+export const offlineMessage = "Conduit Link isn't responding at your practice: check that the Conduit Link service is running on the practice server.";
+
+const practiceName = (site: Site, fallback: string): string => site.practiceMetadata?.practiceName ?? site.name ?? fallback;
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 64 * 1024) throw new HttpError(413, 'Form too large');
+    chunks.push(c);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+const nowSeconds = (): number => {
+  const d = new Date();
+  return d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds();
+};
+
+export async function startBooking(opts: BookingOptions): Promise<RunningBooking> {
+  const product = opts.productName ?? 'Conduit Booking';
+  const store = new BookingStore(opts.dataFile);
+  const client = new ConduitClient({ baseUrl: opts.conduit.baseUrl, apiKey: opts.conduit.apiKey });
+  const pms = new Pms(client);
+  const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', e instanceof Error ? e.message : e));
+  const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
+  const days = opts.days ?? 14;
+  let secret = opts.webhookSecret;
+  let webhook = secret ? makeWebhook(secret) : undefined;
+  function makeWebhook(s: string | readonly string[]): ReturnType<typeof createWebhookHandler> {
+    return createWebhookHandler({
+      secret: s,
+      onNotification: async (payload) => {
+        if (payload.webhookSource === 'registered') await monitor.onResult(payload.siteId, payload.queryId);
+      },
+      onError,
+    });
+  }
+
+  const send = (res: ServerResponse, status: number, title: string, body: Raw): void => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    }).end(layout(product, title, body));
+  };
+  const redirect = (res: ServerResponse, to: string): void => {
+    res.writeHead(303, { location: to }).end();
+  };
+  const errorPage = (res: ServerResponse, e: unknown, back?: string): void => {
+    const x = explain(e, product);
+    if (x.status >= 500 && !(e instanceof ConduitApiError)) onError(e);
+    send(res, x.status, x.title, html`<h1>${x.title}</h1><div class="alert error" role="alert">${x.message}</div>${back ? html`<a class="button" href="${back}">Back</a>` : ''}`);
+  };
+  const practiceOr404 = (id: string | undefined): Practice => {
+    const p = store.practice(Number(id));
+    if (!p) throw new HttpError(404, 'That practice does not use online booking here.');
+    return p;
+  };
+
+  // ---------- practice pages ----------
+
+  const PAIR_ERRORS: Record<string, string> = {
+    badPairingCode: 'The pairing code is wrong or has expired. Generate a new code in Best Practice (Setup › Configuration › Database › Setup third-party integrations) and enter it straight away.',
+    disabled: `${product} (via Conduit) third-party integration has been disabled in Best Practice. Tick it in Setup › Configuration › Database › Setup third-party integrations and Save.`,
+    offline: offlineMessage,
+    rateLimited: 'Too many failed attempts. Please wait a while and try again.',
+    notFound: 'No practice with that Site ID is connected to Conduit. Check the Site ID shown in Best Practice.',
+    missing: 'Enter both the Site ID and the pairing code.',
+    other: 'We could not connect to your practice. Please try again.',
+  };
+
+  function connectPage(res: ServerResponse, q: URLSearchParams): void {
+    const err = q.get('error');
+    const wait = Number(q.get('wait'));
+    const msg = err === 'rateLimited' && wait > 0 ? `Too many failed attempts. Please wait ${wait >= 120 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`} and try again.`
+      : err ? (PAIR_ERRORS[err] ?? PAIR_ERRORS.other!) : undefined;
+    send(res, 200, 'Enable Conduit integration', html`
+      <h1>Enable Conduit integration</h1>
+      <p class="lead">Connect your Best Practice database to ${product}. In Best Practice, open Setup › Configuration › Database › Setup third-party integrations,
+      tick <b>${product} (via Conduit)</b>, Save, then generate a pairing code and enter it below with your Site ID.</p>
+      ${msg ? html`<div class="alert ${err === 'offline' ? 'warn' : 'error'}" role="alert" id="pair-error">${msg}</div>` : ''}
+      <form class="card" method="post" action="/practices/connect">
+        <label for="siteId">Site ID</label><input id="siteId" name="siteId" required autocomplete="off" value="${q.get('siteId') ?? ''}">
+        <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="ABCD-1234">
+        <button type="submit" data-busy="Connecting…">Connect</button>
+      </form>`);
+  }
+
+  async function connect(res: ServerResponse, form: URLSearchParams): Promise<void> {
+    const siteId = (form.get('siteId') ?? '').trim();
+    const code = (form.get('code') ?? '').trim();
+    const back = (error: string, extra: Record<string, string> = {}): void => redirect(res, `/practices/connect?${new URLSearchParams({ error, siteId, ...extra })}`);
+    if (!siteId || !code) return back('missing');
+    let site: Site;
+    try {
+      site = await client.pairSite({ practiceManagementSiteId: siteId, pairingCode: code }, { retry: false });
+    } catch (e) {
+      if (e instanceof ConduitApiError) {
+        if (e.kind === 'forbidden') return back(e.reason === 'badPairingCode' || e.reason === 'disabled' ? e.reason : 'badPairingCode');
+        if (e.kind === 'siteOffline') return back('offline');
+        if (e.kind === 'rateLimited') return back('rateLimited', e.retryAfterMs !== undefined ? { wait: String(Math.ceil(e.retryAfterMs / 1000)) } : {});
+        if (e.kind === 'notFound') return back('notFound');
+      }
+      onError(e);
+      return back('other');
+    }
+    const p = store.upsertPractice({ siteId: site.id, bpSiteId: siteId, name: practiceName(site, siteId) });
+    void monitor.refresh(p.id).catch(onError);
+    redirect(res, `/practices/${p.id}?connected=1`);
+  }
+
+  async function siteState(p: Practice): Promise<{ state: string; message?: string }> {
+    try {
+      const site = await client.getSite(p.siteId, { retry: false, timeoutMs: 5000 });
+      if (site.availability !== 'online') return { state: site.availability, message: offlineMessage };
+      try {
+        // A cheap query tells whether the practice still has the integration ticked.
+        await client.immediate(p.siteId, 'SELECT 1 AS ok', { retry: false, timeoutMs: 8000, maxTimeInQueue: 5000 });
+      } catch (e) {
+        const x = explain(e, product);
+        return { state: e instanceof ConduitApiError && e.kind === 'forbidden' ? 'disabled' : 'offline', message: x.message };
+      }
+      return { state: 'online' };
+    } catch (e) {
+      const x = explain(e, product);
+      return { state: e instanceof ConduitApiError && e.kind === 'forbidden' ? 'disabled' : 'offline', message: x.message };
+    }
+  }
+
+  function bookingRow(b: Booking, practiceId: number, withConfirm = false): Raw {
+    return html`<tr data-ref="${b.ref}"><td>${formatDate(b.date)}</td><td>${formatTime(b.time)}</td><td>${b.firstName} ${b.surname}</td><td>${b.practitionerName}</td>
+      <td>${b.appointmentTypeName}</td><td><span class="badge ${b.status}">${STATUS_LABEL[b.status] ?? b.status}</span>${b.note ? html`<br><small class="muted">${b.note}</small>` : ''}</td>
+      ${withConfirm ? html`<td><form method="post" action="/practices/${practiceId}/bookings/${b.id}/confirm"><button type="submit">Confirm</button></form></td>` : ''}</tr>`;
+  }
+
+  async function dashboard(res: ServerResponse, id: string, q: URLSearchParams): Promise<void> {
+    const p = practiceOr404(id);
+    const today = isoDate(new Date());
+    const state = await siteState(p);
+    const todays = store.bookingsOn(p.id, today);
+    const review = store.bookingsWithStatus(p.id, 'needsReview');
+    const upcoming = store.upcoming(p.id, today).filter((b) => b.date !== today);
+    const table = (rows: Booking[], confirm = false): Raw => html`<table><thead><tr><th>Date</th><th>Time</th><th>Patient</th><th>Practitioner</th><th>Type</th><th>Status</th>${confirm ? html`<th></th>` : ''}</tr></thead>
+      <tbody>${rows.map((b) => bookingRow(b, p.id, confirm))}</tbody></table>`;
+    send(res, 200, `${p.name} dashboard`, html`
+      <h1>${p.name}</h1><p class="lead">Practice dashboard · Site ID ${p.bpSiteId}</p>
+      ${q.get('connected') && state.state === 'online' ? html`<div class="alert ok" role="status" id="connected">Connected: ${p.name} now takes online bookings through ${product}.</div>` : ''}
+      ${q.get('connected') && state.state !== 'online' ? html`<div class="alert warn" role="status" id="connected">Paired with ${p.name}, but patients cannot book yet: see Connection below.</div>` : ''}
+      <div class="card" id="connection"><b>Connection:</b> <span class="badge ${state.state}" id="site-state">${state.state === 'online' ? 'Online' : state.state === 'disabled' ? 'Integration disabled' : 'Not responding'}</span>
+        ${state.message ? html`<div class="alert ${state.state === 'disabled' ? 'error' : 'warn'}" role="alert">${state.message}</div>` : ''}
+        <p class="muted">Patients book at <a href="/book/${p.id}">/book/${p.id}</a>. Changes made in Best Practice show here within about ${every(monitor.frequencyS)}.</p></div>
+      <h2>Bookings to confirm</h2>${review.length ? html`<p class="muted">Several patient records matched these patients; the appointment was made against the first. Check the patient in Best Practice, then confirm.</p>${table(review, true)}` : html`<p class="muted">Nothing to confirm.</p>`}
+      <h2>Today's online bookings</h2>${todays.length ? table(todays) : html`<p class="muted">No online bookings today.</p>`}
+      <h2>Upcoming</h2>${upcoming.length ? table(upcoming) : html`<p class="muted">No upcoming online bookings.</p>`}`);
+  }
+
+  function practicesPage(res: ServerResponse): void {
+    const ps = store.practices();
+    send(res, 200, 'For practices', html`<h1>For practices</h1><p class="lead">Take online bookings straight into Best Practice.</p>
+      <a class="button" href="/practices/connect">Enable Conduit integration</a>
+      <h2>Connected practices</h2>${ps.length ? html`<ul class="choices">${ps.map((p) => html`<li><a href="/practices/${p.id}">${p.name}<small>Dashboard</small></a></li>`)}</ul>` : html`<p class="muted">None yet.</p>`}`);
+  }
+
+  // ---------- patient pages ----------
+
+  function home(res: ServerResponse): void {
+    const ps = store.practices();
+    send(res, 200, 'Book an appointment', html`<h1>Book an appointment</h1><p class="lead">Choose your practice.</p>
+      ${ps.length ? html`<ul class="choices">${ps.map((p) => html`<li><a href="/book/${p.id}">${p.name}<small>Book online</small></a></li>`)}</ul>` : html`<p class="muted">No practices take online bookings yet.</p>`}`);
+  }
+
+  const steps = (n: number): Raw => html`<div class="steps">Step ${n} of 4</div>`;
+
+  async function choosePractitioner(res: ServerResponse, pid: string): Promise<void> {
+    const p = practiceOr404(pid);
+    const list = await pms.practitioners(p.siteId);
+    send(res, 200, `Book at ${p.name}`, html`${steps(1)}<h1>${p.name}</h1><p class="lead">Who would you like to see?</p>
+      <ul class="choices">${list.map((u) => html`<li><a href="/book/${p.id}/${u.id}">${u.name}</a></li>`)}</ul>`);
+  }
+
+  async function chooseType(res: ServerResponse, pid: string, uid: string): Promise<void> {
+    const p = practiceOr404(pid);
+    const [users, types] = await Promise.all([pms.practitioners(p.siteId), pms.appointmentTypes(p.siteId)]);
+    const u = users.find((x) => x.id === Number(uid));
+    if (!u) throw new HttpError(404, 'That practitioner does not take online bookings.');
+    send(res, 200, `Book with ${u.name}`, html`${steps(2)}<h1>${u.name}</h1><p class="lead">What kind of appointment?</p>
+      <ul class="choices">${types.map((t) => html`<li><a href="/book/${p.id}/${u.id}/${t.code}">${t.description}<small>${Math.round(t.length / 60)} minutes</small></a></li>`)}</ul>`);
+  }
+
+  async function context(pid: string, uid: string, tid: string): Promise<{ p: Practice; u: { id: number; name: string; locationId: number | null }; t: { code: number; description: string; length: number } }> {
+    const p = practiceOr404(pid);
+    const [users, types] = await Promise.all([pms.practitioners(p.siteId), pms.appointmentTypes(p.siteId)]);
+    const u = users.find((x) => x.id === Number(uid));
+    const t = types.find((x) => x.code === Number(tid));
+    if (!u || !t) throw new HttpError(404, 'That practitioner or appointment type is not available.');
+    return { p, u, t };
+  }
+
+  async function chooseTime(res: ServerResponse, pid: string, uid: string, tid: string, q: URLSearchParams): Promise<void> {
+    const { p, u, t } = await context(pid, uid, tid);
+    const today = isoDate(new Date());
+    const slots = await pms.freeSlots(p.siteId, u.id, t.length, today, days, nowSeconds());
+    const byDay = new Map<string, FreeSlot[]>();
+    for (const s of slots) byDay.set(s.date, [...(byDay.get(s.date) ?? []), s]);
+    const taken = q.get('taken') === '1';
+    send(res, 200, 'Choose a time', html`${steps(3)}
+      ${taken ? html`<div class="alert error" role="alert" id="taken"><b>Sorry, that time was just taken.</b> Someone booked it a moment before you. Here are the times still free.</div>` : ''}
+      <h1>${t.description} with ${u.name}</h1><p class="lead">${p.name} · free times over the next ${days} days</p>
+      ${byDay.size === 0 ? html`<p class="muted">No free times in the next ${days} days.</p>` : [...byDay].map(([day, list]) => html`<div class="day"><h3>${formatDate(day)}</h3><div class="times">
+        ${list.map((s) => html`<a href="/book/${p.id}/${u.id}/${t.code}/${s.date}/${s.time}${s.locationId !== null ? `?loc=${s.locationId}` : ''}" data-time="${s.date}T${s.time}">${formatTime(s.time)}</a>`)}</div></div>`)}`);
+  }
+
+  function detailsForm(res: ServerResponse, ctx: { p: Practice; u: { id: number; name: string }; t: { code: number; description: string } }, day: string, time: number, action: string, error?: string): void {
+    send(res, error ? 400 : 200, 'Your details', html`${steps(4)}<h1>Your details</h1>
+      <p class="lead">${ctx.t.description} with ${ctx.u.name} at ${ctx.p.name}, ${formatDate(day)} at ${formatTime(time)}</p>
+      ${error ? html`<div class="alert error" role="alert">${error}</div>` : ''}
+      <form class="card" method="post" action="${action}">
+        <label for="firstName">First name</label><input id="firstName" name="firstName" required autocomplete="given-name">
+        <label for="surname">Surname</label><input id="surname" name="surname" required autocomplete="family-name">
+        <label for="dob">Date of birth</label><input id="dob" name="dob" type="date" required max="${isoDate(new Date())}">
+        <label for="sex">Gender</label><select id="sex" name="sex" required><option value="">Choose…</option>${SEX.map((s) => html`<option value="${s.code}">${s.label}</option>`)}</select>
+        <label for="mobile">Mobile</label><input id="mobile" name="mobile" type="tel" required autocomplete="tel" pattern="[0-9 +()-]{8,20}">
+        <br><button type="submit" data-busy="Booking…">Book appointment</button>
+      </form>`);
+  }
+
+  function slotFrom(day: string, time: string): { day: string; time: number } {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !/^\d{1,5}$/.test(time) || Number(time) >= 86400) throw new HttpError(404, 'That time is not available.');
+    return { day, time: Number(time) };
+  }
+
+  async function book(res: ServerResponse, parts: string[], q: URLSearchParams, form: URLSearchParams): Promise<void> {
+    const [pid, uid, tid, dayS, timeS] = parts as [string, string, string, string, string];
+    const ctx = await context(pid, uid, tid);
+    const { day, time } = slotFrom(dayS, timeS);
+    const firstName = (form.get('firstName') ?? '').trim();
+    const surname = (form.get('surname') ?? '').trim();
+    const dob = (form.get('dob') ?? '').trim();
+    const sexCode = Number(form.get('sex'));
+    const mobile = (form.get('mobile') ?? '').trim();
+    const action = `/book/${parts.join('/')}${q.size ? `?${q}` : ''}`;
+    if (!firstName || !surname || !/^\d{4}-\d{2}-\d{2}$/.test(dob) || !SEX.some((s) => s.code === sexCode) || !/^[0-9 +()-]{8,20}$/.test(mobile)) {
+      return detailsForm(res, ctx, day, time, action, 'Please fill in every field: first name, surname, date of birth, gender and a mobile number.');
+    }
+    const matches = (await pms.findPatients(ctx.p.siteId, { firstName, surname, dob })).filter((m) => m.sexCode === null || m.sexCode === sexCode);
+    let patientId: number;
+    let note: string | null = null;
+    if (matches.length === 0) patientId = await pms.addPatient(ctx.p.siteId, { firstName, surname, dob, sexCode, mobile });
+    else {
+      patientId = matches[0]!.id;
+      if (matches.length > 1) note = `${matches.length} patient records match (ids ${matches.map((m) => m.id).join(', ')}); booked against ${patientId}.`;
+    }
+    const loc = q.get('loc');
+    const recordId = await pms.addAppointment(ctx.p.siteId, {
+      date: day, time, length: ctx.t.length, practitionerId: ctx.u.id, patientId, locationId: loc && /^\d+$/.test(loc) ? Number(loc) : ctx.u.locationId, type: ctx.t.code,
+    });
+    if (recordId === 0) return redirect(res, `/book/${ctx.p.id}/${ctx.u.id}/${ctx.t.code}?taken=1`);
+    const b = store.addBooking({
+      ref: randomBytes(9).toString('base64url'), practiceId: ctx.p.id, practitionerId: ctx.u.id, practitionerName: ctx.u.name, appointmentType: ctx.t.code,
+      appointmentTypeName: ctx.t.description, date: day, time, length: ctx.t.length, firstName, surname, dob, sexCode, mobile, patientId,
+      pmsRecordId: recordId, status: note ? 'needsReview' : 'booked', note,
+    });
+    void monitor.refresh(ctx.p.id).catch(onError);
+    redirect(res, `/bookings/${b.ref}`);
+  }
+
+  function confirmation(res: ServerResponse, ref: string, q: URLSearchParams): void {
+    const b = store.bookingByRef(ref);
+    if (!b) throw new HttpError(404, 'We could not find that booking.');
+    const p = store.practice(b.practiceId)!;
+    const active = b.status === 'booked' || b.status === 'needsReview' || b.status === 'moved';
+    const heading = active ? 'Your appointment is booked' : b.status === 'cancelled' ? 'Your appointment is cancelled' : 'The practice cancelled this appointment';
+    send(res, 200, heading, html`<h1>${heading}</h1>
+      ${q.get('cancelled') ? html`<div class="alert ok" role="status">Your appointment has been cancelled. ${p.name} has been told.</div>` : ''}
+      ${b.status === 'cancelledInPms' ? html`<div class="alert warn" role="alert" id="practice-cancelled">${p.name} cancelled this appointment. Please book another time or call the practice.</div>` : ''}
+      ${b.status === 'moved' ? html`<div class="alert warn" role="alert" id="moved">${p.name} moved this appointment. The new time is shown below.</div>` : ''}
+      <div class="card"><dl>
+        <dt>Practice</dt><dd>${p.name}</dd><dt>Practitioner</dt><dd>${b.practitionerName}</dd><dt>Appointment</dt><dd>${b.appointmentTypeName}</dd>
+        <dt>When</dt><dd id="when">${formatDate(b.date)} at ${formatTime(b.time)}</dd><dt>Patient</dt><dd>${b.firstName} ${b.surname}</dd>
+        <dt>Status</dt><dd><span class="badge ${b.status}" id="status">${STATUS_LABEL[b.status] ?? b.status}</span></dd><dt>Reference</dt><dd>${b.ref}</dd></dl>
+      ${active ? html`<form method="post" action="/bookings/${b.ref}/cancel"><button class="secondary" type="submit" data-busy="Cancelling…">Cancel appointment</button></form>` : html`<a class="button" href="/book/${p.id}">Book another time</a>`}</div>`);
+  }
+
+  async function cancel(res: ServerResponse, ref: string): Promise<void> {
+    const b = store.bookingByRef(ref);
+    if (!b) throw new HttpError(404, 'We could not find that booking.');
+    if (b.status === 'cancelled' || b.status === 'cancelledInPms') return redirect(res, `/bookings/${b.ref}`);
+    const p = store.practice(b.practiceId)!;
+    if (b.pmsRecordId) {
+      try {
+        await pms.cancelAppointment(p.siteId, b.pmsRecordId);
+      } catch (e) {
+        // Already cancelled in the PMS: that is what the patient wants.
+        if (!(e instanceof ConduitApiError && e.kind === 'queryFailed' && /cancelled/i.test(`${e.message} ${e.errorDetails?.errorMessage ?? ''}`))) throw e;
+      }
+    }
+    store.updateBooking(b.id, { status: 'cancelled' });
+    void monitor.refresh(p.id).catch(onError);
+    redirect(res, `/bookings/${b.ref}?cancelled=1`);
+  }
+
+  // ---------- routing ----------
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    const post = req.method === 'POST';
+    const [a, b, c] = parts;
+    if (post && url.pathname === '/webhooks/conduit') {
+      if (!webhook) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('webhook secret not configured');
+        return;
+      }
+      webhook(req, res);
+      return;
+    }
+    if (get && url.pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, practices: store.practices().length }));
+      return;
+    }
+    if (get && parts.length === 0) return home(res);
+    if (a === 'practices') {
+      if (get && parts.length === 1) return practicesPage(res);
+      if (b === 'connect' && parts.length === 2) {
+        if (get) return connectPage(res, url.searchParams);
+        if (post) return connect(res, await readForm(req));
+      }
+      if (get && b && parts.length === 2) return dashboard(res, b, url.searchParams);
+      if (post && b && c === 'bookings' && parts[4] === 'confirm' && parts.length === 5) {
+        const p = practiceOr404(b);
+        const bk = store.booking(Number(parts[3]));
+        if (!bk || bk.practiceId !== p.id) throw new HttpError(404, 'No such booking.');
+        if (bk.status === 'needsReview') store.updateBooking(bk.id, { status: 'booked', note: null });
+        return redirect(res, `/practices/${p.id}`);
+      }
+    }
+    if (a === 'book') {
+      const rest = parts.slice(1);
+      if (get && rest.length === 1) return choosePractitioner(res, rest[0]!);
+      if (get && rest.length === 2) return chooseType(res, rest[0]!, rest[1]!);
+      if (get && rest.length === 3) return chooseTime(res, rest[0]!, rest[1]!, rest[2]!, url.searchParams);
+      if (rest.length === 5) {
+        if (get) {
+          const ctx = await context(rest[0]!, rest[1]!, rest[2]!);
+          const { day, time } = slotFrom(rest[3]!, rest[4]!);
+          return detailsForm(res, ctx, day, time, `${url.pathname}${url.search}`);
+        }
+        if (post) return book(res, rest, url.searchParams, await readForm(req));
+      }
+    }
+    if (a === 'bookings' && b) {
+      if (get && parts.length === 2) return confirmation(res, b, url.searchParams);
+      if (post && c === 'cancel' && parts.length === 3) return cancel(res, b);
+    }
+    throw new HttpError(404, 'There is no page here.');
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const back = req.headers.referer && new URL(req.headers.referer, 'http://x').pathname !== new URL(req.url ?? '/', 'http://x').pathname ? new URL(req.headers.referer, 'http://x').pathname : undefined;
+      errorPage(res, e, back);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = opts.publicUrl ?? `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  void monitor.refreshAll().catch(onError);
+  monitor.start();
+  return {
+    url, port, store, monitor,
+    setWebhookSecret(s) {
+      secret = s;
+      webhook = makeWebhook(s);
+    },
+    async close() {
+      monitor.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+    },
+  };
+}
+
+function every(s: number): string {
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  booked: 'Booked', cancelled: 'Cancelled', cancelledInPms: 'Cancelled by the practice', moved: 'Moved by the practice', needsReview: 'To confirm',
+};
+
+export { addDays };

@@ -1,0 +1,71 @@
+// Pure parts of the booking product: slot fitting, error wording, escaping, and how a registered
+// query result is applied to bookings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConduitApiError, type ConduitClient } from '@conduit/sdk';
+import { BookingStore, Monitor, Pms, explain, fitting, isAwayError, addDays } from '../packages/booking/src/index.js';
+import { html, formatTime } from '../packages/booking/src/html.js';
+
+test('fitting: a 30-minute type needs two back-to-back 15-minute slots', () => {
+  const s = (time: number) => ({ date: '2026-01-05', time, length: 900, locationId: 1 });
+  const got = fitting([s(28800), s(29700), s(31500), s(32400), s(33300)], 1800).map((x) => x.time);
+  assert.deepEqual(got, [28800, 31500, 32400]);
+  assert.deepEqual(fitting([s(28800)], 900).map((x) => x.length), [900]);
+});
+
+test('explain: each refusal gets the sentence a practice or patient needs', () => {
+  const err = (kind: ConduitApiError['kind'], status: number, message: string, extra: Partial<{ reason: 'disabled' | 'badPairingCode'; retryAfterMs: number }> = {}) =>
+    new ConduitApiError({ kind, status, message, ...extra });
+  assert.equal(explain(err('forbidden', 403, 'x', { reason: 'disabled' }), 'Bookwell').message,
+    'Bookwell (via Conduit) third-party integration has been disabled in Best Practice. Tick it in Setup › Configuration › Database › Setup third-party integrations and Save.');
+  assert.match(explain(err('forbidden', 403, 'x', { reason: 'badPairingCode' }), 'B').message, /wrong or has expired/);
+  assert.match(explain(err('siteOffline', 503, 'x'), 'B').message, /Conduit Link isn't responding at your practice/);
+  assert.match(explain(err('rateLimited', 429, 'x', { retryAfterMs: 30_000 }), 'B').message, /wait 30 seconds/);
+  assert.equal(explain(new Error('boom'), 'B').status, 500);
+});
+
+test('isAwayError recognises the practitioner-away procedure error only', () => {
+  const q = (m: string) => new ConduitApiError({ kind: 'queryFailed', status: 200, message: 'query failed', errorDetails: { errorType: 'mssql', errorCode: 50000, errorMessage: m } as never });
+  assert.equal(isAwayError(q('The practitioner is away on that date.')), true);
+  assert.equal(isAwayError(q('Patient 4 does not exist.')), false);
+  assert.equal(isAwayError(new Error('away on that date')), false);
+});
+
+test('html escapes interpolations; times and dates format', () => {
+  assert.equal(html`<p>${'<script>"&\''}</p>`.html, '<p>&lt;script&gt;&quot;&amp;&#39;</p>');
+  assert.equal(formatTime(0), '12:00 am');
+  assert.equal(formatTime(13 * 3600 + 5 * 60), '1:05 pm');
+  assert.equal(addDays('2026-02-27', 2), '2026-03-01');
+  assert.match(Pms.monitorSql([3, 1, -1, 2.5]), /IN \(3, 1\)/);
+  assert.match(Pms.monitorSql([]), /IN \(0\)/);
+});
+
+test('Monitor.apply marks cancelled and moved bookings, leaves others alone', () => {
+  const store = new BookingStore(join(mkdtempSync(join(tmpdir(), 'booking-unit-')), 'b.db'));
+  try {
+    const p = store.upsertPractice({ siteId: 'S', bpSiteId: '1', name: 'P' });
+    const mk = (ref: string, rec: number) => store.addBooking({
+      ref, practiceId: p.id, practitionerId: 2, practitionerName: 'Dr X', appointmentType: 1, appointmentTypeName: 'Std', date: '2026-01-05', time: 32400,
+      length: 900, firstName: 'A', surname: 'B', dob: '1990-01-01', sexCode: 1, mobile: '0400', patientId: 9, pmsRecordId: rec, status: 'booked', note: null,
+    });
+    mk('a', 10);
+    mk('b', 11);
+    mk('c', 12);
+    const m = new Monitor({} as ConduitClient, store, { frequencyS: 60, onError: () => undefined });
+    const n = m.apply(p.id, [
+      { RECORDID: 10, APPOINTMENTDATE: '2026-01-05T00:00:00', APPOINTMENTTIME: 32400, USERID: 2, RECORDSTATUS: 1 },
+      { RECORDID: 11, APPOINTMENTDATE: '2026-01-05', APPOINTMENTTIME: 32400, USERID: 2, RECORDSTATUS: 2 },
+      { RECORDID: 12, APPOINTMENTDATE: '2026-01-06', APPOINTMENTTIME: 36000, USERID: 2, RECORDSTATUS: 1 },
+    ]);
+    assert.equal(n, 2);
+    assert.equal(store.bookingByRef('a')!.status, 'booked');
+    assert.equal(store.bookingByRef('b')!.status, 'cancelledInPms');
+    const c = store.bookingByRef('c')!;
+    assert.deepEqual([c.status, c.date, c.time], ['moved', '2026-01-06', 36000]);
+  } finally {
+    store.close();
+  }
+});
