@@ -14,6 +14,7 @@ export interface LinkRunOptions {
   database: string;
   state?: string;
   uiPort?: number;
+  pairingTtlHours?: number;
   cloudKey?: string;
   concurrency?: number;
 }
@@ -58,6 +59,7 @@ export function makeLink(o: LinkRunOptions, logLevel = 'info'): Link {
     site: mssql?.site ?? readSiteInfo(database),
     cloudPublicKey: o.cloudKey,
     concurrency: o.concurrency,
+    pairingCodeTtlMs: (o.pairingTtlHours ?? 24) * 3600_000,
     logger: pino({ name: 'conduit-link', level: logLevel }, pino.destination(2)),
   });
 }
@@ -72,6 +74,7 @@ export function linkCommand(): Command {
     .option('--cloud-key <key>', 'pin the Cloud public key instead of trusting the first one seen (env CONDUIT_CLOUD_KEY)')
     .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency'))
     .option('--ui-port <n>', 'port of the local "third-party integrations" page on 127.0.0.1 (env CONDUIT_LINK_UI_PORT; 0 = any free port)', (v) => parseIntOption(v, '--ui-port'))
+    .option('--pairing-ttl-hours <n>', 'how long a pairing code stays valid (env CONDUIT_PAIRING_TTL_HOURS; default 24)', (v) => parseIntOption(v, '--pairing-ttl-hours'))
     .addCommand(linkIntegrationsCommand())
     .action(async (o: Partial<LinkRunOptions>) => {
       const cloud = o.cloud ?? envStr('CONDUIT_CLOUD_URL');
@@ -82,6 +85,7 @@ export function linkCommand(): Command {
         cloud, database: database ?? 'conduit-link', state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
         concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
+        pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
       await link.start();
