@@ -5,12 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BpSimDatabase, readPracticeInfo } from '@conduit/bp-sim';
+import { BpSimDatabase } from '@conduit/bp-sim';
 import { HttpClient, runLoad, type HttpTarget, type LoadOptions } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { practiceCopy, DEFAULT_PRACTICE } from './lib/practice.js';
-import { CLI, childPids, cpuTimeMs, runNode, spawnNode, stopProc, type Proc } from './lib/processes.js';
-import { ProfileWindow, profileReport, profiledEnv } from './lib/profiler.js';
+import { childPids, cpuTimeMs, spawnNode, stopProc, type Proc } from './lib/processes.js';
+import { ProfileWindow, profileReport } from './lib/profiler.js';
+import { startConduit, type Conduit } from './lib/conduit.js';
 import { OUT_DIR, table, writeRaw, writeSection, RESULTS_FILE } from './lib/results.js';
 import { Samples, fmtMs, fmtRate, summarise, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
@@ -200,64 +201,6 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
   }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Conduit: Cloud and Link as their own processes, started through the CLI as an operator would.
-
-interface Conduit {
-  cloud: Proc;
-  link: Proc;
-  url: string;
-  apiKey: string;
-  siteId: string;
-}
-
-async function startConduit(runDir: string, database: string, o: Options, log: (s: string) => void): Promise<Conduit> {
-  const cloudDir = join(runDir, 'cloud');
-  const profDir = join(runDir, 'profiles');
-  const env = (role: string): Record<string, string> => ({ CONDUIT_LOG_LEVEL: o.logLevel, ...(o.profile ? profiledEnv(profDir, role) : {}) });
-  const cloud = await spawnNode({
-    name: 'cloud', logDir: runDir, env: env('cloud'), ready: /listening on http:\/\/127\.0\.0\.1:\d+/,
-    args: [CLI, 'cloud', '--port', '0', '--host', '127.0.0.1', '--data-dir', cloudDir],
-  });
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(cloud.stdout())![1]!;
-  log(`  Cloud pid ${cloud.pid} at ${url}`);
-  let link: Proc | undefined;
-  try {
-    const created = await runNode([CLI, 'admin', 'integrator', 'create', '--name', 'Bench Integrator', '--json', '--data-dir', cloudDir], runDir, 'admin');
-    const integrator = JSON.parse(created.trim().split('\n').pop()!) as { id: string; apiKey: string };
-    const apiKey = integrator.apiKey;
-    const state = join(runDir, 'link-state.db');
-    link = await spawnNode({
-      name: 'link', logDir: runDir, env: env('link'), ready: /Link connected: site[\s\S]*Setup third-party integrations|Setup third-party integrations[\s\S]*Link connected: site/,
-      nodeArgs: [],
-      args: [CLI, 'link', '--cloud', url, '--database', database, '--state', state, '--ui-port', '0',
-        ...(o.linkConcurrency ? ['--concurrency', String(o.linkConcurrency)] : [])],
-    });
-    // The practice ticks the integration (read-only) and issues a pairing code at its Link; the
-    // integrator pairs with the Bp Site ID and the code, then finds the site's Halo GUID.
-    await runNode([CLI, 'link', 'integrations', 'enable', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'enable');
-    const code = JSON.parse((await runNode([CLI, 'link', 'integrations', 'pairing-code', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'pairing-code')).trim().split('\n').pop()!) as { siteId: string; code: string };
-    const headers = { 'Ocp-Apim-Subscription-Key': apiKey };
-    const practice = `practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice`;
-    const paired = await fetch(`${url}/integrator/pair-site?${practice}&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers });
-    if (paired.status !== 200) throw new Error(`pair-site failed: HTTP ${paired.status} ${await paired.text()}`);
-    const db = BpSimDatabase.open(database, { readonly: true });
-    const pmsSiteId = readPracticeInfo(db).siteId;
-    db.close();
-    if (pmsSiteId !== code.siteId) throw new Error(`Bp Site ID mismatch: database ${pmsSiteId}, Link ${code.siteId}`);
-    const res = await fetch(`${url}/integrator/sites?practiceManagementSiteId=${encodeURIComponent(pmsSiteId)}&practiceManagementName=Best%20Practice`, { headers });
-    const body = (await res.json()) as { sites?: { id: string; availability: string }[] };
-    const site = body.sites?.[0];
-    if (res.status !== 200 || !site) throw new Error(`site lookup failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-    log(`  Link pid ${link.pid}, executors ${executorPids(link).join(', ')}; site ${site.id} (Bp Site ID ${pmsSiteId}, ${site.availability})`);
-    return { cloud, link, url, apiKey, siteId: site.id };
-  } catch (e) {
-    if (link) await stopProc(link);
-    await stopProc(cloud);
-    throw e;
-  }
-}
-
 function executorPids(link: Proc): number[] {
   return childPids(link.pid).filter((pid) => {
     try {
@@ -420,7 +363,7 @@ async function run(args: string[]): Promise<string> {
     }
 
     log('Conduit (Cloud and Link processes):');
-    const conduit = await startConduit(runDir, database, o, log);
+    const conduit = await startConduit(runDir, database, { logLevel: o.logLevel, linkConcurrency: o.linkConcurrency, profile: o.profile }, log);
     try {
       linkExecutors = executorPids(conduit.link).length;
       const watched: Watched[] = [
