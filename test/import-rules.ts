@@ -9,6 +9,7 @@ export const FORBIDDEN: Record<string, string[]> = {
   'bp-sim': ['cloud', 'link', 'cli', 'sdk', 'booking', 'connector'],
   sdk: ['cloud', 'link', 'bp-sim', 'booking', 'cli', 'connector'],
   booking: ['cloud', 'link', 'cli'],
+  connector: ['cloud', 'link', 'booking', 'sdk', 'cli'],
   cli: [],
 };
 

@@ -1,5 +1,6 @@
-// Everything the booking product asks a Best Practice database, through @conduit/sdk only.
+// Everything the booking product asks a Best Practice database, written once (BpQueries); `Pms` sends it through @conduit/sdk.
 import { ConduitApiError, type ConduitClient, type Parameter } from '@conduit/sdk';
+import type { PmsAccess } from './access.js';
 
 export interface Practitioner { id: number; name: string; locationId: number | null }
 export interface AppointmentType { code: number; description: string; length: number }
@@ -28,11 +29,21 @@ export function isAwayError(e: unknown): boolean {
   return m.includes('away') && m.includes('that date');
 }
 
-export class Pms {
-  constructor(private readonly client: ConduitClient) {}
+/** One command to the practice database, in the Halo shape both backends accept. */
+export interface PmsCommand { text: string; type?: 'text' | 'storedProcedure'; executionMode?: 'reader' | 'nonQuery' | 'scalar'; parameters?: Parameter[] }
+export interface PmsOutcome { rows: Record<string, unknown>[]; returnValue: number | null }
+
+/**
+ * Every Best Practice call the booking product makes, written once. A backend supplies `run` (how a
+ * command reaches the practice database) and `isAway` (how its transport reports the procedure's
+ * "practitioner away" error); the SQL and the mapping of rows are the same for every backend.
+ */
+export abstract class BpQueries {
+  protected abstract run(siteId: string, cmd: PmsCommand): Promise<PmsOutcome>;
+  protected abstract isAway(e: unknown): boolean;
 
   async practitioners(siteId: string): Promise<Practitioner[]> {
-    const r = await this.client.immediate<Record<string, unknown>>(siteId, { text: 'EXEC BP_GetAppointmentBookUsers' });
+    const r = await this.run(siteId, { text: 'EXEC BP_GetAppointmentBookUsers' });
     return r.rows.map((u) => ({
       id: Number(u.UserID),
       name: [u.Title, u.Firstname, u.Surname].filter((x) => typeof x === 'string' && x !== '').join(' '),
@@ -41,18 +52,18 @@ export class Pms {
   }
 
   async appointmentTypes(siteId: string): Promise<AppointmentType[]> {
-    const r = await this.client.immediate<Record<string, unknown>>(siteId, { text: 'SELECT APPOINTMENTCODE, DESCRIPTION, APPOINTMENTLENGTH FROM APPOINTMENTTYPES WHERE RECORDSTATUS = 1 ORDER BY DESCRIPTION' });
+    const r = await this.run(siteId, { text: 'SELECT APPOINTMENTCODE, DESCRIPTION, APPOINTMENTLENGTH FROM APPOINTMENTTYPES WHERE RECORDSTATUS = 1 ORDER BY DESCRIPTION' });
     return r.rows.map((t) => ({ code: Number(t.APPOINTMENTCODE), description: String(t.DESCRIPTION ?? ''), length: Number(t.APPOINTMENTLENGTH) || 900 }));
   }
 
   async freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]> {
     try {
-      const r = await this.client.immediate<Record<string, unknown>>(siteId, {
+      const r = await this.run(siteId, {
         text: 'BP_GetFreeAppointments', type: 'storedProcedure', parameters: [int('@userid', userId), date('@aptdate', day)],
       });
       return r.rows.map((s) => ({ date: day, time: Number(s.AppointmentTime), length: Number(s.AppointmentLength), locationId: s.LocationID === null || s.LocationID === undefined ? null : Number(s.LocationID) }));
     } catch (e) {
-      if (isAwayError(e)) return [];
+      if (this.isAway(e)) return [];
       throw e;
     }
   }
@@ -73,7 +84,7 @@ export class Pms {
   }
 
   async findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]> {
-    const r = await this.client.immediate<Record<string, unknown>>(siteId, {
+    const r = await this.run(siteId, {
       text: 'BP_GetPatientByNameDOB', type: 'storedProcedure',
       parameters: [text('@firstname', p.firstName), text('@surname', p.surname), date('@dob', p.dob)],
     });
@@ -81,32 +92,55 @@ export class Pms {
   }
 
   async addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number> {
-    const r = await this.client.immediate(siteId, {
+    const r = await this.run(siteId, {
       text: 'BP_AddPatient', type: 'storedProcedure', executionMode: 'nonQuery',
       parameters: [text('@firstname', p.firstName), text('@surname', p.surname), date('@dob', p.dob), int('@sexcode', p.sexCode),
         text('@mobilephone', p.mobile), { name: '@RETURN_VALUE', direction: 'returnValue', type: 'Int' }],
     });
-    const id = Number(r.parameters.find((x) => x.direction === 'returnValue')?.value);
+    const id = Number(r.returnValue);
     if (!(id > 0)) throw new Error('Best Practice did not return the new patient id');
     return id;
   }
 
   /** The new RECORDID, or 0 when the time was taken meanwhile. */
   async addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number> {
-    const r = await this.client.immediate(siteId, {
+    const r = await this.run(siteId, {
       text: 'BP_AddAppointment', type: 'storedProcedure', executionMode: 'nonQuery',
       parameters: [date('@aptdate', a.date), int('@apttime', a.time), int('@aptlen', a.length), int('@practitionerid', a.practitionerId),
         int('@patientid', a.patientId), int('@locationid', a.locationId), int('@appointmenttype', a.type),
         { name: '@RETURN_VALUE', direction: 'returnValue', type: 'Int' }],
     });
-    return Number(r.parameters.find((x) => x.direction === 'returnValue')?.value ?? 0) || 0;
+    return Number(r.returnValue ?? 0) || 0;
   }
 
   async cancelAppointment(siteId: string, recordId: number): Promise<void> {
-    await this.client.immediate(siteId, {
+    await this.run(siteId, {
       text: 'BP_CancelAppointment', type: 'storedProcedure', executionMode: 'nonQuery',
       parameters: [int('@aptid', recordId), text('@reason', 'Cancelled by the patient online')],
     });
+  }
+
+  /** The current state in the PMS of the given appointments (the monitor's query, read once). */
+  async appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]> {
+    const r = await this.run(siteId, { text: Pms.monitorSql(recordIds) });
+    return r.rows.map((a) => ({ RECORDID: Number(a.RECORDID), APPOINTMENTDATE: String(a.APPOINTMENTDATE), APPOINTMENTTIME: Number(a.APPOINTMENTTIME), USERID: Number(a.USERID), RECORDSTATUS: Number(a.RECORDSTATUS) }));
+  }
+}
+
+/** The booking product's Best Practice calls through Conduit (@conduit/sdk immediate queries). */
+export class Pms extends BpQueries implements PmsAccess {
+  constructor(private readonly client: ConduitClient) {
+    super();
+  }
+
+  protected async run(siteId: string, cmd: PmsCommand): Promise<PmsOutcome> {
+    const r = await this.client.immediate<Record<string, unknown>>(siteId, cmd);
+    const rv = r.parameters.find((x) => x.direction === 'returnValue')?.value;
+    return { rows: r.rows, returnValue: rv === undefined || rv === null ? null : Number(rv) };
+  }
+
+  protected isAway(e: unknown): boolean {
+    return isAwayError(e);
   }
 
   /** The SQL the change monitor registers: the status of the appointments booked through the product. */

@@ -8,6 +8,8 @@ import { BookingStore, type Booking, type Practice } from './store.js';
 import { Pms, addDays, isoDate, type FreeSlot } from './pms.js';
 import { html, layout, formatDate, formatTime, type Raw } from './html.js';
 import { Monitor } from './monitor.js';
+import { ConnectorBackend, RoutedAccess } from './access.js';
+import { ConnectorHub, ConnectorError } from './connector-hub.js';
 
 export interface BookingOptions {
   port?: number;
@@ -24,6 +26,8 @@ export interface BookingOptions {
   /** Days of free times offered (default 14). */
   days?: number;
   onError?: (err: unknown) => void;
+  /** The product's own endpoint for legacy Connector agents (WebSocket on `path`, default /connector). */
+  connector?: { path?: string; requestTimeoutMs?: number };
 }
 
 export interface RunningBooking {
@@ -31,6 +35,10 @@ export interface RunningBooking {
   port: number;
   store: BookingStore;
   monitor: Monitor;
+  /** The legacy Connectors' endpoint: register practice tokens, request, retire. */
+  connectors: ConnectorHub;
+  /** Every Best Practice call; `access.choose(siteId)` picks Conduit or the Connector per practice (default Conduit). */
+  access: RoutedAccess;
   /** Sets or rotates the webhook secret at run time. */
   setWebhookSecret(secret: string | readonly string[]): void;
   close(): Promise<void>;
@@ -64,6 +72,10 @@ export function explain(e: unknown, productName: string): { title: string; messa
     if (e.kind === 'timeout') return { title: 'The practice took too long', message: 'The practice server took too long to answer. Please try again in a moment.', status: 504 };
     if (e.kind === 'network' || e.kind === 'server') return { title: 'Service unavailable', message: 'We could not reach Conduit. Please try again in a moment.', status: 502 };
   }
+  if (e instanceof ConnectorError) {
+    if (e.kind === 'timeout') return { title: 'The practice took too long', message: 'The practice server took too long to answer. Please try again in a moment.', status: 504 };
+    if (e.kind === 'offline' || e.kind === 'retired') return { title: 'Practice offline', message: `The ${productName} Connector isn't responding at your practice: check that it is running on the practice server.`, status: 503 };
+  }
   if (e instanceof HttpError) return { title: e.status === 404 ? 'Not found' : 'Error', message: e.message, status: e.status };
   return { title: 'Something went wrong', message: 'Something went wrong. Please try again.', status: 500 };
 }
@@ -92,7 +104,8 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const product = opts.productName ?? 'Conduit Booking';
   const store = new BookingStore(opts.dataFile);
   const client = new ConduitClient({ baseUrl: opts.conduit.baseUrl, apiKey: opts.conduit.apiKey });
-  const pms = new Pms(client);
+  const connectors = new ConnectorHub({ path: opts.connector?.path, requestTimeoutMs: opts.connector?.requestTimeoutMs });
+  const pms = new RoutedAccess({ conduit: new Pms(client), connector: new ConnectorBackend(connectors) });
   const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', e instanceof Error ? e.message : e));
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
   const days = opts.days ?? 14;
@@ -441,18 +454,20 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
+  connectors.attach(server);
   const port = (server.address() as AddressInfo).port;
   const url = opts.publicUrl ?? `http://${opts.host ?? '127.0.0.1'}:${port}`;
   void monitor.refreshAll().catch(onError);
   monitor.start();
   return {
-    url, port, store, monitor,
+    url, port, store, monitor, connectors, access: pms,
     setWebhookSecret(s) {
       secret = s;
       webhook = makeWebhook(s);
     },
     async close() {
       monitor.stop();
+      connectors.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();

@@ -1,0 +1,207 @@
+// The product's own connector endpoint: accepts the legacy Connector agents' WebSockets on a path of
+// the booking server, authenticates each by practice id and token (only a SHA-256 of the token is
+// kept; compared in constant time), maps practice -> connection, and does request/response with ids
+// and timeouts. `retire` switches a Connector off remotely and waits for its confirmation.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { z } from 'zod';
+
+// The wire format of @conduit/connector's protocol.ts (kept in step by the connector tests).
+const PROTOCOL_VERSION = 1;
+const CLOSE_UNAUTHORISED = 4401;
+const Hello = z.object({ kind: z.literal('hello'), practiceId: z.string().min(1).max(200), token: z.string().min(1).max(512), version: z.number().int(), agent: z.string().max(200).optional() });
+const Response = z.object({
+  kind: z.literal('response'),
+  id: z.string(),
+  rows: z.array(z.record(z.string(), z.unknown())).optional(),
+  rowsAffected: z.number().optional(),
+  returnValue: z.number().nullable().optional(),
+  output: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ message: z.string(), number: z.number().optional() }).optional(),
+});
+const Retired = z.object({ kind: z.literal('retired'), practiceId: z.string(), databaseClosed: z.boolean() });
+const AgentMessage = z.discriminatedUnion('kind', [Hello, Response, Retired]);
+
+export interface HubParameter { name: string; type?: string; value?: string | number | boolean | null; direction?: 'input' | 'output' | 'inputOutput' | 'returnValue' }
+export interface HubRequest { text: string; type?: 'text' | 'storedProcedure'; parameters?: HubParameter[] }
+export interface HubResult { rows: Record<string, unknown>[]; rowsAffected: number; returnValue: number | null; output: Record<string, unknown> }
+
+/** A request the Connector could not carry out (offline, timeout, or a database error it reported). */
+export class ConnectorError extends Error {
+  constructor(readonly kind: 'offline' | 'timeout' | 'database' | 'retired', message: string, readonly number?: number) {
+    super(message);
+    this.name = 'ConnectorError';
+  }
+}
+
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+interface Pending { resolve: (r: HubResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+interface Conn { ws: WebSocket; pending: Map<string, Pending>; retired?: (databaseClosed: boolean) => void }
+
+export interface ConnectorHubOptions {
+  /** URL path the agents connect to (default /connector). */
+  path?: string;
+  requestTimeoutMs?: number;
+  /** Seconds an agent has to say hello (default 10). */
+  helloTimeoutMs?: number;
+}
+
+export class ConnectorHub {
+  readonly path: string;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  private readonly tokens = new Map<string, Buffer>();
+  private readonly conns = new Map<string, Conn>();
+  private readonly retiredIds = new Set<string>();
+  private readonly timeoutMs: number;
+  private readonly helloMs: number;
+  /** Called on connect / disconnect / retire (for audit and the dashboard). */
+  onEvent: (practiceId: string, event: 'online' | 'offline' | 'retired' | 'refused') => void = () => undefined;
+
+  constructor(opts: ConnectorHubOptions = {}) {
+    this.path = opts.path ?? '/connector';
+    this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.helloMs = opts.helloTimeoutMs ?? 10_000;
+  }
+
+  /** Registers (or rotates) a practice's token; only its SHA-256 is kept. */
+  setToken(practiceId: string, token: string): void {
+    this.setTokenHash(practiceId, hashToken(token));
+  }
+
+  setTokenHash(practiceId: string, hash: Buffer): void {
+    this.tokens.set(practiceId, Buffer.from(hash));
+  }
+
+  /** Hands the server's upgrade requests on `path` to the hub. */
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path !== this.path) { socket.destroy(); return; }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    });
+  }
+
+  isOnline(practiceId: string): boolean {
+    return this.conns.get(practiceId)?.ws.readyState === WebSocket.OPEN;
+  }
+
+  isRetired(practiceId: string): boolean {
+    return this.retiredIds.has(practiceId);
+  }
+
+  private verify(practiceId: string, token: string): boolean {
+    const want = this.tokens.get(practiceId);
+    const got = hashToken(token);
+    // Compare against a dummy when the practice is unknown so timing does not tell either apart.
+    const ok = timingSafeEqual(want ?? Buffer.alloc(32), got);
+    return want !== undefined && ok && !this.retiredIds.has(practiceId);
+  }
+
+  private accept(ws: WebSocket): void {
+    let practiceId: string | undefined;
+    const helloTimer = setTimeout(() => ws.close(CLOSE_UNAUTHORISED, 'no hello'), this.helloMs);
+    ws.on('message', (data: RawData) => {
+      let msg: z.infer<typeof AgentMessage>;
+      try {
+        const p = AgentMessage.safeParse(JSON.parse(String(data)));
+        if (!p.success) return;
+        msg = p.data;
+      } catch {
+        return;
+      }
+      if (practiceId === undefined) {
+        if (msg.kind !== 'hello') return;
+        clearTimeout(helloTimer);
+        if (msg.version !== PROTOCOL_VERSION || !this.verify(msg.practiceId, msg.token)) {
+          this.onEvent(msg.practiceId, 'refused');
+          ws.close(CLOSE_UNAUTHORISED, 'unauthorised');
+          return;
+        }
+        practiceId = msg.practiceId;
+        const old = this.conns.get(practiceId);
+        if (old) { old.ws.close(1000, 'replaced'); this.failAll(old, new ConnectorError('offline', 'The Connector reconnected.')); }
+        this.conns.set(practiceId, { ws, pending: new Map() });
+        ws.send(JSON.stringify({ kind: 'welcome', practiceId }));
+        this.onEvent(practiceId, 'online');
+        return;
+      }
+      const conn = this.conns.get(practiceId);
+      if (!conn || conn.ws !== ws) return;
+      if (msg.kind === 'response') {
+        const p = conn.pending.get(msg.id);
+        if (!p) return;
+        conn.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.error) p.reject(new ConnectorError('database', msg.error.message, msg.error.number));
+        else p.resolve({ rows: msg.rows ?? [], rowsAffected: msg.rowsAffected ?? -1, returnValue: msg.returnValue ?? null, output: msg.output ?? {} });
+      } else if (msg.kind === 'retired' && msg.practiceId === practiceId) {
+        conn.retired?.(msg.databaseClosed);
+      }
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (practiceId === undefined) return;
+      const conn = this.conns.get(practiceId);
+      if (conn?.ws !== ws) return;
+      this.conns.delete(practiceId);
+      this.failAll(conn, new ConnectorError('offline', 'The Connector at the practice disconnected.'));
+      conn.retired?.(false);
+      this.onEvent(practiceId, 'offline');
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private failAll(conn: Conn, e: Error): void {
+    for (const p of conn.pending.values()) { clearTimeout(p.timer); p.reject(e); }
+    conn.pending.clear();
+  }
+
+  /** Sends one command to the practice's Connector and waits for its answer. */
+  request(practiceId: string, req: HubRequest, timeoutMs = this.timeoutMs): Promise<HubResult> {
+    if (this.retiredIds.has(practiceId)) return Promise.reject(new ConnectorError('retired', 'The Connector of this practice has been retired.'));
+    const conn = this.conns.get(practiceId);
+    if (!conn || conn.ws.readyState !== WebSocket.OPEN) return Promise.reject(new ConnectorError('offline', 'The Connector at the practice is not connected.'));
+    const id = randomUUID();
+    return new Promise<HubResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.pending.delete(id);
+        reject(new ConnectorError('timeout', 'The Connector at the practice took too long to answer.'));
+      }, timeoutMs);
+      conn.pending.set(id, { resolve, reject, timer });
+      conn.ws.send(JSON.stringify({ kind: 'request', id, text: req.text, type: req.type ?? 'text', parameters: req.parameters ?? [] }));
+    });
+  }
+
+  /**
+   * Switches the practice's Connector off: it closes its database, confirms `retired` and exits.
+   * Resolves true only when the agent confirmed with its database closed. The token is forgotten so
+   * the agent can never reconnect.
+   */
+  async retire(practiceId: string, reason = 'Moved to Conduit', timeoutMs = this.timeoutMs): Promise<boolean> {
+    const conn = this.conns.get(practiceId);
+    if (!conn || conn.ws.readyState !== WebSocket.OPEN) return false;
+    const confirmed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      conn.retired = (closed) => { clearTimeout(timer); resolve(closed); };
+      conn.ws.send(JSON.stringify({ kind: 'shutdown', reason }));
+    });
+    if (confirmed) {
+      this.retiredIds.add(practiceId);
+      this.tokens.delete(practiceId);
+      this.onEvent(practiceId, 'retired');
+    }
+    return confirmed;
+  }
+
+  close(): void {
+    for (const conn of this.conns.values()) {
+      this.failAll(conn, new ConnectorError('offline', 'The booking server is closing.'));
+      conn.ws.terminate();
+    }
+    this.conns.clear();
+    this.wss.close();
+  }
+}
