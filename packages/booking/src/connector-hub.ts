@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
+import type Database from 'better-sqlite3';
 
 // The wire format of @conduit/connector's protocol.ts (kept in step by the connector tests).
 const PROTOCOL_VERSION = 1;
@@ -47,7 +48,11 @@ export interface ConnectorHubOptions {
   requestTimeoutMs?: number;
   /** Seconds an agent has to say hello (default 10). */
   helloTimeoutMs?: number;
+  /** The booking product's SQLite: token hashes and retirements are kept there and survive a restart. */
+  db?: Database.Database;
 }
+
+const HUB_SCHEMA = `CREATE TABLE IF NOT EXISTS connector_token (practice TEXT PRIMARY KEY, hash BLOB, retired_at TEXT);`;
 
 export class ConnectorHub {
   readonly path: string;
@@ -57,6 +62,7 @@ export class ConnectorHub {
   private readonly retiredIds = new Set<string>();
   private readonly timeoutMs: number;
   private readonly helloMs: number;
+  private readonly db: Database.Database | undefined;
   /** Called on connect / disconnect / retire (for audit and the dashboard). */
   onEvent: (practiceId: string, event: 'online' | 'offline' | 'retired' | 'refused') => void = () => undefined;
 
@@ -64,6 +70,15 @@ export class ConnectorHub {
     this.path = opts.path ?? '/connector';
     this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.helloMs = opts.helloTimeoutMs ?? 10_000;
+    this.db = opts.db;
+    if (this.db) {
+      this.db.exec(HUB_SCHEMA);
+      const rows = this.db.prepare('SELECT practice, hash, retired_at AS retiredAt FROM connector_token').all() as { practice: string; hash: Buffer | null; retiredAt: string | null }[];
+      for (const r of rows) {
+        if (r.retiredAt !== null) this.retiredIds.add(r.practice);
+        else if (r.hash && r.hash.length === 32) this.tokens.set(r.practice, Buffer.from(r.hash));
+      }
+    }
   }
 
   /** Registers (or rotates) a practice's token; only its SHA-256 is kept. */
@@ -72,7 +87,11 @@ export class ConnectorHub {
   }
 
   setTokenHash(practiceId: string, hash: Buffer): void {
+    if (hash.length !== 32) throw new Error('a Connector token hash is 32 bytes (SHA-256)');
+    if (this.retiredIds.has(practiceId)) throw new ConnectorError('retired', 'The Connector of this practice has been retired.');
     this.tokens.set(practiceId, Buffer.from(hash));
+    this.db?.prepare('INSERT INTO connector_token (practice, hash, retired_at) VALUES (?, ?, NULL) ON CONFLICT(practice) DO UPDATE SET hash = excluded.hash')
+      .run(practiceId, Buffer.from(hash));
   }
 
   /** Hands the server's upgrade requests on `path` to the hub. */
@@ -191,6 +210,8 @@ export class ConnectorHub {
     if (confirmed) {
       this.retiredIds.add(practiceId);
       this.tokens.delete(practiceId);
+      this.db?.prepare('INSERT INTO connector_token (practice, hash, retired_at) VALUES (?, NULL, ?) ON CONFLICT(practice) DO UPDATE SET hash = NULL, retired_at = excluded.retired_at')
+        .run(practiceId, new Date().toISOString());
       this.onEvent(practiceId, 'retired');
     }
     return confirmed;

@@ -11,3 +11,4 @@ export {
   servingBackend, shadowReads, connectorAvailable, fallbackStage,
   type Stage, type ReadinessFacts, type Blocker, type BlockerCode, type MinimumVersion, type TransitionContext, type TransitionCheck, type AuditEntry, type ShadowDifference,
 } from './migration.js';
+export { MigrationControl, type MigrationControlOptions, type MigrationStatus } from './migration-control.js';

@@ -9,6 +9,7 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     options: {
       port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, 'conduit-url': { type: 'string' }, 'api-key': { type: 'string' },
       'product-name': { type: 'string' }, 'public-url': { type: 'string' }, 'monitor-frequency': { type: 'string' }, 'webhook-secret': { type: 'string' },
+      migration: { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -24,6 +25,7 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     publicUrl: values['public-url'] ?? env.BOOKING_PUBLIC_URL,
     monitorFrequencyS: Number(values['monitor-frequency'] ?? env.BOOKING_MONITOR_FREQUENCY_S ?? 60),
     webhookSecret: values['webhook-secret'] ?? env.BOOKING_WEBHOOK_SECRET,
+    migration: { enabled: values.migration === true || env.BOOKING_MIGRATION === '1' },
   });
   console.log(`booking: ${running.url} (webhook endpoint ${running.url}/webhooks/conduit)`);
   return running;

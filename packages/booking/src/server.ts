@@ -8,7 +8,9 @@ import { BookingStore, type Booking, type Practice } from './store.js';
 import { Pms, addDays, isoDate, type FreeSlot } from './pms.js';
 import { html, layout, formatDate, formatTime, type Raw } from './html.js';
 import { Monitor } from './monitor.js';
-import { ConnectorBackend, RoutedAccess } from './access.js';
+import { ConnectorBackend, RoutedAccess, type PmsAccess } from './access.js';
+import { MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
+import { MigrationControl } from './migration-control.js';
 import { ConnectorHub, ConnectorError } from './connector-hub.js';
 
 export interface BookingOptions {
@@ -28,6 +30,19 @@ export interface BookingOptions {
   onError?: (err: unknown) => void;
   /** The product's own endpoint for legacy Connector agents (WebSocket on `path`, default /connector). */
   connector?: { path?: string; requestTimeoutMs?: number };
+  /**
+   * The staged move from the Connector to Conduit. When `enabled`, each practice's stage decides its
+   * backend (see migration-control.ts); otherwise every call goes through `access` (Conduit by default).
+   */
+  migration?: {
+    enabled?: boolean;
+    minimum?: MinimumVersion;
+    minComparisons?: number;
+    errorThreshold?: number;
+    errorWindowMs?: number;
+    /** Overrides how readiness facts are found (default: the practice's Conduit site and this server's pairing). */
+    facts?: (practiceId: string) => Promise<ReadinessFacts>;
+  };
 }
 
 export interface RunningBooking {
@@ -39,6 +54,9 @@ export interface RunningBooking {
   connectors: ConnectorHub;
   /** Every Best Practice call; `access.choose(siteId)` picks Conduit or the Connector per practice (default Conduit). */
   access: RoutedAccess;
+  /** Per-practice migration stages: `advance`, `revert`, `status`; serves the calls when `migration.enabled`. */
+  migration: MigrationControl;
+  migrationStore: MigrationStore;
   /** Sets or rotates the webhook secret at run time. */
   setWebhookSecret(secret: string | readonly string[]): void;
   close(): Promise<void>;
@@ -104,9 +122,34 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const product = opts.productName ?? 'Conduit Booking';
   const store = new BookingStore(opts.dataFile);
   const client = new ConduitClient({ baseUrl: opts.conduit.baseUrl, apiKey: opts.conduit.apiKey });
-  const connectors = new ConnectorHub({ path: opts.connector?.path, requestTimeoutMs: opts.connector?.requestTimeoutMs });
-  const pms = new RoutedAccess({ conduit: new Pms(client), connector: new ConnectorBackend(connectors) });
+  const connectors = new ConnectorHub({ path: opts.connector?.path, requestTimeoutMs: opts.connector?.requestTimeoutMs, db: store.db });
+  const conduitBackend = new Pms(client);
+  const connectorBackend = new ConnectorBackend(connectors);
+  const routed = new RoutedAccess({ conduit: conduitBackend, connector: connectorBackend });
   const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', e instanceof Error ? e.message : e));
+  const migrationStore = new MigrationStore(store.db);
+  const lastVersion = new Map<string, string>();
+  /** Readiness from the practice's Conduit site: its Bp version, whether the integration lets us in, pairing, Link online. */
+  async function siteFacts(siteId: string): Promise<ReadinessFacts> {
+    const paired = store.practiceBySite(siteId) !== undefined;
+    try {
+      const site = await client.getSite(siteId, { retry: false, timeoutMs: 5000 });
+      const version = site.practiceMetadata?.practiceManagementVersion ?? site.practiceManagementVersion ?? null;
+      if (version) lastVersion.set(siteId, version);
+      return { pmsVersion: version, integrationTicked: site.status !== 'removed' && site.status !== 'uninstalled', paired, siteOnline: site.availability === 'online' };
+    } catch (e) {
+      const pmsVersion = lastVersion.get(siteId) ?? null;
+      if (e instanceof ConduitApiError && e.kind === 'forbidden') return { pmsVersion, integrationTicked: false, paired, siteOnline: true };
+      if (e instanceof ConduitApiError && e.kind === 'notFound') return { pmsVersion, integrationTicked: true, paired: false, siteOnline: true };
+      return { pmsVersion, integrationTicked: true, paired, siteOnline: false };
+    }
+  }
+  const m = opts.migration ?? {};
+  const migration = new MigrationControl({
+    store: migrationStore, hub: connectors, conduit: conduitBackend, connector: connectorBackend, facts: m.facts ?? siteFacts,
+    minimum: m.minimum, minComparisons: m.minComparisons, errorThreshold: m.errorThreshold, errorWindowMs: m.errorWindowMs,
+  });
+  const pms: PmsAccess = m.enabled ? migration : routed;
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
   const days = opts.days ?? 14;
   let secret = opts.webhookSecret;
@@ -460,7 +503,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   void monitor.refreshAll().catch(onError);
   monitor.start();
   return {
-    url, port, store, monitor, connectors, access: pms,
+    url, port, store, monitor, connectors, access: routed, migration, migrationStore,
     setWebhookSecret(s) {
       secret = s;
       webhook = makeWebhook(s);
