@@ -99,3 +99,9 @@ export const registeredBody = {
     registerCommand: { type: 'object', additionalProperties: false, required: ['command'], properties: { command } },
   },
 } as const;
+
+/** pair-site: the practice lookup plus the code the practice generated (required for Best Practice). */
+export const pairQuery = {
+  ...sitesQuery,
+  properties: { ...sitesQuery.properties, pairingCode: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;

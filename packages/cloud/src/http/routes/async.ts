@@ -14,6 +14,11 @@ interface AsyncBody {
   catalogue?: string;
 }
 
+/** The Halo page headers, shared by the plain and the streamed page. */
+function pageHeaders(p: PageRecord): Record<string, string> {
+  return { 'content-type': 'application/json; charset=utf-8', Size: String(p.size), 'Rows-Count': String(p.rows), 'Rows-Range-Start': String(p.rangeStart), 'Rows-Range-End': String(p.rangeEnd) };
+}
+
 export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
   const owned = async (integratorId: string, siteId: string, queryId: string): Promise<QueryRecord> => {
     const q = await deps.queries.get(queryId.toLowerCase());
@@ -76,7 +81,7 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
         const { page: p } = await page(q, n);
         if (!p) return { parameters: q.parameters ?? [] };
         return reply
-          .headers({ 'content-type': 'application/json; charset=utf-8', Size: String(p.size), 'Rows-Count': String(p.rows), 'Rows-Range-Start': String(p.rangeStart), 'Rows-Range-End': String(p.rangeEnd) })
+          .headers(pageHeaders(p))
           .send(deps.files.base64Body(q.id, n, q.parameters));
       },
     );
@@ -92,7 +97,7 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
         if (!p) throw new ApiError(404, 'A nonQuery result has no rows to stream; read page 1 for its parameters.');
         // The page's JSON array itself, streamed from disk: never the whole page in memory.
         return reply
-          .headers({ 'content-type': 'application/json', Size: String(p.size), 'Rows-Count': String(p.rows), 'Rows-Range-Start': String(p.rangeStart), 'Rows-Range-End': String(p.rangeEnd) })
+          .headers(pageHeaders(p))
           .send(deps.files.stream(q.id, n));
       },
     );

@@ -2,17 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { PMS_TYPES_BY_NAME, availabilityOf, siteForIntegrator } from '../../sites.js';
-
-const pairQuery = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['practiceManagementSiteId', 'practiceManagementName'],
-  properties: {
-    practiceManagementSiteId: { type: 'string', minLength: 1, maxLength: 64 },
-    practiceManagementName: { type: 'string', enum: ['Best Practice', 'Zedmed', 'D4w'] },
-    pairingCode: { type: 'string', minLength: 1, maxLength: 64 },
-  },
-} as const;
+import { pairQuery } from '../schemas.js';
 
 interface PairQuery {
   practiceManagementSiteId: string;
