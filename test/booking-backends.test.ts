@@ -122,6 +122,7 @@ test('retirement: the Connector closes its database, confirms, never comes back;
   assert.equal(agent.databaseOpen, false);
   await assert.rejects(connector.practitioners(site), (e) => e instanceof ConnectorError && e.kind === 'retired');
   assert.equal(explain(new ConnectorError('offline', 'x'), 'Bookwell').status, 503);
+  assert.match(explain(new ConnectorError('denied', 'Login failed', 18456), 'Bookwell').message, /Tick "Bookwell Connector" again/);
   // Conduit keeps serving the practice.
   assert.ok((await conduit.practitioners(site)).length > 0);
   const again = new ConnectorAgent({ url: `${booking.url.replace('http', 'ws')}/connector`, practiceId: site, token: TOKEN, databaseFile: sys.database });

@@ -80,6 +80,7 @@ export class RoutedAccess implements PmsAccess {
 export type ShadowRecorder = (siteId: string, call: string, same: boolean, detail: string) => void;
 
 const stable = (v: unknown): string => JSON.stringify(v);
+const REREADS = 2;
 
 /**
  * Shadow stage: the primary (the Connector) serves every call; every read is also made through the
@@ -101,8 +102,26 @@ export class ShadowAccess implements PmsAccess {
     }
     const a = stable(p.value);
     const b = stable(s.value);
-    this.record(siteId, call, a === b, a === b ? '' : `Connector ${a.slice(0, 1500)} / Conduit ${b.slice(0, 1500)}`);
+    const same = a === b || (await this.agreeOnReread(f));
+    this.record(siteId, call, same, same ? '' : `Connector ${a.slice(0, 1500)} / Conduit ${b.slice(0, 1500)}`);
     return p.value;
+  }
+
+  /**
+   * The practice database can change between two reads made at the same time (a booking, reception
+   * at work), so one mismatch is not yet a difference: the pair is read again, one after the other,
+   * up to REREADS times. A real difference between the backends never agrees; a change in between does.
+   */
+  private async agreeOnReread<T>(f: (b: PmsAccess) => Promise<T>): Promise<boolean> {
+    for (let i = 0; i < REREADS; i++) {
+      try {
+        const a = stable(await f(this.primary));
+        if (a === stable(await f(this.shadow))) return true;
+      } catch {
+        return false;
+      }
+    }
+    return false;
   }
 
   practitioners(siteId: string): Promise<Practitioner[]> { return this.read(siteId, 'practitioners', (b) => b.practitioners(siteId)); }

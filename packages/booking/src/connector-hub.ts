@@ -2,6 +2,8 @@
 // the booking server, authenticates each by practice id and token (only a SHA-256 of the token is
 // kept; compared in constant time), maps practice -> connection, and does request/response with ids
 // and timeouts. `retire` switches a Connector off remotely and waits for its confirmation.
+// It also keeps, per practice, what the agent last reported (Bp Premier version, whether the
+// practice still lets the Connector's database login in, when it was last heard from): `info()`.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -12,7 +14,10 @@ import type Database from 'better-sqlite3';
 // The wire format of @conduit/connector's protocol.ts (kept in step by the connector tests).
 const PROTOCOL_VERSION = 1;
 const CLOSE_UNAUTHORISED = 4401;
-const Hello = z.object({ kind: z.literal('hello'), practiceId: z.string().min(1).max(200), token: z.string().min(1).max(512), version: z.number().int(), agent: z.string().max(200).optional() });
+const Hello = z.object({
+  kind: z.literal('hello'), practiceId: z.string().min(1).max(200), token: z.string().min(1).max(512), version: z.number().int(), agent: z.string().max(200).optional(),
+  pmsVersion: z.string().max(200).optional(), databaseAccess: z.boolean().optional(),
+});
 const Response = z.object({
   kind: z.literal('response'),
   id: z.string(),
@@ -23,15 +28,24 @@ const Response = z.object({
   error: z.object({ message: z.string(), number: z.number().optional() }).optional(),
 });
 const Retired = z.object({ kind: z.literal('retired'), practiceId: z.string(), databaseClosed: z.boolean() });
-const AgentMessage = z.discriminatedUnion('kind', [Hello, Response, Retired]);
+const Status = z.object({ kind: z.literal('status'), databaseAccess: z.boolean(), pmsVersion: z.string().max(200).optional() });
+const AgentMessage = z.discriminatedUnion('kind', [Hello, Response, Retired, Status]);
+/** SQL Server's "Login failed for user" (the practice unticked the Connector's integration). */
+const LOGIN_FAILED = 18456;
 
 export interface HubParameter { name: string; type?: string; value?: string | number | boolean | null; direction?: 'input' | 'output' | 'inputOutput' | 'returnValue' }
 export interface HubRequest { text: string; type?: 'text' | 'storedProcedure'; parameters?: HubParameter[] }
 export interface HubResult { rows: Record<string, unknown>[]; rowsAffected: number; returnValue: number | null; output: Record<string, unknown> }
 
-/** A request the Connector could not carry out (offline, timeout, or a database error it reported). */
+/**
+ * A request the Connector could not carry out: offline, timeout, a database error it reported,
+ * retired, or `denied` (SQL Server refused the Connector's login, error 18456: the practice has
+ * unticked the integration in Bp's "Setup third-party integrations").
+ */
+export type ConnectorErrorKind = 'offline' | 'timeout' | 'database' | 'retired' | 'denied';
+
 export class ConnectorError extends Error {
-  constructor(readonly kind: 'offline' | 'timeout' | 'database' | 'retired', message: string, readonly number?: number) {
+  constructor(readonly kind: ConnectorErrorKind, message: string, readonly number?: number) {
     super(message);
     this.name = 'ConnectorError';
   }
@@ -41,6 +55,22 @@ export const hashToken = (token: string): Buffer => createHash('sha256').update(
 
 interface Pending { resolve: (r: HubResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 interface Conn { ws: WebSocket; pending: Map<string, Pending>; retired?: (databaseClosed: boolean) => void }
+
+/** What the hub knows of a practice's Connector. Reported values are the last ones the agent sent (kept while offline). */
+export interface ConnectorInfo {
+  online: boolean;
+  retired: boolean;
+  /** Bp Premier version the agent last reported, or null if it never did. */
+  pmsVersion: string | null;
+  /** Whether the practice still lets the Connector's database login in; null if never reported. */
+  databaseAccess: boolean | null;
+  /** ISO time the agent was last heard from (its last message, or its connection closing); null if never since the hub started. */
+  lastSeenAt: string | null;
+}
+
+export type ConnectorHubEvent = 'online' | 'offline' | 'retired' | 'refused' | 'access-cut' | 'access-restored';
+
+interface Reported { pmsVersion: string | null; databaseAccess: boolean | null; lastSeenAt: string | null }
 
 export interface ConnectorHubOptions {
   /** URL path the agents connect to (default /connector). */
@@ -60,11 +90,16 @@ export class ConnectorHub {
   private readonly tokens = new Map<string, Buffer>();
   private readonly conns = new Map<string, Conn>();
   private readonly retiredIds = new Set<string>();
+  private readonly reported = new Map<string, Reported>();
   private readonly timeoutMs: number;
   private readonly helloMs: number;
   private readonly db: Database.Database | undefined;
-  /** Called on connect / disconnect / retire (for audit and the dashboard). */
-  onEvent: (practiceId: string, event: 'online' | 'offline' | 'retired' | 'refused') => void = () => undefined;
+  /**
+   * Called on connect / disconnect / retire / refusal, and when the agent's database access is cut
+   * ('access-cut': reported false after true or never reported) or comes back ('access-restored')
+   * (for audit and the dashboard).
+   */
+  onEvent: (practiceId: string, event: ConnectorHubEvent) => void = () => undefined;
 
   constructor(opts: ConnectorHubOptions = {}) {
     this.path = opts.path ?? '/connector';
@@ -111,6 +146,34 @@ export class ConnectorHub {
     return this.retiredIds.has(practiceId);
   }
 
+  /** The practice's Connector: connected, retired, and what it last reported. */
+  info(practiceId: string): ConnectorInfo {
+    const r = this.reported.get(practiceId);
+    return {
+      online: this.isOnline(practiceId),
+      retired: this.isRetired(practiceId),
+      pmsVersion: r?.pmsVersion ?? null,
+      databaseAccess: r?.databaseAccess ?? null,
+      lastSeenAt: r?.lastSeenAt ?? null,
+    };
+  }
+
+  /**
+   * Records what the agent reported (absent fields keep their last value) and when; returns the
+   * access event to fire, if access changed, so callers fire it after their own event.
+   */
+  private report(practiceId: string, got: { pmsVersion?: string; databaseAccess?: boolean }): 'access-cut' | 'access-restored' | undefined {
+    let r = this.reported.get(practiceId);
+    if (!r) { r = { pmsVersion: null, databaseAccess: null, lastSeenAt: null }; this.reported.set(practiceId, r); }
+    r.lastSeenAt = new Date().toISOString();
+    if (got.pmsVersion !== undefined) r.pmsVersion = got.pmsVersion;
+    if (got.databaseAccess === undefined || got.databaseAccess === r.databaseAccess) return undefined;
+    const before = r.databaseAccess;
+    r.databaseAccess = got.databaseAccess;
+    if (!got.databaseAccess) return 'access-cut';
+    return before === false ? 'access-restored' : undefined;
+  }
+
   private verify(practiceId: string, token: string): boolean {
     const want = this.tokens.get(practiceId);
     const got = hashToken(token);
@@ -143,18 +206,24 @@ export class ConnectorHub {
         const old = this.conns.get(practiceId);
         if (old) { old.ws.close(1000, 'replaced'); this.failAll(old, new ConnectorError('offline', 'The Connector reconnected.')); }
         this.conns.set(practiceId, { ws, pending: new Map() });
+        const access = this.report(practiceId, msg);
         ws.send(JSON.stringify({ kind: 'welcome', practiceId }));
         this.onEvent(practiceId, 'online');
+        if (access) this.onEvent(practiceId, access);
         return;
       }
       const conn = this.conns.get(practiceId);
       if (!conn || conn.ws !== ws) return;
+      const denied = msg.kind === 'response' && msg.error?.number === LOGIN_FAILED;
+      // A refused login means access is cut even if the agent (an older one) sent no status.
+      const access = this.report(practiceId, msg.kind === 'status' ? msg : denied ? { databaseAccess: false } : {});
+      if (access) this.onEvent(practiceId, access);
       if (msg.kind === 'response') {
         const p = conn.pending.get(msg.id);
         if (!p) return;
         conn.pending.delete(msg.id);
         clearTimeout(p.timer);
-        if (msg.error) p.reject(new ConnectorError('database', msg.error.message, msg.error.number));
+        if (msg.error) p.reject(new ConnectorError(denied ? 'denied' : 'database', msg.error.message, msg.error.number));
         else p.resolve({ rows: msg.rows ?? [], rowsAffected: msg.rowsAffected ?? -1, returnValue: msg.returnValue ?? null, output: msg.output ?? {} });
       } else if (msg.kind === 'retired' && msg.practiceId === practiceId) {
         conn.retired?.(msg.databaseClosed);
@@ -166,6 +235,7 @@ export class ConnectorHub {
       const conn = this.conns.get(practiceId);
       if (conn?.ws !== ws) return;
       this.conns.delete(practiceId);
+      this.report(practiceId, {}); // last seen: when its connection ended
       this.failAll(conn, new ConnectorError('offline', 'The Connector at the practice disconnected.'));
       conn.retired?.(false);
       this.onEvent(practiceId, 'offline');

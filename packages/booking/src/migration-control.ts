@@ -14,7 +14,7 @@ import {
   STAGES, ErrorWindow, TransitionRefused, canTransition, fallbackStage, readinessBlockers,
   type AuditEntry, type MigrationStore, type MinimumVersion, type ReadinessFacts, type Stage, type TransitionContext,
 } from './migration.js';
-import type { AppointmentType, FreeSlot, PatientMatch, PmsAppointment, Practitioner } from './pms.js';
+import { isoDate, type AppointmentType, type FreeSlot, type PatientMatch, type PmsAppointment, type Practitioner } from './pms.js';
 
 export interface MigrationControlOptions {
   store: MigrationStore;
@@ -36,6 +36,8 @@ export interface MigrationControlOptions {
 export interface MigrationStatus {
   practiceId: string;
   stage: Stage;
+  /** When the practice entered its stage (null: never moved). */
+  since: string | null;
   /** The stage `advance` would move to, or null after retirement. */
   next: Stage | null;
   /** Why `advance` cannot move on now, in the operator's words; null when it can. */
@@ -177,6 +179,17 @@ export class MigrationControl implements PmsAccess {
     return this.status(practiceId);
   }
 
+  /**
+   * In shadow, makes the reads a patient's visit would (practitioners, appointment types, today's free
+   * times) so a quiet practice gets compared too; each is counted like any other comparison.
+   */
+  async probe(practiceId: string): Promise<void> {
+    if (this.stage(practiceId) !== 'shadow') return;
+    const users = await this.shadow.practitioners(practiceId).catch(() => [] as Practitioner[]);
+    await this.shadow.appointmentTypes(practiceId).catch(() => undefined);
+    if (users[0]) await this.shadow.freeSlotsOn(practiceId, users[0].id, isoDate(new Date())).catch(() => undefined);
+  }
+
   /** Where the practice is, and what stops it from moving on (null when `advance` would succeed). */
   async status(practiceId: string): Promise<MigrationStatus> {
     const stage = this.stage(practiceId);
@@ -192,7 +205,7 @@ export class MigrationControl implements PmsAccess {
       else if (next === 'connector-retired' && !this.o.hub.isOnline(practiceId)) blocker = 'the Connector is not connected, so its shutdown cannot be confirmed';
     } else blocker = 'the Connector is retired: the move is final';
     return {
-      practiceId, stage, next, blocker, blockers,
+      practiceId, stage, since: this.o.store.since(practiceId)?.toISOString() ?? null, next, blocker, blockers,
       comparisons: this.o.store.comparisons(practiceId), openDifferences: this.o.store.openDifferences(practiceId),
       connectorOnline: this.o.hub.isOnline(practiceId), connectorRetired: this.o.hub.isRetired(practiceId),
       audit: this.o.store.audit(practiceId),

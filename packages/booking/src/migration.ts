@@ -154,6 +154,12 @@ export class MigrationStore {
     return r?.stage ?? 'connector';
   }
 
+  /** When the practice entered its current stage; null when it never moved. */
+  since(practice: string): Date | null {
+    const r = this.db.prepare('SELECT updated_at AS at FROM migration_stage WHERE practice = ?').get(practice) as { at: string } | undefined;
+    return r ? new Date(r.at) : null;
+  }
+
   stages(): { practice: string; stage: Stage; updatedAt: string }[] {
     return (this.db.prepare('SELECT practice, stage, updated_at AS updatedAt FROM migration_stage ORDER BY practice').all() as { practice: string; stage: Stage; updatedAt: string }[]);
   }

@@ -50,27 +50,29 @@ export class Monitor {
 
   private async doRefresh(practiceId: number): Promise<void> {
     const p = this.store.practice(practiceId);
-    if (!p) return;
+    // Practices still on the Connector only are not watched through Conduit.
+    if (!p || !p.conduitSiteId) return;
+    const site = p.conduitSiteId;
     const ids = this.store.monitored(p.id).map((b) => b.pmsRecordId!).sort((a, b) => a - b);
     const old = p.registeredQueryId;
     if (ids.length === 0) {
       this.store.setRegistered(p.id, null, null);
     } else {
-      const { id } = await this.client.createRegistered(p.siteId, {
+      const { id } = await this.client.createRegistered(site, {
         name: `booking-monitor-${p.id}`, frequency: this.frequencyS, duration: DURATION_S, command: { text: Pms.monitorSql(ids) },
       });
       this.store.setRegistered(p.id, id, new Date(Date.now() + DURATION_S * 1000).toISOString());
     }
-    if (old) await this.client.cancelRegistered(p.siteId, old).catch(() => undefined);
+    if (old) await this.client.cancelRegistered(site, old).catch(() => undefined);
   }
 
   /** A registered-query webhook: apply the latest result to the practice's bookings. */
   async onResult(siteId: string, queryId: string): Promise<void> {
     const p = this.store.practiceByRegistered(queryId);
-    if (!p || p.siteId.toLowerCase() !== siteId.toLowerCase()) return; // an old registration, or not ours
+    if (!p || p.conduitSiteId?.toLowerCase() !== siteId.toLowerCase()) return; // an old registration, or not ours
     let rows: PmsAppointment[];
     try {
-      rows = (await this.client.getRegisteredResult<PmsAppointment>(p.siteId, queryId)).rows;
+      rows = (await this.client.getRegisteredResult<PmsAppointment>(p.conduitSiteId, queryId)).rows;
     } catch (e) {
       if (e instanceof ConduitApiError && e.kind === 'notFound') return;
       throw e;

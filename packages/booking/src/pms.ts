@@ -128,12 +128,26 @@ export abstract class BpQueries {
 }
 
 /** The booking product's Best Practice calls through Conduit (@conduit/sdk immediate queries). */
+/** A Conduit call for a practice that has not paired with Conduit yet (it is on the Connector only). */
+export class NotPairedError extends Error {
+  constructor(readonly practice: string) {
+    super('the practice has not paired with Conduit yet');
+    this.name = 'NotPairedError';
+  }
+}
+
 export class Pms extends BpQueries implements PmsAccess {
-  constructor(private readonly client: ConduitClient) {
+  /**
+   * @param siteOf maps the practice key callers pass to its Conduit site id (null: not paired yet).
+   *   Default: the key is the Conduit site id.
+   */
+  constructor(private readonly client: ConduitClient, private readonly siteOf: (key: string) => string | null = (k) => k) {
     super();
   }
 
-  protected async run(siteId: string, cmd: PmsCommand): Promise<PmsOutcome> {
+  protected async run(key: string, cmd: PmsCommand): Promise<PmsOutcome> {
+    const siteId = this.siteOf(key);
+    if (!siteId) throw new NotPairedError(key);
     const r = await this.client.immediate<Record<string, unknown>>(siteId, cmd);
     const rv = r.parameters.find((x) => x.direction === 'returnValue')?.value;
     return { rows: r.rows, returnValue: rv === undefined || rv === null ? null : Number(rv) };

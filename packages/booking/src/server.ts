@@ -4,13 +4,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ConduitClient, ConduitApiError, createWebhookHandler, type Site } from '@conduit/sdk';
-import { BookingStore, type Booking, type Practice } from './store.js';
-import { Pms, addDays, isoDate, type FreeSlot } from './pms.js';
+import { BookingStore, BEST_PRACTICE, type Booking, type Practice } from './store.js';
+import { Pms, NotPairedError, addDays, isoDate, type FreeSlot } from './pms.js';
 import { html, layout, formatDate, formatTime, type Raw } from './html.js';
 import { Monitor } from './monitor.js';
 import { ConnectorBackend, RoutedAccess, type PmsAccess } from './access.js';
-import { MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
+import { DEFAULT_MINIMUM, MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
 import { MigrationControl } from './migration-control.js';
+import { WaveRunner, WaveStore } from './migration-waves.js';
+import { migrationRoutes, type PairOutcome } from './migration-pages.js';
+import { HttpError, readForm } from './http.js';
 import { ConnectorHub, ConnectorError } from './connector-hub.js';
 
 export interface BookingOptions {
@@ -42,6 +45,10 @@ export interface BookingOptions {
     errorWindowMs?: number;
     /** Overrides how readiness facts are found (default: the practice's Conduit site and this server's pairing). */
     facts?: (practiceId: string) => Promise<ReadinessFacts>;
+    /** The wave runner: how often it checks, and the minimum time in shadow and in conduit before moving on. */
+    waves?: { intervalMs?: number; shadowSoakMs?: number; conduitSoakMs?: number; parallel?: number };
+    /** The operator's credential for /operator and /api/operator (Bearer header or the sign-in form); without it they answer 503. */
+    operatorToken?: string;
   };
 }
 
@@ -57,18 +64,16 @@ export interface RunningBooking {
   /** Per-practice migration stages: `advance`, `revert`, `status`; serves the calls when `migration.enabled`. */
   migration: MigrationControl;
   migrationStore: MigrationStore;
+  /** The operator's waves and their cohorts. */
+  waves: WaveStore;
+  /** Moves wave members on when their checks pass (started only when `migration.enabled`). */
+  waveRunner: WaveRunner;
   /** Sets or rotates the webhook secret at run time. */
   setWebhookSecret(secret: string | readonly string[]): void;
   close(): Promise<void>;
 }
 
 const SEX = [{ code: 1, label: 'Male' }, { code: 2, label: 'Female' }, { code: 3, label: 'Other' }];
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 /** What a practice or patient should be told about a failed Conduit call. */
 export function explain(e: unknown, productName: string): { title: string; message: string; status: number } {
@@ -92,8 +97,10 @@ export function explain(e: unknown, productName: string): { title: string; messa
   }
   if (e instanceof ConnectorError) {
     if (e.kind === 'timeout') return { title: 'The practice took too long', message: 'The practice server took too long to answer. Please try again in a moment.', status: 504 };
+    if (e.kind === 'denied') return { title: 'Connector switched off in Best Practice', message: `Best Practice refused the ${productName} Connector: it was unticked in Setup › Configuration › Database › Setup third-party integrations. Tick "${productName} Connector" again and Save.`, status: 503 };
     if (e.kind === 'offline' || e.kind === 'retired') return { title: 'Practice offline', message: `The ${productName} Connector isn't responding at your practice: check that it is running on the practice server.`, status: 503 };
   }
+  if (e instanceof NotPairedError) return { title: 'Not connected to Conduit yet', message: `This practice still reaches ${productName} through its Connector and has not connected to Conduit yet.`, status: 503 };
   if (e instanceof HttpError) return { title: e.status === 404 ? 'Not found' : 'Error', message: e.message, status: e.status };
   return { title: 'Something went wrong', message: 'Something went wrong. Please try again.', status: 500 };
 }
@@ -101,17 +108,6 @@ export function explain(e: unknown, productName: string): { title: string; messa
 export const offlineMessage = "Conduit Link isn't responding at your practice: check that the Conduit Link service is running on the practice server.";
 
 const practiceName = (site: Site, fallback: string): string => site.practiceMetadata?.practiceName ?? site.name ?? fallback;
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > 64 * 1024) throw new HttpError(413, 'Form too large');
-    chunks.push(c);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
 
 const nowSeconds = (): number => {
   const d = new Date();
@@ -123,25 +119,36 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const store = new BookingStore(opts.dataFile);
   const client = new ConduitClient({ baseUrl: opts.conduit.baseUrl, apiKey: opts.conduit.apiKey });
   const connectors = new ConnectorHub({ path: opts.connector?.path, requestTimeoutMs: opts.connector?.requestTimeoutMs, db: store.db });
-  const conduitBackend = new Pms(client);
+  // A practice's key is its Conduit site id, or its Connector practice id until it pairs with Conduit.
+  const conduitBackend = new Pms(client, (key) => {
+    const p = store.practiceBySite(key);
+    return p ? p.conduitSiteId : key;
+  });
   const connectorBackend = new ConnectorBackend(connectors);
   const routed = new RoutedAccess({ conduit: conduitBackend, connector: connectorBackend });
   const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', e instanceof Error ? e.message : e));
   const migrationStore = new MigrationStore(store.db);
   const lastVersion = new Map<string, string>();
-  /** Readiness from the practice's Conduit site: its Bp version, whether the integration lets us in, pairing, Link online. */
-  async function siteFacts(siteId: string): Promise<ReadinessFacts> {
-    const paired = store.practiceBySite(siteId) !== undefined;
+  /**
+   * Readiness from the practice's Conduit site: its Bp version, whether the integration lets us in,
+   * pairing, Link online. Before the practice pairs, Conduit cannot tell us about it: the version comes
+   * from its Connector and the one blocker is the pairing (which itself needs the integration ticked).
+   */
+  async function siteFacts(key: string): Promise<ReadinessFacts> {
+    const p = store.practiceBySite(key);
+    const conduitSite = p ? p.conduitSiteId : key;
+    const viaConnector = connectors.info(key).pmsVersion;
+    if (!conduitSite) return { pmsVersion: viaConnector ?? lastVersion.get(key) ?? null, integrationTicked: true, paired: false, siteOnline: true };
     try {
-      const site = await client.getSite(siteId, { retry: false, timeoutMs: 5000 });
-      const version = site.practiceMetadata?.practiceManagementVersion ?? site.practiceManagementVersion ?? null;
-      if (version) lastVersion.set(siteId, version);
-      return { pmsVersion: version, integrationTicked: site.status !== 'removed' && site.status !== 'uninstalled', paired, siteOnline: site.availability === 'online' };
+      const site = await client.getSite(conduitSite, { retry: false, timeoutMs: 5000 });
+      const version = site.practiceMetadata?.practiceManagementVersion ?? site.practiceManagementVersion ?? viaConnector ?? null;
+      if (version) lastVersion.set(key, version);
+      return { pmsVersion: version, integrationTicked: site.status !== 'removed' && site.status !== 'uninstalled', paired: true, siteOnline: site.availability === 'online' };
     } catch (e) {
-      const pmsVersion = lastVersion.get(siteId) ?? null;
-      if (e instanceof ConduitApiError && e.kind === 'forbidden') return { pmsVersion, integrationTicked: false, paired, siteOnline: true };
+      const pmsVersion = viaConnector ?? lastVersion.get(key) ?? null;
+      if (e instanceof ConduitApiError && e.kind === 'forbidden') return { pmsVersion, integrationTicked: false, paired: e.reason !== 'notPaired', siteOnline: true };
       if (e instanceof ConduitApiError && e.kind === 'notFound') return { pmsVersion, integrationTicked: true, paired: false, siteOnline: true };
-      return { pmsVersion, integrationTicked: true, paired, siteOnline: false };
+      return { pmsVersion, integrationTicked: true, paired: true, siteOnline: false };
     }
   }
   const m = opts.migration ?? {};
@@ -150,6 +157,14 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     minimum: m.minimum, minComparisons: m.minComparisons, errorThreshold: m.errorThreshold, errorWindowMs: m.errorWindowMs,
   });
   const pms: PmsAccess = m.enabled ? migration : routed;
+  const waves = new WaveStore(store.db);
+  /** Best Practice practices that came through the Connector take part in the waves; other PMSs keep it. */
+  const eligible = (): string[] => store.practices().filter((p) => p.pms === BEST_PRACTICE && p.siteId !== p.conduitSiteId).map((p) => p.siteId);
+  const waveRunner = new WaveRunner({
+    waves, migration: { status: (k) => migration.status(k), advance: (k, actor, reason) => migration.advance(k, actor, reason), probe: (k) => migration.probe(k) },
+    eligible, stageSince: (k) => migrationStore.since(k), shadowSoakMs: m.waves?.shadowSoakMs, conduitSoakMs: m.waves?.conduitSoakMs,
+    intervalMs: m.waves?.intervalMs, parallel: m.waves?.parallel, onError,
+  });
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
   const days = opts.days ?? 14;
   let secret = opts.webhookSecret;
@@ -213,36 +228,49 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       </form>`);
   }
 
+  /**
+   * Pairs with Conduit using the Site ID and pairing code the practice entered. A practice that reached
+   * us through its Connector keeps its record (and its bookings) and gains its Conduit site id.
+   */
+  async function pair(bpSiteId: string, code: string): Promise<PairOutcome> {
+    let site: Site;
+    try {
+      site = await client.pairSite({ practiceManagementSiteId: bpSiteId, pairingCode: code }, { retry: false });
+    } catch (e) {
+      if (e instanceof ConduitApiError) {
+        if (e.kind === 'forbidden') return { ok: false, error: e.reason === 'badPairingCode' || e.reason === 'disabled' ? e.reason : 'badPairingCode' };
+        if (e.kind === 'siteOffline') return { ok: false, error: 'offline' };
+        if (e.kind === 'rateLimited') return { ok: false, error: 'rateLimited', ...(e.retryAfterMs !== undefined ? { wait: Math.ceil(e.retryAfterMs / 1000) } : {}) };
+        if (e.kind === 'notFound') return { ok: false, error: 'notFound' };
+      }
+      onError(e);
+      return { ok: false, error: 'other' };
+    }
+    const legacy = store.connectorPracticeByBpSite(bpSiteId) ?? store.connectorPracticeByBpSite(site.practiceManagementSiteId ?? bpSiteId);
+    const p = legacy ? store.setConduitSite(legacy.id, site.id) : store.upsertPractice({ siteId: site.id, bpSiteId, name: practiceName(site, bpSiteId) });
+    void monitor.refresh(p.id).catch(onError);
+    return { ok: true, practice: p };
+  }
+
   async function connect(res: ServerResponse, form: URLSearchParams): Promise<void> {
     const siteId = (form.get('siteId') ?? '').trim();
     const code = (form.get('code') ?? '').trim();
-    const back = (error: string, extra: Record<string, string> = {}): void => redirect(res, `/practices/connect?${new URLSearchParams({ error, siteId, ...extra })}`);
-    if (!siteId || !code) return back('missing');
-    let site: Site;
-    try {
-      site = await client.pairSite({ practiceManagementSiteId: siteId, pairingCode: code }, { retry: false });
-    } catch (e) {
-      if (e instanceof ConduitApiError) {
-        if (e.kind === 'forbidden') return back(e.reason === 'badPairingCode' || e.reason === 'disabled' ? e.reason : 'badPairingCode');
-        if (e.kind === 'siteOffline') return back('offline');
-        if (e.kind === 'rateLimited') return back('rateLimited', e.retryAfterMs !== undefined ? { wait: String(Math.ceil(e.retryAfterMs / 1000)) } : {});
-        if (e.kind === 'notFound') return back('notFound');
-      }
-      onError(e);
-      return back('other');
-    }
-    const p = store.upsertPractice({ siteId: site.id, bpSiteId: siteId, name: practiceName(site, siteId) });
-    void monitor.refresh(p.id).catch(onError);
-    redirect(res, `/practices/${p.id}?connected=1`);
+    if (!siteId || !code) return redirect(res, `/practices/connect?${new URLSearchParams({ error: 'missing', siteId })}`);
+    const r = await pair(siteId, code);
+    if (!r.ok) return redirect(res, `/practices/connect?${new URLSearchParams({ error: r.error, siteId, ...(r.wait !== undefined ? { wait: String(r.wait) } : {}) })}`);
+    redirect(res, r.practice.siteId !== r.practice.conduitSiteId ? `/practices/${r.practice.id}/migration?connected=1` : `/practices/${r.practice.id}?connected=1`);
   }
 
   async function siteState(p: Practice): Promise<{ state: string; message?: string }> {
+    if (!p.conduitSiteId) {
+      return connectors.isOnline(p.siteId) ? { state: 'online' } : { state: 'offline', message: `The ${product} Connector isn't responding at your practice: check that it is running on the practice server.` };
+    }
     try {
-      const site = await client.getSite(p.siteId, { retry: false, timeoutMs: 5000 });
+      const site = await client.getSite(p.conduitSiteId, { retry: false, timeoutMs: 5000 });
       if (site.availability !== 'online') return { state: site.availability, message: offlineMessage };
       try {
         // A cheap query tells whether the practice still has the integration ticked.
-        await client.immediate(p.siteId, 'SELECT 1 AS ok', { retry: false, timeoutMs: 8000, maxTimeInQueue: 5000 });
+        await client.immediate(p.conduitSiteId, 'SELECT 1 AS ok', { retry: false, timeoutMs: 8000, maxTimeInQueue: 5000 });
       } catch (e) {
         const x = explain(e, product);
         return { state: e instanceof ConduitApiError && e.kind === 'forbidden' ? 'disabled' : 'offline', message: x.message };
@@ -275,7 +303,8 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       ${q.get('connected') && state.state !== 'online' ? html`<div class="alert warn" role="status" id="connected">Paired with ${p.name}, but patients cannot book yet: see Connection below.</div>` : ''}
       <div class="card" id="connection"><b>Connection:</b> <span class="badge ${state.state}" id="site-state">${state.state === 'online' ? 'Online' : state.state === 'disabled' ? 'Integration disabled' : 'Not responding'}</span>
         ${state.message ? html`<div class="alert ${state.state === 'disabled' ? 'error' : 'warn'}" role="alert">${state.message}</div>` : ''}
-        <p class="muted">Patients book at <a href="/book/${p.id}">/book/${p.id}</a>. Changes made in Best Practice show here within about ${every(monitor.frequencyS)}.</p></div>
+        <p class="muted">Patients book at <a href="/book/${p.id}">/book/${p.id}</a>.${p.conduitSiteId ? ` Changes made in Best Practice show here within about ${every(monitor.frequencyS)}.` : ''}</p>
+        ${p.siteId !== p.conduitSiteId && p.pms === BEST_PRACTICE ? html`<a class="button" href="/practices/${p.id}/migration" id="migration-link">Moving to Conduit</a>` : ''}</div>
       <h2>Bookings to confirm</h2>${review.length ? html`<p class="muted">Several patient records matched these patients; the appointment was made against the first. Check the patient in Best Practice, then confirm.</p>${table(review, true)}` : html`<p class="muted">Nothing to confirm.</p>`}
       <h2>Today's online bookings</h2>${todays.length ? table(todays) : html`<p class="muted">No online bookings today.</p>`}
       <h2>Upcoming</h2>${upcoming.length ? table(upcoming) : html`<p class="muted">No upcoming online bookings.</p>`}`);
@@ -434,6 +463,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     const get = req.method === 'GET' || req.method === 'HEAD';
     const post = req.method === 'POST';
     const [a, b, c] = parts;
+    if (await migrationPages(req, res, url, parts)) return;
     if (post && url.pathname === '/webhooks/conduit') {
       if (!webhook) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('webhook secret not configured');
@@ -483,6 +513,11 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     throw new HttpError(404, 'There is no page here.');
   }
 
+  const migrationPages = migrationRoutes({
+    product, store, migration, migrationStore, waves, runner: waveRunner, connectors, minimum: m.minimum ?? DEFAULT_MINIMUM,
+    operatorToken: m.operatorToken, send, redirect, pair, pairErrors: PAIR_ERRORS, onError,
+  });
+
   const server = createServer((req, res) => {
     route(req, res).catch((e: unknown) => {
       if (res.headersSent) {
@@ -502,13 +537,15 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const url = opts.publicUrl ?? `http://${opts.host ?? '127.0.0.1'}:${port}`;
   void monitor.refreshAll().catch(onError);
   monitor.start();
+  if (m.enabled) waveRunner.start();
   return {
-    url, port, store, monitor, connectors, access: routed, migration, migrationStore,
+    url, port, store, monitor, connectors, access: routed, migration, migrationStore, waves, waveRunner,
     setWebhookSecret(s) {
       secret = s;
       webhook = makeWebhook(s);
     },
     async close() {
+      waveRunner.stop();
       monitor.stop();
       connectors.close();
       server.closeAllConnections();

@@ -3,9 +3,17 @@ import Database from 'better-sqlite3';
 
 export interface Practice {
   id: number;
+  /**
+   * The practice's key in this product: the Conduit site id for practices onboarded through Conduit,
+   * the Connector's practice id for practices that came through the legacy Connector.
+   */
   siteId: string;
   bpSiteId: string;
   name: string;
+  /** The practice management system, e.g. "Best Practice"; only Best Practice practices move to Conduit. */
+  pms: string;
+  /** The Conduit site id once the practice paired with Conduit; null while it is on the Connector only. */
+  conduitSiteId: string | null;
   connectedAt: string;
   registeredQueryId: string | null;
   registeredUntil: string | null;
@@ -37,6 +45,8 @@ export interface Booking {
   updatedAt: string;
 }
 
+export const BEST_PRACTICE = 'Best Practice';
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS practices (
   id INTEGER PRIMARY KEY, siteId TEXT NOT NULL UNIQUE, bpSiteId TEXT NOT NULL, name TEXT NOT NULL, connectedAt TEXT NOT NULL,
@@ -59,19 +69,55 @@ export class BookingStore {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    this.upgrade();
+  }
+
+  /** Columns added after the first release: every earlier practice was onboarded through Conduit. */
+  private upgrade(): void {
+    const cols = new Set((this.db.prepare('PRAGMA table_info(practices)').all() as { name: string }[]).map((c) => c.name));
+    if (!cols.has('pms')) this.db.exec(`ALTER TABLE practices ADD COLUMN pms TEXT NOT NULL DEFAULT '${BEST_PRACTICE}'`);
+    if (!cols.has('conduitSiteId')) {
+      this.db.exec('ALTER TABLE practices ADD COLUMN conduitSiteId TEXT');
+      this.db.exec('UPDATE practices SET conduitSiteId = siteId');
+    }
+    this.db.exec('CREATE INDEX IF NOT EXISTS practices_conduit ON practices(conduitSiteId)');
   }
 
   close(): void {
     this.db.close();
   }
 
-  /** Adds a practice, or refreshes it when the site is paired again. */
+  /** Adds a practice onboarded through Conduit (its key is the Conduit site id), or refreshes it when paired again. */
   upsertPractice(p: { siteId: string; bpSiteId: string; name: string }): Practice {
     const now = new Date().toISOString();
-    this.db.prepare(`INSERT INTO practices (siteId, bpSiteId, name, connectedAt) VALUES (?, ?, ?, ?)
-      ON CONFLICT(siteId) DO UPDATE SET bpSiteId = excluded.bpSiteId, name = excluded.name, connectedAt = excluded.connectedAt`)
-      .run(p.siteId, p.bpSiteId, p.name, now);
+    this.db.prepare(`INSERT INTO practices (siteId, bpSiteId, name, connectedAt, conduitSiteId) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(siteId) DO UPDATE SET bpSiteId = excluded.bpSiteId, name = excluded.name, connectedAt = excluded.connectedAt, conduitSiteId = excluded.conduitSiteId`)
+      .run(p.siteId, p.bpSiteId, p.name, now, p.siteId);
     return this.practiceBySite(p.siteId)!;
+  }
+
+  /** Adds (or renames) a practice reached through the legacy Connector; `key` is the Connector's practice id. */
+  upsertConnectorPractice(p: { key: string; bpSiteId: string; name: string; pms?: string }): Practice {
+    this.db.prepare(`INSERT INTO practices (siteId, bpSiteId, name, connectedAt, pms) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT(siteId) DO UPDATE SET bpSiteId = excluded.bpSiteId, name = excluded.name, pms = excluded.pms`)
+      .run(p.key, p.bpSiteId, p.name, new Date().toISOString(), p.pms ?? BEST_PRACTICE);
+    return this.practiceBySite(p.key)!;
+  }
+
+  /** Records that a practice paired with Conduit (the move's "paste Site ID and code; Connect" step). */
+  setConduitSite(practiceId: number, conduitSiteId: string): Practice {
+    this.db.prepare('UPDATE practices SET conduitSiteId = ? WHERE id = ?').run(conduitSiteId, practiceId);
+    return this.practice(practiceId)!;
+  }
+
+  /** The practice that came through the Connector with this Bp Site ID (paired with Conduit or not), if any. */
+  connectorPracticeByBpSite(bpSiteId: string): Practice | undefined {
+    return this.db.prepare('SELECT * FROM practices WHERE lower(bpSiteId) = lower(?) AND (conduitSiteId IS NULL OR siteId <> conduitSiteId) ORDER BY id LIMIT 1')
+      .get(bpSiteId) as Practice | undefined;
+  }
+
+  practiceByConduitSite(conduitSiteId: string): Practice | undefined {
+    return this.db.prepare('SELECT * FROM practices WHERE lower(conduitSiteId) = lower(?)').get(conduitSiteId) as Practice | undefined;
   }
 
   practices(): Practice[] {

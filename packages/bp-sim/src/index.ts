@@ -8,3 +8,7 @@ export { TABLES, INDEXES } from './schema.js';
 export { VIEWS } from './views.js';
 export { procedureNames } from './procedures/registry.js';
 export { isValidMedicareNumber, isValidIhi, medicareCheckDigit, luhnCheckDigit } from './generate/identifiers.js';
+export {
+  setIntegrationLogin, integrationLoginEnabled, setPmsVersion, loginFailedError, ensureIntegrationLoginTable,
+  SIM_INTEGRATION_LOGIN_TABLE, SIM_INTEGRATION_LOGIN_DDL, LOGIN_FAILED,
+} from './integration-login.js';

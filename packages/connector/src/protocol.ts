@@ -2,6 +2,11 @@
 // Every frame is one JSON object with a `kind`. The agent speaks first (hello); the server answers
 // welcome or closes with CLOSE_UNAUTHORISED. Then the server sends requests and the agent answers
 // each with a response carrying the same id. `shutdown` retires the agent for good.
+//
+// What the agent reports about the practice (all optional, so older agents and servers still talk):
+// hello carries `pmsVersion` (PRACTICE.PMSVERSION) and `databaseAccess` (whether the practice still
+// lets the Connector's own database login in); `status` repeats both whenever either changes. A
+// request refused because the login was cut is answered with error number 18456 (LOGIN_FAILED).
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
@@ -9,6 +14,8 @@ export const PROTOCOL_VERSION = 1;
 export const CLOSE_UNAUTHORISED = 4401;
 /** Close code after a retirement: the agent never reconnects. */
 export const CLOSE_RETIRED = 4410;
+/** SQL Server's "Login failed for user" error number: the practice has cut the Connector's login. */
+export const LOGIN_FAILED_NUMBER = 18456;
 
 export const ParameterSchema = z.object({
   name: z.string().min(1).max(128),
@@ -25,6 +32,10 @@ export const HelloSchema = z.object({
   token: z.string().min(1).max(512),
   version: z.number().int(),
   agent: z.string().max(200).optional(),
+  /** The practice's Bp Premier version as the agent last read it (absent when it could not read it). */
+  pmsVersion: z.string().max(200).optional(),
+  /** False when the practice has unticked the Connector's integration (its login is refused). */
+  databaseAccess: z.boolean().optional(),
 });
 
 export const RequestSchema = z.object({
@@ -54,5 +65,8 @@ export const ResponseSchema = z.object({
 export type ConnectorResponse = z.infer<typeof ResponseSchema>;
 
 export const RetiredSchema = z.object({ kind: z.literal('retired'), practiceId: z.string(), databaseClosed: z.boolean() });
-export const AgentMessageSchema = z.discriminatedUnion('kind', [HelloSchema, ResponseSchema, RetiredSchema]);
+/** Sent whenever the agent's database access (or the practice's PMS version) changes. */
+export const StatusSchema = z.object({ kind: z.literal('status'), databaseAccess: z.boolean(), pmsVersion: z.string().max(200).optional() });
+export type ConnectorStatus = z.infer<typeof StatusSchema>;
+export const AgentMessageSchema = z.discriminatedUnion('kind', [HelloSchema, ResponseSchema, RetiredSchema, StatusSchema]);
 export type AgentMessage = z.infer<typeof AgentMessageSchema>;

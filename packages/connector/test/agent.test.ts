@@ -1,5 +1,6 @@
 // The Connector agent against a minimal product endpoint over a real WebSocket on loopback and a
-// real simulated practice database: hello, requests, errors, reconnect with backoff, refusal, retirement.
+// real simulated practice database: hello, requests, errors, reconnect with backoff, refusal, retirement,
+// and the practice's tick box for the Connector's own database login (error 18456 when unticked).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createPracticeDatabase } from '@conduit/bp-sim';
-import { ConnectorAgent, CLOSE_UNAUTHORISED, AgentMessageSchema, type AgentMessage } from '../src/index.js';
+import { BpSimDatabase, createPracticeDatabase, integrationLoginEnabled, setIntegrationLogin, setPmsVersion, SIM_INTEGRATION_LOGIN_TABLE } from '@conduit/bp-sim';
+import { ConnectorAgent, CLOSE_UNAUTHORISED, AgentMessageSchema, DEFAULT_LOGIN_NAME, type AgentMessage } from '../src/index.js';
 
 let dir = '';
 let dbFile = '';
@@ -113,4 +114,124 @@ test('shutdown closes the database, reports retired, and never reconnects', asyn
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(ep.sockets.length, 1);
   await ep.close();
+});
+
+/** Fails instead of hanging when the awaited frame never comes. */
+function within<T>(p: Promise<T>, ms = 5000, what = 'a frame'): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_r, reject) => { t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); })]).finally(() => clearTimeout(t));
+}
+
+/** A fresh practice file of its own, so ticking and unticking does not touch the other tests. */
+function practice(name: string): string {
+  const file = join(dir, `${name}.db`);
+  createPracticeDatabase(file, { patients: 20, weeks: 1, practitioners: 2, seed: 5 });
+  return file;
+}
+
+const patientCount = (file: string): number => {
+  const db = BpSimDatabase.open(file, { readonly: true });
+  try { return (db.raw.prepare('SELECT COUNT(*) AS n FROM PATIENTS').get() as { n: number }).n; } finally { db.close(); }
+};
+
+const ADD_PATIENT = {
+  kind: 'request', text: 'BP_AddPatient', type: 'storedProcedure', parameters: [
+    { name: '@firstname', type: 'VarChar', value: 'Grace' }, { name: '@surname', type: 'VarChar', value: 'Hopper' },
+    { name: '@dob', type: 'Date', value: '1986-12-09' }, { name: '@sexcode', type: 'Int', value: '2' },
+    { name: '@mobilephone', type: 'VarChar', value: '0400000001' }, { name: '@RETURN_VALUE', type: 'Int', direction: 'returnValue' }],
+};
+
+test('hello carries the practice\'s Bp version and that the database login is let in', async () => {
+  const file = practice('version');
+  setPmsVersion(file, 'Bp Premier Jade SP2');
+  const ep = await endpoint();
+  const agent = new ConnectorAgent({ url: ep.url, practiceId: 'p1', token: 'good', databaseFile: file });
+  try {
+    const hello = ep.next('hello');
+    agent.start();
+    const m = await within(hello);
+    assert.ok(m.kind === 'hello');
+    assert.equal(m.pmsVersion, 'Bp Premier Jade SP2');
+    assert.equal(m.databaseAccess, true);
+    assert.equal(agent.loginName, DEFAULT_LOGIN_NAME);
+  } finally {
+    agent.stop();
+    await ep.close();
+  }
+});
+
+test('an unticked login refuses requests with error 18456 without running them; ticking it again is reported and restores them', async () => {
+  const file = practice('ticks');
+  const ep = await endpoint();
+  const changes: boolean[] = [];
+  const agent = new ConnectorAgent({ url: ep.url, practiceId: 'p1', token: 'good', databaseFile: file, statusIntervalMs: 30, onStatusChange: (s) => changes.push(s.databaseAccess) });
+  try {
+    agent.start();
+    await within(ep.next('hello'));
+    for (let i = 0; i < 100 && agent.state !== 'online'; i++) await new Promise((r) => setTimeout(r, 20)); // welcome received
+    assert.equal(agent.state, 'online');
+    const ws = ep.sockets[0]!;
+    const before = patientCount(file);
+
+    setIntegrationLogin(file, 'Bookwell Connector', false);
+    assert.equal(integrationLoginEnabled(file, 'bookwell connector'), false, 'login names compare case-insensitively');
+    const seen = ep.messages.length;
+    const response = ep.next('response');
+    ws.send(JSON.stringify({ ...ADD_PATIENT, id: 'd1' }));
+    const m = await within(response);
+    assert.ok(m.kind === 'response');
+    assert.deepEqual(m.error, { message: "Login failed for user 'Bookwell Connector'.", number: 18456 });
+    assert.equal(m.rows, undefined);
+    assert.equal(patientCount(file), before, 'the refused request did not run');
+    const after = ep.messages.slice(seen).map((x) => x.kind);
+    assert.deepEqual(after.slice(0, 2), ['status', 'response'], 'the status goes out before the refusal (unless the timer got there first)');
+    const cut = ep.messages.slice(seen).find((x) => x.kind === 'status');
+    assert.ok(cut?.kind === 'status' && cut.databaseAccess === false && cut.pmsVersion !== undefined);
+    assert.equal(agent.databaseAccess, false);
+
+    const restored = ep.next('status');
+    setIntegrationLogin(file, 'Bookwell Connector', true);
+    const back = await within(restored, 5000, 'the status of the restored login'); // found by the periodic check, with no request
+    assert.ok(back.kind === 'status' && back.databaseAccess === true);
+    const ok = ep.next('response');
+    ws.send(JSON.stringify({ ...ADD_PATIENT, id: 'd2' }));
+    const r = await within(ok);
+    assert.ok(r.kind === 'response' && r.error === undefined && typeof r.returnValue === 'number' && r.returnValue > 0, JSON.stringify(r));
+    assert.equal(patientCount(file), before + 1);
+    assert.deepEqual(changes, [true, false, true]);
+  } finally {
+    agent.stop();
+    await ep.close();
+  }
+});
+
+test('only the agent\'s own login counts, and a database made before the login table still works', async () => {
+  const file = practice('older');
+  const db = BpSimDatabase.open(file);
+  db.raw.exec(`DROP TABLE ${SIM_INTEGRATION_LOGIN_TABLE}`);
+  db.close();
+  assert.equal(integrationLoginEnabled(file, 'Bookwell Connector'), true, 'no table: every login is let in');
+  setIntegrationLogin(file, 'Other Product', false); // made lazily
+  assert.equal(integrationLoginEnabled(file, 'Other Product'), false);
+  assert.equal(integrationLoginEnabled(file, 'Bookwell Connector'), true, 'a login with no row is let in');
+  const ep = await endpoint();
+  const agent = new ConnectorAgent({ url: ep.url, practiceId: 'p1', token: 'good', databaseFile: file, loginName: 'Acme Connector' });
+  try {
+    const hello = ep.next('hello');
+    agent.start();
+    const h = await within(hello);
+    assert.ok(h.kind === 'hello' && h.databaseAccess === true);
+    const r = ep.next('response');
+    ep.sockets[0]!.send(JSON.stringify({ kind: 'request', id: 'x', text: 'SELECT COUNT(*) AS N FROM BPS_Patients' }));
+    const m = await within(r);
+    assert.ok(m.kind === 'response' && m.error === undefined && m.rows?.[0]?.N === 20, JSON.stringify(m));
+    setIntegrationLogin(file, 'Acme Connector', false);
+    const denied = ep.next('response');
+    ep.sockets[0]!.send(JSON.stringify({ kind: 'request', id: 'y', text: 'SELECT 1 AS one' }));
+    const d = await within(denied);
+    assert.ok(d.kind === 'response' && d.error?.number === 18456 && d.error.message === "Login failed for user 'Acme Connector'.");
+  } finally {
+    agent.stop();
+    await ep.close();
+  }
 });

@@ -11,6 +11,7 @@ import { Prng } from './prng.js';
 import * as D from './data.js';
 import { makeIhi, makeMedicareNumber } from './identifiers.js';
 import { PMS_VERSION } from '../practice.js';
+import { ensureIntegrationLoginTable } from '../integration-login.js';
 
 export interface GenerateOptions {
   patients?: number;
@@ -72,6 +73,7 @@ export function createPracticeDatabase(file: string, opts: GenerateOptions = {},
     progress(0, 1, 'schema');
     createTables(db);
     createViews(db);
+    ensureIntegrationLoginTable(db);
     progress(1, 1, 'schema');
 
     // --- practice, lookups, locations, users, sessions -------------------------------------------

@@ -1,8 +1,9 @@
 // `conduit bp-sim create`: builds a simulated Bp Premier practice database with a progress bar.
+// `conduit bp-sim login` / `version`: tick or untick an integration's login, set the Bp version.
 import { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
-import { createPracticeDatabase, type GenerateOptions } from '@conduit/bp-sim';
+import { createPracticeDatabase, integrationLoginEnabled, setIntegrationLogin, setPmsVersion, type GenerateOptions } from '@conduit/bp-sim';
 import { parseIntOption } from '../env.js';
 
 /** Draws a bar on a terminal, and a line per 10 % elsewhere (CI logs, pipes). */
@@ -63,6 +64,29 @@ export function bpSimCommand(): Command {
       progress.stop();
       console.log(`Created ${file}: ${made.patients} patients, ${made.practitioners} practitioners, ${made.appointments} appointments in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
       console.log(`Practice "${made.practiceName}", Bp Site ID ${made.siteId}.`);
+    });
+  cmd
+    .command('login')
+    .description("tick (--enable) or untick (--disable) a third-party integration's database login, as Bp's \"Setup third-party integrations\" does; unticked, SQL Server refuses it (error 18456). Without either, shows it")
+    .argument('<file>', 'the practice database file')
+    .requiredOption('--name <name>', 'the login, e.g. "Bookwell Connector"')
+    .option('--enable', 'tick: let the login in')
+    .option('--disable', 'untick: refuse the login')
+    .action((file: string, o: { name: string; enable?: boolean; disable?: boolean }) => {
+      if (!existsSync(file)) throw new Error(`practice database not found: ${file}`);
+      if (o.enable && o.disable) throw new Error('pass --enable or --disable, not both');
+      if (o.enable || o.disable) setIntegrationLogin(file, o.name, !!o.enable);
+      console.log(`Login "${o.name}": ${integrationLoginEnabled(file, o.name) ? 'enabled' : 'disabled (Login failed, error 18456)'}.`);
+    });
+  cmd
+    .command('version')
+    .description("set the practice's Bp Premier version (PRACTICE.PMSVERSION), e.g. \"Bp Premier Jade SP2\"")
+    .argument('<file>', 'the practice database file')
+    .argument('<version>', 'the version text')
+    .action((file: string, version: string) => {
+      if (!existsSync(file)) throw new Error(`practice database not found: ${file}`);
+      setPmsVersion(file, version);
+      console.log(`Practice PMS version: ${version}.`);
     });
   return cmd;
 }

@@ -1,0 +1,129 @@
+// The practice's own page about the move to Conduit: GET /practices/:id/migration shows its stage in
+// its own words and the steps it has to take in Best Practice, each done or not; the form posts to
+// POST /practices/:id/migration/connect, which pairs with Conduit (Site ID + pairing code) and comes
+// back with ?connected=1 or ?error=<code>[&wait=<seconds>].
+import type { ServerResponse } from 'node:http';
+import { html, type Raw } from './html.js';
+import { HttpError } from './http.js';
+import { BEST_PRACTICE, type Practice } from './store.js';
+import type { Stage } from './migration.js';
+import type { MigrationStatus } from './migration-control.js';
+import type { MigrationPagesContext } from './migration-pages.js';
+import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
+
+const BLOCK_VERSION = 'Bp version older than required';
+const BLOCK_INTEGRATION = 'integration not ticked';
+const BLOCK_PAIRING = 'pairing code not entered';
+const BLOCK_LINK = 'Link unreachable';
+const INTEGRATIONS_SCREEN = 'Setup › Configuration › Database › Setup third-party integrations';
+
+export function practiceOr404(ctx: MigrationPagesContext, id: string | undefined): Practice {
+  const p = /^\d{1,12}$/.test(id ?? '') ? ctx.store.practice(Number(id)) : undefined;
+  if (!p) throw new HttpError(404, 'That practice does not use online booking here.');
+  return p;
+}
+
+/** The stage in the practice's words. */
+export function stageWords(stage: Stage, product: string): string {
+  switch (stage) {
+    case 'connector': return `Bookings reach you through the ${product} Connector.`;
+    case 'ready':
+    case 'shadow': return 'We are checking that Conduit gives the same answers as your Connector — nothing changes for you.';
+    case 'conduit': return 'Bookings now reach you through Conduit; keep the old Connector ticked until this page says the move is complete.';
+    case 'connector-retired': return `The move is complete; you can untick '${product} Connector' now.`;
+  }
+}
+
+export interface Step { n: number; done: boolean; body: Raw }
+
+/** The practice's steps, in order, each done or not (pure: from the status and what the Connector reports). */
+export function practiceSteps(ctx: MigrationPagesContext, p: Practice, st: MigrationStatus | null, conn: ConnectorView, q: URLSearchParams): Step[] {
+  const product = ctx.product;
+  const blockers = st?.blockers ?? [];
+  const minimum = `${ctx.minimum.release}${ctx.minimum.servicePack > 0 ? ` SP${ctx.minimum.servicePack}` : ''}`;
+  const versionOk = st !== null && !blockers.includes(BLOCK_VERSION);
+  const paired = p.conduitSiteId !== null && !blockers.includes(BLOCK_PAIRING);
+  const ticked = paired && !blockers.includes(BLOCK_INTEGRATION) && conn.databaseAccess !== false;
+  const err = q.get('error');
+  return [
+    { n: 1, done: versionOk, body: html`Update Best Practice to <b>${minimum}</b> or later. <span class="muted">Help › About shows your version${conn.pmsVersion ? html`; we last saw <b id="bp-version">${conn.pmsVersion}</b>` : ''}.</span>` },
+    { n: 2, done: ticked, body: html`In Best Practice open <b>${INTEGRATIONS_SCREEN}</b>, tick both <b>${product} (via Conduit)</b> and <b>${product} Connector</b>, then Save.` },
+    { n: 3, done: paired, body: html`In that screen, generate a pairing code for <b>${product} (via Conduit)</b>.` },
+    {
+      n: 4, done: paired, body: paired ? html`Paste your Site ID and the pairing code below.` : html`Paste your Site ID and the pairing code below.
+        <form class="card" id="pair-form" method="post" action="/practices/${p.id}/migration/connect">
+          <label for="siteId">Site ID</label><input id="siteId" name="siteId" required autocomplete="off" value="${q.get('siteId') ?? p.bpSiteId}">
+          <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="ABCD-1234" ${err ? 'autofocus' : ''}>
+          <button type="submit" data-busy="Connecting…">Connect</button>
+        </form>`,
+    },
+    { n: 5, done: paired, body: html`Press <b>Connect</b>.` },
+  ];
+}
+
+function pairMessage(ctx: MigrationPagesContext, p: Practice, q: URLSearchParams): string | undefined {
+  const err = q.get('error');
+  if (!err) return undefined;
+  if (err === 'otherSite') return `That Site ID is not ${p.name}'s. Enter the Site ID Best Practice shows for this practice (${p.bpSiteId}).`;
+  const wait = Number(q.get('wait'));
+  if (err === 'rateLimited' && wait > 0) return `Too many failed attempts. Please wait ${wait >= 120 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`} and try again.`;
+  return ctx.pairErrors[err] ?? ctx.pairErrors.other ?? 'We could not connect to your practice. Please try again.';
+}
+
+export async function practiceMigrationPage(ctx: MigrationPagesContext, cache: StatusCache, res: ServerResponse, id: string, q: URLSearchParams): Promise<void> {
+  const p = practiceOr404(ctx, id);
+  const product = ctx.product;
+  const title = `${p.name}: moving to Conduit`;
+  if (p.pms !== BEST_PRACTICE) {
+    return ctx.send(res, 200, title, html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="other-pms">Your practice uses ${p.pms}: bookings keep reaching you through the
+      ${product} Connector. There is nothing for you to do.</p>`);
+  }
+  if (p.siteId === p.conduitSiteId && ctx.migrationStore.since(p.siteId) === null) {
+    return ctx.send(res, 200, title, html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="conduit-only">Bookings reach you through Conduit. There is nothing to move.</p>
+      <a class="button" href="/practices/${p.id}">Dashboard</a>`);
+  }
+  let st: MigrationStatus | null = null;
+  try {
+    st = await cache.get(p.siteId, true);
+  } catch (e) {
+    ctx.onError(e);
+  }
+  const stage = st?.stage ?? ctx.migrationStore.stage(p.siteId);
+  const conn = connectorView(ctx, p.siteId);
+  const steps = practiceSteps(ctx, p, st, conn, q);
+  const left = steps.filter((s) => !s.done).length;
+  const msg = pairMessage(ctx, p, q);
+  const linkDown = st?.blockers.includes(BLOCK_LINK) ?? false;
+  const unticked = conn.databaseAccess === false && stage !== 'connector-retired';
+  ctx.send(res, 200, title, html`
+    <h1>${p.name}</h1><p class="muted">Moving to Conduit · Site ID ${p.bpSiteId}</p>
+    <div class="card"><p class="lead" id="stage" data-stage="${stage}">${stageWords(stage, product)}</p></div>
+    ${q.get('connected') ? html`<div class="alert ok" role="status" id="connected">Connected: ${p.name} is paired with ${product} (via Conduit). We will move you over step by step; nothing changes for you meanwhile.</div>` : ''}
+    ${msg ? html`<div class="alert ${q.get('error') === 'offline' ? 'warn' : 'error'}" role="alert" id="pair-error">${msg}</div>` : ''}
+    ${unticked ? html`<div class="alert error" role="alert" id="old-unticked"><b>The old integration was unticked before the move finished.</b> '${product} Connector' is no longer ticked in Best Practice,
+      so bookings can't reach you through it. Tick <b>${product} Connector</b> again in ${INTEGRATIONS_SCREEN} and Save. Keep it ticked until this page says the move is complete.</div>` : ''}
+    ${linkDown ? html`<div class="alert warn" role="alert" id="link-unreachable">Conduit Link isn't responding at your practice: check that the Conduit Link service is running on the practice server.
+      Until it answers, bookings keep coming through your Connector and the move waits.</div>` : ''}
+    ${st === null ? html`<div class="alert warn" role="status" id="not-checked">We could not check your practice just now. Please reload this page in a minute.</div>` : ''}
+    ${stage === 'connector-retired' ? '' : html`
+      <h2 id="steps-heading">${left === 0 ? 'Nothing left for you to do' : `What's left to do (${left} of ${steps.length} steps)`}</h2>
+      <ol class="migration-steps" id="steps">${steps.map((s) => html`<li data-step="${s.n}" data-done="${String(s.done)}" class="${s.done ? 'done' : 'todo'}">
+        <span class="badge ${s.done ? 'online' : 'moved'}">${s.done ? 'Done' : 'To do'}</span> ${s.body}</li>`)}</ol>`}
+    <style>ol.migration-steps{padding-left:22px}ol.migration-steps li{margin:10px 0}ol.migration-steps li.done{color:#4a5565}</style>
+    <a class="button" href="/practices/${p.id}">Dashboard</a>`);
+}
+
+/** POST /practices/:id/migration/connect: pairs with the Site ID and code, back to the page either way. */
+export async function practiceMigrationConnect(ctx: MigrationPagesContext, cache: StatusCache, res: ServerResponse, id: string, form: URLSearchParams): Promise<void> {
+  const p = practiceOr404(ctx, id);
+  const back = `/practices/${p.id}/migration`;
+  if (p.pms !== BEST_PRACTICE) return ctx.redirect(res, back);
+  const siteId = (form.get('siteId') ?? '').trim();
+  const code = (form.get('code') ?? '').trim();
+  if (!siteId || !code) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: 'missing', ...(siteId ? { siteId } : {}) })}`);
+  if (siteId.toLowerCase() !== p.bpSiteId.toLowerCase()) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: 'otherSite', siteId })}`);
+  const r = await ctx.pair(siteId, code);
+  cache.forget(p.siteId);
+  if (!r.ok) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: r.error, siteId, ...(r.wait !== undefined ? { wait: String(r.wait) } : {}) })}`);
+  ctx.redirect(res, `/practices/${r.practice.id}/migration?connected=1`);
+}
