@@ -429,6 +429,19 @@ test('the practice page explains "Link unreachable" while Conduit Link is stoppe
   await waitFor(async () => !/id="link-unreachable"/.test((await page(`/practices/${practiceId}/migration`)).text), 10_000, 'Link back');
 });
 
+test('unticking "Bookwell (via Conduit)" after pairing shows "integration not ticked" until it is ticked again', async () => {
+  await sys.link!.integrations.save(integratorId, { enabled: false });
+  try {
+    let r: Awaited<ReturnType<typeof api>> | undefined;
+    await waitFor(async () => (r = await api('POST', `/api/operator/practices/${KEY}/advance`)).status === 409 && r.json.blockers?.includes('integration not ticked'), 10_000, 'integration not ticked');
+    assert.deepEqual(r!.json.blockers, ['integration not ticked']);
+    assert.equal(booking.migration.stage(KEY), 'connector');
+  } finally {
+    await sys.link!.integrations.save(integratorId, { enabled: true, access: 'readwrite' });
+  }
+  await waitFor(async () => (await booking.migration.status(KEY)).blockers.length === 0, 10_000, 'ticked again');
+});
+
 test('the dashboard renders 55 more practices quickly, checking them in parallel', async () => {
   for (let i = 0; i < 55; i++) {
     const key = `bw-load-${i}`;
