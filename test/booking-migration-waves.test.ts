@@ -264,6 +264,7 @@ test('50 practices migrate in three waves while patients keep booking', { timeou
     await p.goto(`${booking.url}/operator/sign-in`);
     await p.fill('input[name="token"]', OPERATOR);
     await Promise.all([p.waitForURL(/\/operator\/migration/), p.click('button[type="submit"]')]);
+    assert.match(await p.locator('#attention').innerText(), new RegExp(`Needs attention \\(1\\)[\\s\\S]*${old.name}[\\s\\S]*Bp version older than required`));
     const row = p.locator(`tr[data-practice="${old.key}"]`);
     assert.match(await row.innerText(), /Bp version older than required/);
     assert.match(await p.locator(`tr[data-practice="${target[0]!.key}"]`).innerText(), /retired/i);

@@ -112,6 +112,8 @@ export async function dashboardPage(ctx: MigrationPagesContext, cache: StatusCac
   const migrating = o.practices.filter((r) => r.kind === 'migrating');
   const other = o.practices.filter((r) => r.kind === 'otherPms').length;
   const conduitOnly = o.practices.filter((r) => r.kind === 'conduitOnly').length;
+  // Practices whose wave has started but that cannot move on: what the operator should look at first.
+  const attention = migrating.filter((r) => r.wave && r.stage !== 'connector-retired' && r.blocker && !/ more before the next stage$/.test(r.blocker));
   ctx.send(res, 200, 'Migration to Conduit', html`${STYLE}
     <h1>Moving practices to Conduit</h1>
     <p class="lead">Operator dashboard · ${migrating.length} Best Practice ${migrating.length === 1 ? 'practice' : 'practices'} moving · as of ${when(o.generatedAt)}</p>
@@ -121,6 +123,7 @@ export async function dashboardPage(ctx: MigrationPagesContext, cache: StatusCac
         ${other ? html`<li data-stage="other-pms">stay on the Connector (other PMS): <b>${other}</b></li>` : ''}${conduitOnly ? html`<li data-stage="conduit-only">onboarded through Conduit: <b>${conduitOnly}</b></li>` : ''}</ul>
       <form class="inline" method="post" action="/operator/migration/tick"><button type="submit" id="check-now" data-busy="Checking…">Check now</button></form>
       <form class="inline" method="post" action="/operator/sign-out"><button type="submit" class="secondary" id="sign-out">Sign out</button></form></div>
+    ${attention.length ? html`<div class="card" id="attention"><b>Needs attention (${attention.length})</b><ul>${attention.map((r) => html`<li data-practice="${r.key}">${r.name} (${r.wave!.name}, ${r.stage}): ${r.blocker}</li>`)}</ul></div>` : ''}
     <h2>Waves</h2>
     ${o.waves.length ? html`<table class="ops" id="waves"><thead><tr><th>Wave</th><th>Starts</th><th>Share (cumulative)</th><th>State</th><th>Members per stage</th><th></th></tr></thead>
       <tbody>${o.waves.map(waveRow)}</tbody></table>` : html`<p class="muted" id="no-waves">No waves scheduled.</p>`}

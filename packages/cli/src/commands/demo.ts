@@ -1,5 +1,7 @@
 // `conduit demo`: the whole system in one process — Cloud, a simulated practice with its Link, and a
 // demo integrator — with everything an integrator needs printed and written to .conduit/demo.json.
+// A second simulated practice starts on the booking product's legacy Connector, to try its move to
+// Conduit (demo-connector.ts).
 import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +13,7 @@ import { createPracticeDatabase } from '@conduit/bp-sim';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
 import { progressReporter } from './bp-sim.js';
+import { demoMigration, ensureConnectorDatabase, newSecret, startConnectorPractice, startConnectorPracticeLink } from './demo-connector.js';
 
 export interface DemoInfo {
   baseUrl: string;
@@ -21,6 +24,14 @@ export interface DemoInfo {
   databaseFile: string;
   practiceScreenUrl: string;
   bookingUrl: string;
+  /** The second practice, on the legacy Connector: its Bp Site ID, database, screen and migration page. */
+  connectorPracticeName: string;
+  connectorPracticeSiteId: string;
+  connectorPracticeDatabaseFile: string;
+  secondPracticeScreenUrl: string;
+  connectorPracticeUrl: string;
+  /** The booking product's migration dashboard (its operator token is printed, never written). */
+  operatorDashboardUrl: string;
 }
 
 /** The booking product's name: also its integrator's name, which the practice ticks as "<name> (via Conduit)". */
@@ -34,7 +45,7 @@ interface DemoOptions {
   seed: number;
 }
 
-export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: () => Promise<void> }> {
+export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; operatorToken: string; close: () => Promise<void> }> {
   const dir = resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit'));
   mkdirSync(dir, { recursive: true });
   const logLevel = envStr('CONDUIT_LOG_LEVEL', 'warn');
@@ -45,6 +56,7 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     createPracticeDatabase(database, { patients: o.patients, weeks: o.weeks, seed: o.seed, startDate: new Date().toISOString().slice(0, 10) }, progress.update);
     progress.stop();
   }
+  const connectorDatabase = ensureConnectorDatabase(dir, readSiteInfo(database).pmsSiteId, o.seed);
   const cloud = await startCloud({
     port: o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080)),
     host: envStr('CONDUIT_HOST', '127.0.0.1'),
@@ -93,10 +105,15 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
   // person trying the demo: a code from the practice's screen, entered in the booking product.
   const bookingIntegration = link.integrations.get(booking.id);
   if (!bookingIntegration?.enabled || bookingIntegration.access !== 'readwrite') await link.integrations.save(booking.id, { enabled: true, access: 'readwrite' });
+  // The second practice's Link and screen; the booking product is not ticked there (part of the move).
+  const second = await startConnectorPracticeLink(dir, connectorDatabase, cloud, logLevel);
+  // A fresh operator token each run: printed once, never written.
+  const operatorToken = newSecret();
   const bookingApp = await startBooking({
     port: envInt('BOOKING_PORT', 0), dataFile: join(dir, 'booking.db'), conduit: { baseUrl: cloud.url, apiKey: booking.apiKey },
-    productName: BOOKING_PRODUCT, monitorFrequencyS: 60,
+    productName: BOOKING_PRODUCT, monitorFrequencyS: 60, migration: demoMigration(operatorToken),
   });
+  const connectorPractice = await startConnectorPractice(bookingApp, connectorDatabase, logLevel);
   const { secret } = await configureWebhook(cloud.store, booking.id, `${bookingApp.url.replace(/\/$/, '')}/webhooks/conduit`);
   bookingApp.setWebhookSecret(secret);
   const info: DemoInfo = {
@@ -108,12 +125,22 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
     databaseFile: database,
     practiceScreenUrl: ui.url,
     bookingUrl: bookingApp.url,
+    connectorPracticeName: connectorPractice.name,
+    connectorPracticeSiteId: connectorPractice.bpSiteId,
+    connectorPracticeDatabaseFile: connectorDatabase,
+    secondPracticeScreenUrl: second.ui.url,
+    connectorPracticeUrl: connectorPractice.migrationUrl,
+    operatorDashboardUrl: `${bookingApp.url.replace(/\/$/, '')}/operator/migration`,
   };
   writeFileSync(infoFile, `${JSON.stringify({ ...info, booking: { id: booking.id, apiKey: booking.apiKey } }, null, 2)}\n`, { mode: 0o600 });
   return {
     info,
+    operatorToken,
     close: async () => {
+      await connectorPractice.stop();
       await bookingApp.close();
+      await second.ui.close();
+      await second.link.stop();
       await ui.close();
       await link.stop();
       await cloud.close();
@@ -121,7 +148,7 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; close: 
   };
 }
 
-export function printDemo(info: DemoInfo, infoFile: string): void {
+export function printDemo(info: DemoInfo, infoFile: string, operatorToken?: string): void {
   const body = JSON.stringify({ command: { text: 'SELECT TOP 5 InternalID, Firstname, Surname, DOB FROM BPS_Patients ORDER BY Surname' } });
   console.log(`
 Conduit demo is running.
@@ -144,8 +171,24 @@ Written to ${infoFile}. Try an immediate query:
 To try the booking product: open the practice screen, select "${BOOKING_PRODUCT} (via Conduit)" and
 press Generate pairing code; enter the Site ID and code in ${BOOKING_PRODUCT}'s "Enable Conduit
 integration" page; then book an appointment as a patient.
-
+${operatorToken === undefined ? '' : migrationTryOut(info, operatorToken)}
 Press Ctrl+C to stop.`);
+}
+
+/** The move of the second practice from the legacy Connector to Conduit, for the printout. */
+function migrationTryOut(info: DemoInfo, operatorToken: string): string {
+  return `
+A second practice, ${info.connectorPracticeName} (Bp Site ID ${info.connectorPracticeSiteId}), reaches ${BOOKING_PRODUCT} through its legacy Connector:
+
+  Operator dashboard  ${info.operatorDashboardUrl}  (operator token ${operatorToken}, new each run)
+  Its migration page  ${info.connectorPracticeUrl}
+  Its practice screen ${info.secondPracticeScreenUrl}
+
+To try its move to Conduit: sign in to the dashboard with the token; open its migration page and follow the
+steps on its practice screen (tick "${BOOKING_PRODUCT} (via Conduit)" read-write and Save, generate a pairing code,
+paste the Site ID and code, Connect); then press Advance on the dashboard, which moves it one stage at once,
+or schedule a wave there (the runner checks every 5 s; 1 min in shadow and in conduit before it moves on).
+`;
 }
 
 export function demoCommand(): Command {
@@ -158,7 +201,7 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'random seed for a new practice database', (v) => parseIntOption(v, '--seed'), 1)
     .action(async (o: DemoOptions) => {
       const demo = await runDemo(o);
-      printDemo(demo.info, join(resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit')), 'demo.json'));
+      printDemo(demo.info, join(resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit')), 'demo.json'), demo.operatorToken);
       onShutdown(demo.close);
     });
 }
