@@ -28,13 +28,15 @@ const TOO_OLD = 17; // this practice runs Bp Premier Jade SP2
 const OTHER_PMS = 2; // practices on another PMS: they keep their Connector
 const TODAY = new Date().toISOString().slice(0, 10);
 
-interface Sim { i: number; key: string; bpSiteId: string; name: string; db: string; link?: Link; agent: ConnectorAgent; id: number; pms: string }
+interface Sim { i: number; key: string; bpSiteId: string; name: string; db: string; link?: Link; agent?: ConnectorAgent; id: number; pms: string }
 
 const dir = mkdtempSync(join(tmpdir(), 'conduit-waves-'));
 let cloud: RunningCloud;
 let booking: RunningBooking;
 let integratorId = '';
 const sims: Sim[] = [];
+/** A practice that came to Bookwell through Conduit directly: it has no Connector and is not moving. */
+let direct: Sim;
 const errors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -90,12 +92,30 @@ before(async () => {
       await s.link.waitUntilConnected(60_000);
     }));
   }
+  // One more Bp practice joins Bookwell through Conduit directly, while the migration is on.
+  const db = join(dir, 'practice-direct.db');
+  copyFileSync(template, db);
+  const raw = new Database(db);
+  raw.prepare('UPDATE PRACTICE SET SITEID = ?, PRACTICENAME = ?').run('49999', 'Direct Medical');
+  raw.close();
+  const link = new Link({
+    cloudUrl: cloud.url, stateFile: join(dir, 'link-direct.db'), driver: { kind: 'sqlite', catalogues: { Patients: db } }, site: readSiteInfo(db), logger: quiet,
+    concurrency: 1, backgroundConcurrency: 1,
+  });
+  await link.start();
+  await link.waitUntilConnected(60_000);
+  await link.integrations.save(integratorId, { enabled: true, access: 'readwrite' });
+  const code = await link.integrations.pairingCode(integratorId);
+  const r = await fetch(`${booking.url}/practices/connect`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ siteId: code.siteId, code: code.code }) });
+  const id = Number(/^\/practices\/(\d+)\?connected=1$/.exec(r.headers.get('location') ?? '')?.[1]);
+  assert.ok(id > 0, `direct practice connected (${r.status} ${r.headers.get('location')})`);
+  direct = { i: -1, key: booking.store.practice(id)!.siteId, bpSiteId: '49999', name: 'Direct Medical', db, link, id, pms: 'Best Practice' };
 });
 
 after(async () => {
-  for (const s of sims) s.agent.stop();
+  for (const s of sims) s.agent?.stop();
   await booking?.close().catch(() => undefined);
-  await Promise.all(sims.map((s) => s.link?.stop().catch(() => undefined)));
+  await Promise.all([...sims, direct].map((s) => s?.link?.stop().catch(() => undefined)));
   await cloud?.close().catch(() => undefined);
 });
 
@@ -171,7 +191,8 @@ test('50 practices migrate in three waves while patients keep booking', { timeou
   const outcome: Outcome = { ok: 0, taken: 0, failures: [] };
   let stop = false;
   const patients = Array.from({ length: 4 }, async () => {
-    while (!stop) await patientBooks(sims[Math.floor(Math.random() * sims.length)]!, outcome).catch((e: unknown) => { outcome.failures.push(String(e)); });
+    const all = [...sims, direct];
+    while (!stop) await patientBooks(all[Math.floor(Math.random() * all.length)]!, outcome).catch((e: unknown) => { outcome.failures.push(String(e)); });
   });
   // Practices pair with Conduit at their own pace, in a random order, one every ~250 ms.
   const staff = (async () => {
@@ -202,7 +223,7 @@ test('50 practices migrate in three waves while patients keep booking', { timeou
 
   // No duplicated booking: every booking is exactly one appointment in its practice's Bp database, and no practitioner is double-booked.
   let total = 0;
-  for (const s of sims) {
+  for (const s of [...sims, direct]) {
     const mine = booking.store.upcoming(s.id, '0000-00-00');
     total += mine.length;
     const raw = new Database(s.db, { readonly: true });
@@ -233,20 +254,25 @@ test('50 practices migrate in three waves while patients keep booking', { timeou
 
   // Every Connector retired: switched off remotely, its database closed, confirmed.
   for (const s of target) {
-    assert.equal(await s.agent.done(), 'retired', `${s.name}: Connector retired`);
-    assert.equal(s.agent.databaseOpen, false, `${s.name}: the Connector's database access is cut`);
+    assert.equal(await s.agent!.done(), 'retired', `${s.name}: Connector retired`);
+    assert.equal(s.agent!.databaseOpen, false, `${s.name}: the Connector's database access is cut`);
     assert.equal(booking.connectors.isRetired(s.key), true);
   }
 
   // The too-old practice stays on its Connector with its blocker; other PMSs keep theirs, outside the waves.
   assert.equal(booking.migration.stage(old.key), 'connector');
-  assert.equal(old.agent.state, 'online');
+  assert.equal(old.agent!.state, 'online');
   assert.equal(booking.waves.memberOf(old.key)?.blocker, 'Bp version older than required');
   for (const s of others) {
     assert.equal(booking.migration.stage(s.key), 'connector');
     assert.equal(booking.waves.memberOf(s.key), undefined, `${s.name} (${s.pms}) is in no wave`);
-    assert.equal(s.agent.state, 'online');
+    assert.equal(s.agent!.state, 'online');
   }
+
+  // The practice that came through Conduit directly was served by Conduit throughout and is in no wave.
+  assert.ok(booking.store.upcoming(direct.id, '0000-00-00').length > 0, 'patients booked at the Conduit-only practice');
+  assert.equal(booking.migration.serving(direct.key), 'conduit');
+  assert.equal(booking.waves.memberOf(direct.key), undefined);
 
   // The waves took 10 %, 50 % and then all of the 50 Best Practice practices.
   const final = await api('GET', '/api/operator/migration');

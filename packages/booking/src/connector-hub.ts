@@ -142,6 +142,11 @@ export class ConnectorHub {
     return this.conns.get(practiceId)?.ws.readyState === WebSocket.OPEN;
   }
 
+  /** Whether a Connector was ever registered for the practice (a token set, or retired). */
+  isRegistered(practiceId: string): boolean {
+    return this.tokens.has(practiceId) || this.retiredIds.has(practiceId);
+  }
+
   isRetired(practiceId: string): boolean {
     return this.retiredIds.has(practiceId);
   }

@@ -1,4 +1,4 @@
-// @conduit/booking: a HotDoc-like online booking product for many practices, built only on @conduit/sdk.
+// @conduit/booking: a HotDoc-like online booking product for many practices. It reaches them through @conduit/sdk, or through its legacy Connector (connector-hub.ts) until they move to Conduit.
 export { startBooking, explain, offlineMessage, type BookingOptions, type RunningBooking } from './server.js';
 export { BookingStore, BEST_PRACTICE, type Booking, type BookingStatus, type Practice } from './store.js';
 export { Pms, NotPairedError, BpQueries, fitting, isAwayError, isoDate, addDays, type Practitioner, type AppointmentType, type FreeSlot, type PmsAppointment } from './pms.js';

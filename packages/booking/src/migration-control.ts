@@ -29,6 +29,8 @@ export interface MigrationControlOptions {
   /** Conduit errors within `errorWindowMs` that make a practice in `conduit` fall back (default 5 in 60 s). */
   errorThreshold?: number;
   errorWindowMs?: number;
+  /** Practices that are not moving (onboarded through Conduit, no Connector): Conduit serves them. */
+  conduitOnly?: (practiceId: string) => boolean;
   /** Called after every stage change (for logs and the dashboard). */
   onChange?: (practiceId: string, from: Stage, to: Stage, actor: string, reason: string) => void;
 }
@@ -67,6 +69,7 @@ export class MigrationControl implements PmsAccess {
 
   /** The backend name serving the practice now ('shadow' = the Connector with Conduit compared). */
   serving(practiceId: string): 'connector' | 'shadow' | 'conduit' {
+    if (this.o.conduitOnly?.(practiceId)) return 'conduit';
     const s = this.stage(practiceId);
     return s === 'shadow' ? 'shadow' : s === 'conduit' || s === 'connector-retired' ? 'conduit' : 'connector';
   }
@@ -93,6 +96,7 @@ export class MigrationControl implements PmsAccess {
   }
 
   private async read<T>(siteId: string, call: Call, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+    if (this.o.conduitOnly?.(siteId)) return f(this.o.conduit);
     const s = this.stage(siteId);
     if (s === 'shadow') return f(this.shadow);
     if (s === 'connector' || s === 'ready') return f(this.o.connector);
@@ -110,6 +114,7 @@ export class MigrationControl implements PmsAccess {
   }
 
   private async write<T>(siteId: string, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+    if (this.o.conduitOnly?.(siteId)) return f(this.o.conduit);
     const s = this.stage(siteId);
     if (s !== 'conduit' && s !== 'connector-retired') return f(this.o.connector);
     try {

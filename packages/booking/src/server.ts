@@ -152,7 +152,13 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     }
   }
   const m = opts.migration ?? {};
-  const migration = new MigrationControl({
+  // A practice onboarded through Conduit directly (no Connector registered, no stage recorded) is not
+  // moving: Conduit serves it whatever the migration says.
+  const conduitOnly = (key: string): boolean => {
+    const p = store.practiceBySite(key);
+    return p !== undefined && p.siteId === p.conduitSiteId && !connectors.isRegistered(key) && migrationStore.since(key) === null;
+  };
+  const migration = new MigrationControl({ conduitOnly,
     store: migrationStore, hub: connectors, conduit: conduitBackend, connector: connectorBackend, facts: m.facts ?? siteFacts,
     minimum: m.minimum, minComparisons: m.minComparisons, errorThreshold: m.errorThreshold, errorWindowMs: m.errorWindowMs,
   });

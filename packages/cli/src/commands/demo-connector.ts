@@ -2,6 +2,7 @@
 // simulated Bp database, Conduit Link and local "Setup third-party integrations" screen (the booking
 // product not ticked: the person does that as part of the move), registered in the booking product as
 // a Connector practice, with the Connector agent running in-process on a token made fresh each run.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -9,7 +10,6 @@ import type { RunningBooking } from '@conduit/booking';
 import { createPracticeDatabase } from '@conduit/bp-sim';
 import { ConnectorAgent, type AgentState } from '@conduit/connector';
 import { Link, readSiteInfo, startLocalUi, type LocalUi } from '@conduit/link';
-import { randomBytes } from 'node:crypto';
 
 /** The Connector practice's key at the booking product (the practice id its agent sends). */
 export const CONNECTOR_PRACTICE_KEY = 'demo-connector';
@@ -18,9 +18,12 @@ const SITE_IDS = ['20417', '20418'] as const;
 const PATIENTS = 800;
 const WEEKS = 8;
 
-/** The booking product's migration settings for the demo: short soak times, a quick wave runner. */
-export function demoMigration(operatorToken: string): { enabled: true; operatorToken: string; waves: { intervalMs: number; shadowSoakMs: number; conduitSoakMs: number } } {
-  return { enabled: true, operatorToken, waves: { intervalMs: 5_000, shadowSoakMs: 60_000, conduitSoakMs: 60_000 } };
+/** The wave runner's interval and the time a wave member spends in shadow and in conduit, short for a demo. */
+export const DEMO_WAVES = { intervalMs: 5_000, shadowSoakMs: 60_000, conduitSoakMs: 60_000 } as const;
+
+/** The booking product's migration settings for the demo. */
+export function demoMigration(operatorToken: string): { enabled: true; operatorToken: string; waves: typeof DEMO_WAVES } {
+  return { enabled: true, operatorToken, waves: DEMO_WAVES };
 }
 
 export const newSecret = (): string => randomBytes(32).toString('base64url');
@@ -89,7 +92,7 @@ export async function startConnectorPractice(booking: RunningBooking, database: 
       databaseFile: database,
       log: verbose ? (m) => console.error(`conduit-connector: ${m}`) : undefined,
       onStateChange: (s: AgentState) => {
-        if (s === 'online') online?.();
+        if (s === 'online' || s === 'unauthorised' || s === 'retired' || s === 'stopped') online?.();
         if (s === 'unauthorised') console.error('conduit-connector: the booking product refused the demo Connector');
         if (s === 'retired') console.log(`The Connector of ${site.practiceName} was retired by ${booking.url}: the move to Conduit is complete.`);
       },

@@ -13,7 +13,7 @@ import { createPracticeDatabase } from '@conduit/bp-sim';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
 import { progressReporter } from './bp-sim.js';
-import { demoMigration, ensureConnectorDatabase, newSecret, startConnectorPractice, startConnectorPracticeLink } from './demo-connector.js';
+import { DEMO_WAVES, demoMigration, ensureConnectorDatabase, newSecret, startConnectorPractice, startConnectorPracticeLink } from './demo-connector.js';
 
 export interface DemoInfo {
   baseUrl: string;
@@ -184,10 +184,10 @@ A second practice, ${info.connectorPracticeName} (Bp Site ID ${info.connectorPra
   Its migration page  ${info.connectorPracticeUrl}
   Its practice screen ${info.secondPracticeScreenUrl}
 
-To try its move to Conduit: sign in to the dashboard with the token; open its migration page and follow the
-steps on its practice screen (tick "${BOOKING_PRODUCT} (via Conduit)" read-write and Save, generate a pairing code,
-paste the Site ID and code, Connect); then press Advance on the dashboard, which moves it one stage at once,
-or schedule a wave there (the runner checks every 5 s; 1 min in shadow and in conduit before it moves on).
+To try its move to Conduit: sign in to the dashboard with the token, open its migration page and follow
+its steps on its practice screen (tick "${BOOKING_PRODUCT} (via Conduit)" read-write and Save, generate a pairing
+code, paste the Site ID and code, Connect). Then press Advance on the dashboard, which moves it one stage
+at once, or schedule a wave there (checked every ${DEMO_WAVES.intervalMs / 1000} s; ${DEMO_WAVES.shadowSoakMs / 60_000} min in shadow and ${DEMO_WAVES.conduitSoakMs / 60_000} min in conduit before each move on).
 `;
 }
 
