@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createIntegrator } from '@conduit/cloud';
+import { setIntegrationLogin } from '@conduit/bp-sim';
 import { startLocalUi, type LocalUi } from '@conduit/link';
 import { System, waitFor } from './support/system.js';
 
@@ -31,6 +32,8 @@ const cspViolations: string[] = [];
 before(async () => {
   sys = await System.start({ pair: false });
   other = await createIntegrator(sys.cloud.store, 'Northwind Recalls');
+  // A direct database login, so the screenshot shows the simulator's logins section (practice-screen-logins.test.ts tests it).
+  setIntegrationLogin(sys.database, 'Bookwell Connector', true);
   ui = await startLocalUi(sys.link!, { port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -88,6 +91,7 @@ test('the screen shows the practice, its Site ID, the connection and every integ
     assert.equal(await tick(name).isChecked(), false, `${name} starts unticked`);
     assert.equal(await access(name).inputValue(), 'read', `${name} defaults to read-only`);
   }
+  await page.getByRole('checkbox', { name: 'Bookwell Connector', exact: true }).waitFor();
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, 'integrations-screen.png'), fullPage: true });
 });
@@ -220,6 +224,7 @@ test('when this Link is not authoritative the controls are disabled and the page
   assert.match((await p.locator('#notice').textContent()) ?? '', /not the authoritative Conduit Link/);
   assert.equal(await p.getByRole('checkbox', { name: 'Test Integrator (via Conduit)' }).isDisabled(), true);
   assert.equal(await p.getByLabel('Access for Test Integrator').isDisabled(), true);
+  assert.equal(await p.getByRole('checkbox', { name: 'Bookwell Connector', exact: true }).isDisabled(), true);
   assert.equal(await p.getByRole('button', { name: 'Save' }).isDisabled(), true);
   assert.equal(await p.getByRole('button', { name: 'Generate pairing code' }).isDisabled(), true);
   await p.screenshot({ path: join(SHOTS, 'not-authoritative.png'), fullPage: true });

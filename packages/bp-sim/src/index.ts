@@ -9,6 +9,6 @@ export { VIEWS } from './views.js';
 export { procedureNames } from './procedures/registry.js';
 export { isValidMedicareNumber, isValidIhi, medicareCheckDigit, luhnCheckDigit } from './generate/identifiers.js';
 export {
-  setIntegrationLogin, integrationLoginEnabled, setPmsVersion, loginFailedError, ensureIntegrationLoginTable,
-  SIM_INTEGRATION_LOGIN_TABLE, SIM_INTEGRATION_LOGIN_DDL, LOGIN_FAILED,
+  setIntegrationLogin, integrationLoginEnabled, listIntegrationLogins, recordIntegrationLogin, setPmsVersion, loginFailedError,
+  ensureIntegrationLoginTable, SIM_INTEGRATION_LOGIN_TABLE, SIM_INTEGRATION_LOGIN_DDL, LOGIN_FAILED, type IntegrationLogin,
 } from './integration-login.js';

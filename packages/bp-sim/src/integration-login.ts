@@ -51,8 +51,7 @@ export function setIntegrationLogin(dbFile: string, name: string, enabled: boole
 }
 
 function enabledOn(raw: Database.Database, name: string): boolean {
-  const table = raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(SIM_INTEGRATION_LOGIN_TABLE);
-  if (!table) return true;
+  if (!hasTable(raw)) return true;
   const row = raw.prepare(`SELECT ENABLED FROM ${SIM_INTEGRATION_LOGIN_TABLE} WHERE NAME = ?`).get(name) as { ENABLED: number | null } | undefined;
   return row === undefined || row.ENABLED !== 0;
 }
@@ -64,6 +63,40 @@ function enabledOn(raw: Database.Database, name: string): boolean {
 export function integrationLoginEnabled(db: BpSimDatabase | string, name: string): boolean {
   if (typeof db === 'string') return withFile(db, (raw) => enabledOn(raw, name));
   return enabledOn(db.raw, name);
+}
+
+/** One recorded login and whether it is ticked. */
+export interface IntegrationLogin {
+  name: string;
+  enabled: boolean;
+}
+
+function hasTable(raw: Database.Database): boolean {
+  return !!raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(SIM_INTEGRATION_LOGIN_TABLE);
+}
+
+function listOn(raw: Database.Database): IntegrationLogin[] {
+  if (!hasTable(raw)) return [];
+  const rows = raw.prepare(`SELECT NAME, ENABLED FROM ${SIM_INTEGRATION_LOGIN_TABLE} ORDER BY NAME COLLATE NOCASE, NAME`).all() as { NAME: string; ENABLED: number | null }[];
+  return rows.map((r) => ({ name: r.NAME, enabled: r.ENABLED !== 0 }));
+}
+
+/** Every login the practice database records, ticked or not, by name (none for a file without the table). */
+export function listIntegrationLogins(db: BpSimDatabase | string): IntegrationLogin[] {
+  if (typeof db === 'string') return withFile(db, listOn);
+  return listOn(db.raw);
+}
+
+/**
+ * Records the login `name` as ticked unless the file already has a row for it: a row the practice
+ * unticked stays unticked. Returns whether a row was added.
+ */
+export function recordIntegrationLogin(dbFile: string, name: string): boolean {
+  if (name.trim() === '') throw new Error('an integration login needs a name');
+  return withFile(dbFile, (raw) => {
+    ensureIntegrationLoginTable(raw);
+    return raw.prepare(`INSERT INTO ${SIM_INTEGRATION_LOGIN_TABLE} (NAME, ENABLED) VALUES (?, 1) ON CONFLICT(NAME) DO NOTHING`).run(name).changes > 0;
+  });
 }
 
 /** Sets the Bp Premier version the practice reports (PRACTICE.PMSVERSION), e.g. after an upgrade. */

@@ -145,6 +145,12 @@ export class Link extends EventEmitter {
     return this.opts.site.practiceName;
   }
 
+  /** The practice database file (default catalogue) when the driver is the simulator; undefined with SQL Server. */
+  get simulatorDatabase(): string | undefined {
+    const d = this.opts.driver;
+    return d.kind === 'sqlite' ? Object.values(d.catalogues)[0] : undefined;
+  }
+
   async start(): Promise<void> {
     await Promise.all([this.pool.start(), this.backgroundPool.start()]);
     this.registered.start();

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { RunningBooking } from '@conduit/booking';
-import { createPracticeDatabase } from '@conduit/bp-sim';
-import { ConnectorAgent, type AgentState } from '@conduit/connector';
+import { createPracticeDatabase, recordIntegrationLogin } from '@conduit/bp-sim';
+import { ConnectorAgent, DEFAULT_LOGIN_NAME, type AgentState } from '@conduit/connector';
 import { Link, readSiteInfo, startLocalUi, type LocalUi } from '@conduit/link';
 
 /** The Connector practice's key at the booking product (the practice id its agent sends). */
@@ -28,7 +28,11 @@ export function demoMigration(operatorToken: string): { enabled: true; operatorT
 
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
-/** Creates the second practice's database when missing: smaller than the first, its own seed, Site ID and name. */
+/**
+ * Creates the second practice's database when missing: smaller than the first, its own seed, Site ID
+ * and name. Records the Connector's login (ticked) so its tick box shows on the practice screen; an
+ * existing database keeps the tick the person left it with.
+ */
 export function ensureConnectorDatabase(dir: string, firstSiteId: string, seed: number): string {
   const database = join(dir, 'practice-connector.db');
   if (!existsSync(database)) {
@@ -38,6 +42,7 @@ export function ensureConnectorDatabase(dir: string, firstSiteId: string, seed: 
       siteId: SITE_IDS.find((s) => s !== firstSiteId)!, practiceName: PRACTICE_NAME,
     });
   }
+  recordIntegrationLogin(database, DEFAULT_LOGIN_NAME);
   return database;
 }
 

@@ -1,11 +1,14 @@
 // The practice's "Setup third-party integrations" screen, served by the Link on loopback (see
 // server.ts), after Bp Premier's Setup > Configuration > Database > "Setup third-party integrations":
 // one tick box per integrator, "<name> (via Conduit)", with its access, an optional allow-list, Save,
-// and "Generate pairing code" for the selected row. One self-contained HTML document: inline CSS and
-// script only (the server's CSP allows nothing else). The page carries the local API token, which
-// the script sends in X-Conduit-Token; the markup holds no practice data, the script fills it in.
+// and "Generate pairing code" for the selected row; with the simulated Bp, also the direct database
+// logins of integrations outside Conduit (logins.ts), saved by the same button. One self-contained
+// HTML document: inline CSS and script only (the server's CSP allows nothing else). The page carries
+// the local API token, which the script sends in X-Conduit-Token; the markup holds no practice data,
+// the script fills it in.
 import { PAGE_CSS } from './page/styles.js';
 import { PAGE_JS } from './page/client.js';
+import { LOGINS_JS } from './page/logins-client.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -50,6 +53,11 @@ export function renderPage(token: string): string {
         <div class="cols" aria-hidden="true"><span></span><span>Integration</span><span>Permissions</span></div>
         <ul id="rows" class="rows"></ul>
         <p id="empty" class="empty">Loading the list of integrations...</p>
+        <section id="logins" class="logins" hidden aria-labelledby="logins-title" aria-describedby="logins-intro">
+          <h3 id="logins-title" class="sub-head">Direct database logins (simulated Bp)</h3>
+          <p id="logins-intro" class="sub-intro">These integrations connect to the practice database with their own login, not through Conduit. Untick one and press Save, and the database refuses its login.</p>
+          <ul id="login-rows" class="rows"></ul>
+        </section>
       </fieldset>
       <div class="messages">
         <p id="status" class="msg" role="status" aria-live="polite"></p>
@@ -79,7 +87,7 @@ export function renderPage(token: string): string {
     </section>
   </main>
 </div>
-<script>${PAGE_JS}</script>
+<script>${LOGINS_JS}${PAGE_JS}</script>
 </body>
 </html>
 `;

@@ -9,6 +9,7 @@ import type { Integration } from '@conduit/protocol';
 import type { Link } from '../link.js';
 import { IntegrationError } from '../integrations/manager.js';
 import { renderPage } from './page.js';
+import { LOGIN_STATUS, LoginError, listLogins, saveLogin } from './logins.js';
 
 export interface LocalUi {
   url: string;
@@ -94,6 +95,7 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
       ([status, body]) => send(res, status, body),
       (e: Error) => {
         if (e instanceof IntegrationError) return send(res, STATUS[e.code], { error: e.message, code: e.code });
+        if (e instanceof LoginError) return send(res, LOGIN_STATUS[e.code], { error: e.message, code: e.code });
         link.log.error({ err: e.message }, 'local ui error');
         send(res, 502, { error: `Could not complete the request: ${e.message}` });
       },
@@ -106,7 +108,13 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
         siteId: link.pmsSiteId, practiceName: link.practiceName, connected: link.status === 'connected',
         authoritative: link.authoritative ?? null, haloGuid: link.siteId ?? null,
         integrations: await link.integrations.list(),
+        directLogins: link.simulatorDatabase !== undefined,
       }];
+    }
+    // The simulated Bp's direct database logins (logins.ts); refused with SQL Server.
+    if (path === '/api/logins') {
+      if (req.method === 'GET') return [200, { logins: listLogins(link.simulatorDatabase) }];
+      if (req.method === 'PUT') return [200, saveLogin(link.simulatorDatabase, await readJson(req))];
     }
     const m = /^\/api\/integrations\/([0-9a-fA-F-]{36})(\/pairing-code)?$/.exec(path);
     if (m && req.method === 'PUT' && !m[2]) {

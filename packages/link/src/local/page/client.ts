@@ -22,6 +22,7 @@ export const PAGE_JS = String.raw`
   let rows = [];
   let busy = false;
   let version = 0;
+  const logins = conduitLogins({ h, api, changed: () => updateActions() });
 
   class ApiError extends Error {
     constructor(status, code, message) { super(message); this.status = status; this.code = code; }
@@ -54,6 +55,8 @@ export const PAGE_JS = String.raw`
       case 'not-authoritative': return err.message || NOT_AUTHORITATIVE;
       case 'unknown-integrator': return name + ' is no longer registered with Conduit. Reload the page to see the current list.';
       case 'invalid': return 'Could not save ' + name + ': ' + err.message;
+      case 'unknown-login': return name + ' is no longer recorded in the practice database. Reload the page to see the current list.';
+      case 'not-simulated': return err.message;
       default: return (action === 'pair' ? 'Could not generate a pairing code for ' : 'Could not save ') + name + '. ' + err.message;
     }
   }
@@ -147,7 +150,7 @@ export const PAGE_JS = String.raw`
   }
 
   function updateActions() {
-    const n = rows.filter(isDirty).length;
+    const n = rows.filter(isDirty).length + logins.dirtyCount();
     ui.dirty.textContent = n ? plural(n, 'unsaved change', 'unsaved changes') : '';
   }
 
@@ -280,10 +283,17 @@ export const PAGE_JS = String.raw`
     return 'Saved the settings for ' + row.name + '.';
   }
 
+  async function putIntegration(row) {
+    const before = row.saved;
+    row.saved = baseline(await api('PUT', '/api/integrations/' + encodeURIComponent(row.id), current(row)));
+    return savedSentence(row, before);
+  }
+
   async function save(ev) {
     ev.preventDefault();
     if (busy || locked()) return;
-    const changed = rows.filter(isDirty);
+    const changed = rows.filter(isDirty).map((row) => ({ row, put: () => putIntegration(row), refresh: () => refresh(row) }))
+      .concat(logins.changes());
     if (changed.length === 0) {
       say('There are no changes to save.', 'info');
       return;
@@ -294,23 +304,21 @@ export const PAGE_JS = String.raw`
     const said = [];
     const problems = [];
     try {
-      for (const row of changed) {
-        const before = row.saved;
-        row.el.msg.className = 'row-msg';
-        row.el.msg.textContent = '';
+      for (const c of changed) {
+        const msg = c.row.el.msg;
+        msg.className = 'row-msg';
+        msg.textContent = '';
         try {
-          const result = await api('PUT', '/api/integrations/' + encodeURIComponent(row.id), current(row));
-          row.saved = baseline(result);
-          row.el.msg.className = 'row-msg ok';
-          row.el.msg.textContent = 'Saved.';
-          said.push(savedSentence(row, before));
+          said.push(await c.put());
+          msg.className = 'row-msg ok';
+          msg.textContent = 'Saved.';
         } catch (err) {
-          const text = friendly(err, row.name, 'save');
-          row.el.msg.className = 'row-msg bad';
-          row.el.msg.textContent = text;
+          const text = friendly(err, c.row.name, 'save');
+          msg.className = 'row-msg bad';
+          msg.textContent = text;
           problems.push(text);
         }
-        refresh(row);
+        c.refresh();
       }
     } finally {
       version++;
@@ -395,6 +403,12 @@ export const PAGE_JS = String.raw`
     }
     renderHeader();
     renderRows(info.integrations || []);
+    if (!info.directLogins) return;
+    try {
+      logins.render((await api('GET', '/api/logins')).logins || []);
+    } catch (err) {
+      fail(err.status === 0 || err.status === 401 ? friendly(err, '', 'load') : 'The direct database logins could not be loaded: ' + err.message);
+    }
   }
 
   // Keeps the connection badge current, and picks up changes made elsewhere (e.g. with the CLI)
@@ -403,8 +417,10 @@ export const PAGE_JS = String.raw`
     if (document.hidden || busy || !info) return;
     const at = version;
     let next;
+    let nextLogins = [];
     try {
       next = await api('GET', '/api/integrations');
+      if (next.directLogins) nextLogins = (await api('GET', '/api/logins')).logins || [];
     } catch (err) {
       if (err.status === 0) {
         ui.conn.className = 'badge bad';
@@ -415,6 +431,7 @@ export const PAGE_JS = String.raw`
     if (at !== version || busy) return;
     info = next;
     renderHeader();
+    logins.sync(nextLogins);
     const list = next.integrations || [];
     const sameIds = list.length === rows.length && list.every((i, k) => rows[k].id === i.integratorId);
     if (!sameIds) {
@@ -445,7 +462,7 @@ export const PAGE_JS = String.raw`
     ui.generate.focus();
   });
   window.addEventListener('beforeunload', (ev) => {
-    if (rows.some(isDirty)) {
+    if (rows.some(isDirty) || logins.dirtyCount() > 0) {
       ev.preventDefault();
       ev.returnValue = '';
     }

@@ -82,6 +82,10 @@ details.allow summary .sum-state { color: var(--muted); }
 .row-msg.ok { color: var(--ok); }
 .row-msg.bad { color: var(--bad); }
 .empty { padding: 22px 20px; color: var(--muted); }
+.logins { border-top: 1px solid var(--line); }
+.sub-head { margin: 0; padding: 12px 20px 2px; font-size: 0.8rem; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: 0.04em; }
+.sub-intro { margin: 0; padding: 0 20px 8px; font-size: 0.85rem; color: var(--muted); border-bottom: 1px solid var(--line-soft); }
+.kind { font-size: 0.85rem; color: var(--muted); }
 
 .actions { display: flex; flex-wrap: wrap; gap: 10px 12px; align-items: center; padding: 14px 20px; border-top: 1px solid var(--line); background: #f8f9fb; border-radius: 0 0 var(--radius) var(--radius); }
 .actions .spacer { flex: 1; }
@@ -119,7 +123,7 @@ noscript p { margin: 16px 0; padding: 12px 16px; background: var(--bad-soft); bo
 @media (max-width: 720px) {
   .row-main, .cols { grid-template-columns: 28px minmax(0, 1fr); }
   .cols span:last-child { display: none; }
-  .access { grid-column: 2; }
+  .access, .kind { grid-column: 2; }
   details.allow, .row-msg { margin-left: 40px; }
   .allow-grid { grid-template-columns: 1fr; }
   .pair-fields { grid-template-columns: 1fr max-content; }
