@@ -55,15 +55,41 @@ test('an agent that never says hello is closed; a wrong path is refused', async 
   await h.close();
 });
 
-test('requests time out, and pending requests fail when the agent disconnects', async () => {
-  const h = await hubServer({ requestTimeoutMs: 50 });
+test('requests time out; a request sent before the agent disconnects is lost (it may have run); one made while disconnected is offline (never sent)', async () => {
+  const h = await hubServer({ requestTimeoutMs: 50, reconnectWaitMs: 100 });
   const c = await client(h.url, hello());
   assert.ok(c.welcome && h.hub.isOnline('p1'));
   await assert.rejects(h.hub.request('p1', { text: 'SELECT 1' }), (e) => e instanceof ConnectorError && e.kind === 'timeout');
   const pending = h.hub.request('p1', { text: 'SELECT 1' }, 5000);
   c.ws.terminate();
-  await assert.rejects(pending, (e) => e instanceof ConnectorError && e.kind === 'offline');
+  await assert.rejects(pending, (e) => e instanceof ConnectorError && e.kind === 'lost');
+  const t0 = Date.now();
   await assert.rejects(h.hub.request('p1', { text: 'SELECT 1' }), (e) => e instanceof ConnectorError && e.kind === 'offline');
+  assert.ok(Date.now() - t0 >= 90, 'a Connector that has just dropped is waited for a moment');
+  await h.close();
+});
+
+test('a request made while a Connector that just dropped reconnects waits for it and is answered', async () => {
+  const h = await hubServer({ reconnectWaitMs: 5000 });
+  const first = await client(h.url, hello());
+  first.ws.terminate();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(h.hub.isOnline('p1'), false);
+  const answered = h.hub.request('p1', { text: 'SELECT 1' }, 5000);
+  // The agent comes back and answers (its handler is in place before it says hello).
+  const again = new WebSocket(h.url);
+  again.on('open', () => again.send(JSON.stringify(hello())));
+  again.on('message', (d) => {
+    const m = JSON.parse(String(d)) as { kind: string; id: string };
+    if (m.kind === 'request') again.send(JSON.stringify({ kind: 'response', id: m.id, rows: [{ one: 1 }] }));
+  });
+  assert.deepEqual((await answered).rows, [{ one: 1 }]);
+  again.terminate();
+  const never = new ConnectorHub({ reconnectWaitMs: 5000 });
+  const t0 = Date.now();
+  await assert.rejects(never.request('nobody', { text: 'SELECT 1' }), (e) => e instanceof ConnectorError && e.kind === 'offline');
+  assert.ok(Date.now() - t0 < 500, 'a practice that was never connected is refused at once');
+  never.close();
   await h.close();
 });
 

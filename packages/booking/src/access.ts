@@ -2,7 +2,11 @@
 // legacy Connector (the product's own agent at the practice, through the ConnectorHub). Which one
 // serves a practice is the caller's choice (by migration stage); both send the same SQL.
 import type { Parameter } from '@conduit/sdk';
-import { BpQueries, Pms, type AppointmentType, type FreeSlot, type PatientMatch, type PmsAppointment, type PmsCommand, type PmsOutcome, type Practitioner } from './pms.js';
+import {
+  BpQueries, Pms, type AppointmentType, type FreeSlot, type NewAppointment, type NewPatient, type PatientMatch, type PatientQuery, type PmsAppointment,
+  type PmsCommand, type PmsOutcome, type Practitioner, type SlotHolder, type SlotRef,
+} from './pms.js';
+import { describeDifference, describeFailure } from './shadow-diff.js';
 import { ConnectorError, type ConnectorHub, type HubParameter } from './connector-hub.js';
 
 /** Exactly the Best Practice calls the booking product makes. `siteId` names the practice to the backend. */
@@ -11,12 +15,14 @@ export interface PmsAccess {
   appointmentTypes(siteId: string): Promise<AppointmentType[]>;
   freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]>;
   freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]>;
-  findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]>;
-  addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number>;
+  findPatients(siteId: string, p: PatientQuery): Promise<PatientMatch[]>;
+  addPatient(siteId: string, p: NewPatient): Promise<number>;
   /** The new RECORDID, or 0 when the time was taken meanwhile. */
-  addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number>;
+  addAppointment(siteId: string, a: NewAppointment): Promise<number>;
   cancelAppointment(siteId: string, recordId: number): Promise<void>;
   appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]>;
+  /** The live appointments that hold a practitioner's time (how a write whose answer was lost is checked). */
+  appointmentsAt(siteId: string, slot: SlotRef): Promise<SlotHolder[]>;
 }
 
 /** Conduit: the existing SDK-based calls, unchanged. */
@@ -51,32 +57,52 @@ export class ConnectorBackend extends BpQueries implements PmsAccess {
   protected isAway(e: unknown): boolean {
     return isConnectorAwayError(e);
   }
+
+  protected mayHaveRun(e: unknown): boolean {
+    return e instanceof ConnectorError && (e.kind === 'lost' || e.kind === 'timeout');
+  }
+
+  /** The agent runs its requests one after another, so a later read sees an earlier write's effect. */
+  protected readonly ordered = true;
+}
+
+/** The reads of `PmsAccess` (safe to repeat) and its writes (never repeated through another backend). */
+export type ReadCall = 'practitioners' | 'appointmentTypes' | 'freeSlotsOn' | 'freeSlots' | 'findPatients' | 'appointments' | 'appointmentsAt';
+export type WriteCall = 'addPatient' | 'addAppointment' | 'cancelAppointment';
+
+/**
+ * A `PmsAccess` that hands every call to `read` or `write` with the backend call to make: routing,
+ * shadowing and the migration stages differ only in which backend(s) they give it.
+ */
+export abstract class DelegatingAccess implements PmsAccess {
+  protected abstract read<T>(siteId: string, call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T>;
+  protected abstract write<T>(siteId: string, call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T>;
+
+  practitioners(siteId: string): Promise<Practitioner[]> { return this.read(siteId, 'practitioners', (b) => b.practitioners(siteId)); }
+  appointmentTypes(siteId: string): Promise<AppointmentType[]> { return this.read(siteId, 'appointmentTypes', (b) => b.appointmentTypes(siteId)); }
+  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]> { return this.read(siteId, 'freeSlotsOn', (b) => b.freeSlotsOn(siteId, userId, day)); }
+  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]> {
+    return this.read(siteId, 'freeSlots', (b) => b.freeSlots(siteId, userId, length, from, days, nowSeconds));
+  }
+  findPatients(siteId: string, p: PatientQuery): Promise<PatientMatch[]> { return this.read(siteId, 'findPatients', (b) => b.findPatients(siteId, p)); }
+  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]> { return this.read(siteId, 'appointments', (b) => b.appointments(siteId, recordIds)); }
+  appointmentsAt(siteId: string, slot: SlotRef): Promise<SlotHolder[]> { return this.read(siteId, 'appointmentsAt', (b) => b.appointmentsAt(siteId, slot)); }
+  addPatient(siteId: string, p: NewPatient): Promise<number> { return this.write(siteId, 'addPatient', (b) => b.addPatient(siteId, p)); }
+  addAppointment(siteId: string, a: NewAppointment): Promise<number> { return this.write(siteId, 'addAppointment', (b) => b.addAppointment(siteId, a)); }
+  cancelAppointment(siteId: string, recordId: number): Promise<void> { return this.write(siteId, 'cancelAppointment', (b) => b.cancelAppointment(siteId, recordId)); }
 }
 
 /** Sends each practice's calls to the backend `choose` names for it (by migration stage). */
-export class RoutedAccess implements PmsAccess {
-  constructor(private readonly backends: { conduit: PmsAccess; connector: PmsAccess }, public choose: (siteId: string) => 'conduit' | 'connector' = () => 'conduit') {}
-
-  private b(siteId: string): PmsAccess {
-    return this.backends[this.choose(siteId)];
+export class RoutedAccess extends DelegatingAccess {
+  constructor(private readonly backends: { conduit: PmsAccess; connector: PmsAccess }, public choose: (siteId: string) => 'conduit' | 'connector' = () => 'conduit') {
+    super();
   }
 
-  practitioners(siteId: string): Promise<Practitioner[]> { return this.b(siteId).practitioners(siteId); }
-  appointmentTypes(siteId: string): Promise<AppointmentType[]> { return this.b(siteId).appointmentTypes(siteId); }
-  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]> { return this.b(siteId).freeSlotsOn(siteId, userId, day); }
-  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]> {
-    return this.b(siteId).freeSlots(siteId, userId, length, from, days, nowSeconds);
-  }
-  findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]> { return this.b(siteId).findPatients(siteId, p); }
-  addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number> { return this.b(siteId).addPatient(siteId, p); }
-  addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number> {
-    return this.b(siteId).addAppointment(siteId, a);
-  }
-  cancelAppointment(siteId: string, recordId: number): Promise<void> { return this.b(siteId).cancelAppointment(siteId, recordId); }
-  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]> { return this.b(siteId).appointments(siteId, recordIds); }
+  protected read<T>(siteId: string, _call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T> { return f(this.backends[this.choose(siteId)]); }
+  protected write<T>(siteId: string, _call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T> { return f(this.backends[this.choose(siteId)]); }
 }
 
-/** Called once per shadow comparison: `same` false carries a short description of the difference. */
+/** Called once per shadow comparison: `same` false carries a description of the difference (no values). */
 export type ShadowRecorder = (siteId: string, call: string, same: boolean, detail: string) => void;
 
 const stable = (v: unknown): string => JSON.stringify(v);
@@ -87,24 +113,28 @@ const REREADS = 2;
  * shadow (Conduit) at the same time and the two results compared. A shadow failure is a difference,
  * never a failure of the call. Writes go to the primary only.
  */
-export class ShadowAccess implements PmsAccess {
-  constructor(private readonly primary: PmsAccess, private readonly shadow: PmsAccess, private readonly record: ShadowRecorder) {}
+export class ShadowAccess extends DelegatingAccess {
+  constructor(private readonly primary: PmsAccess, private readonly shadow: PmsAccess, private readonly record: ShadowRecorder) {
+    super();
+  }
 
-  private async read<T>(siteId: string, call: string, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+  protected async read<T>(siteId: string, call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
     const [p, s] = await Promise.allSettled([f(this.primary), f(this.shadow)]);
     if (p.status === 'rejected') {
       this.record(siteId, call, s.status === 'rejected', s.status === 'rejected' ? '' : 'the Connector failed where Conduit answered');
       throw p.reason;
     }
     if (s.status === 'rejected') {
-      this.record(siteId, call, false, `Conduit failed: ${s.reason instanceof Error ? s.reason.message : String(s.reason)}`);
+      this.record(siteId, call, false, `Conduit failed: ${describeFailure(s.reason)}`);
       return p.value;
     }
-    const a = stable(p.value);
-    const b = stable(s.value);
-    const same = a === b || (await this.agreeOnReread(f));
-    this.record(siteId, call, same, same ? '' : `Connector ${a.slice(0, 1500)} / Conduit ${b.slice(0, 1500)}`);
+    const same = stable(p.value) === stable(s.value) || (await this.agreeOnReread(f));
+    this.record(siteId, call, same, same ? '' : describeDifference(p.value, s.value));
     return p.value;
+  }
+
+  protected write<T>(_siteId: string, _call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+    return f(this.primary);
   }
 
   /**
@@ -123,18 +153,4 @@ export class ShadowAccess implements PmsAccess {
     }
     return false;
   }
-
-  practitioners(siteId: string): Promise<Practitioner[]> { return this.read(siteId, 'practitioners', (b) => b.practitioners(siteId)); }
-  appointmentTypes(siteId: string): Promise<AppointmentType[]> { return this.read(siteId, 'appointmentTypes', (b) => b.appointmentTypes(siteId)); }
-  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]> { return this.read(siteId, 'freeSlotsOn', (b) => b.freeSlotsOn(siteId, userId, day)); }
-  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]> {
-    return this.read(siteId, 'freeSlots', (b) => b.freeSlots(siteId, userId, length, from, days, nowSeconds));
-  }
-  findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]> { return this.read(siteId, 'findPatients', (b) => b.findPatients(siteId, p)); }
-  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]> { return this.read(siteId, 'appointments', (b) => b.appointments(siteId, recordIds)); }
-  addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number> { return this.primary.addPatient(siteId, p); }
-  addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number> {
-    return this.primary.addAppointment(siteId, a);
-  }
-  cancelAppointment(siteId: string, recordId: number): Promise<void> { return this.primary.cancelAppointment(siteId, recordId); }
 }

@@ -38,11 +38,13 @@ export interface HubRequest { text: string; type?: 'text' | 'storedProcedure'; p
 export interface HubResult { rows: Record<string, unknown>[]; rowsAffected: number; returnValue: number | null; output: Record<string, unknown> }
 
 /**
- * A request the Connector could not carry out: offline, timeout, a database error it reported,
- * retired, or `denied` (SQL Server refused the Connector's login, error 18456: the practice has
- * unticked the integration in Bp's "Setup third-party integrations").
+ * A request the Connector could not carry out: `offline` (not connected, so nothing was sent), `lost`
+ * (the connection ended after the request was sent: it may have run), `timeout` (no answer in time: it
+ * may still run), a `database` error it reported, `retired`, or `denied` (SQL Server refused the
+ * Connector's login, error 18456: the practice has unticked the integration in Bp's "Setup third-party
+ * integrations").
  */
-export type ConnectorErrorKind = 'offline' | 'timeout' | 'database' | 'retired' | 'denied';
+export type ConnectorErrorKind = 'offline' | 'lost' | 'timeout' | 'database' | 'retired' | 'denied';
 
 export class ConnectorError extends Error {
   constructor(readonly kind: ConnectorErrorKind, message: string, readonly number?: number) {
@@ -78,6 +80,11 @@ export interface ConnectorHubOptions {
   requestTimeoutMs?: number;
   /** Seconds an agent has to say hello (default 10). */
   helloTimeoutMs?: number;
+  /**
+   * A request for a practice whose Connector dropped within the last 10 s waits up to this long for it
+   * to reconnect before failing as offline (default 3000 ms): a blip costs a patient a moment, not an error.
+   */
+  reconnectWaitMs?: number;
   /** The booking product's SQLite: token hashes and retirements are kept there and survive a restart. */
   db?: Database.Database;
 }
@@ -93,6 +100,9 @@ export class ConnectorHub {
   private readonly reported = new Map<string, Reported>();
   private readonly timeoutMs: number;
   private readonly helloMs: number;
+  private readonly reconnectWaitMs: number;
+  private readonly droppedAt = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly db: Database.Database | undefined;
   /**
    * Called on connect / disconnect / retire / refusal, and when the agent's database access is cut
@@ -105,6 +115,7 @@ export class ConnectorHub {
     this.path = opts.path ?? '/connector';
     this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.helloMs = opts.helloTimeoutMs ?? 10_000;
+    this.reconnectWaitMs = opts.reconnectWaitMs ?? 3000;
     this.db = opts.db;
     if (this.db) {
       this.db.exec(HUB_SCHEMA);
@@ -209,8 +220,11 @@ export class ConnectorHub {
         }
         practiceId = msg.practiceId;
         const old = this.conns.get(practiceId);
-        if (old) { old.ws.close(1000, 'replaced'); this.failAll(old, new ConnectorError('offline', 'The Connector reconnected.')); }
+        if (old) { old.ws.close(1000, 'replaced'); this.failAll(old, new ConnectorError('lost', 'The Connector reconnected before answering.')); }
         this.conns.set(practiceId, { ws, pending: new Map() });
+        this.droppedAt.delete(practiceId);
+        for (const w of this.waiters.get(practiceId) ?? []) w();
+        this.waiters.delete(practiceId);
         const access = this.report(practiceId, msg);
         ws.send(JSON.stringify({ kind: 'welcome', practiceId }));
         this.onEvent(practiceId, 'online');
@@ -240,8 +254,9 @@ export class ConnectorHub {
       const conn = this.conns.get(practiceId);
       if (conn?.ws !== ws) return;
       this.conns.delete(practiceId);
+      this.droppedAt.set(practiceId, Date.now());
       this.report(practiceId, {}); // last seen: when its connection ended
-      this.failAll(conn, new ConnectorError('offline', 'The Connector at the practice disconnected.'));
+      this.failAll(conn, new ConnectorError('lost', 'The Connector at the practice disconnected before answering.'));
       conn.retired?.(false);
       this.onEvent(practiceId, 'offline');
     });
@@ -254,10 +269,10 @@ export class ConnectorHub {
   }
 
   /** Sends one command to the practice's Connector and waits for its answer. */
-  request(practiceId: string, req: HubRequest, timeoutMs = this.timeoutMs): Promise<HubResult> {
-    if (this.retiredIds.has(practiceId)) return Promise.reject(new ConnectorError('retired', 'The Connector of this practice has been retired.'));
-    const conn = this.conns.get(practiceId);
-    if (!conn || conn.ws.readyState !== WebSocket.OPEN) return Promise.reject(new ConnectorError('offline', 'The Connector at the practice is not connected.'));
+  async request(practiceId: string, req: HubRequest, timeoutMs = this.timeoutMs): Promise<HubResult> {
+    if (this.retiredIds.has(practiceId)) throw new ConnectorError('retired', 'The Connector of this practice has been retired.');
+    const conn = this.live(practiceId) ?? (await this.reconnected(practiceId));
+    if (!conn) throw new ConnectorError('offline', 'The Connector at the practice is not connected.');
     const id = randomUUID();
     return new Promise<HubResult>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -267,6 +282,25 @@ export class ConnectorHub {
       conn.pending.set(id, { resolve, reject, timer });
       conn.ws.send(JSON.stringify({ kind: 'request', id, text: req.text, type: req.type ?? 'text', parameters: req.parameters ?? [] }));
     });
+  }
+
+  private live(practiceId: string): Conn | undefined {
+    const conn = this.conns.get(practiceId);
+    return conn?.ws.readyState === WebSocket.OPEN ? conn : undefined;
+  }
+
+  /** The connection of a Connector that dropped in the last 10 s, once it is back (undefined if not within reconnectWaitMs). */
+  private async reconnected(practiceId: string): Promise<Conn | undefined> {
+    const dropped = this.droppedAt.get(practiceId);
+    if (dropped === undefined || Date.now() - dropped > 10_000 || this.reconnectWaitMs <= 0) return undefined;
+    await new Promise<void>((resolve) => {
+      const set = this.waiters.get(practiceId) ?? new Set<() => void>();
+      this.waiters.set(practiceId, set);
+      const done = (): void => { clearTimeout(timer); set.delete(done); resolve(); };
+      const timer = setTimeout(done, this.reconnectWaitMs);
+      set.add(done);
+    });
+    return this.live(practiceId);
   }
 
   /**
@@ -293,8 +327,9 @@ export class ConnectorHub {
   }
 
   close(): void {
+    for (const set of this.waiters.values()) for (const w of set) w();
     for (const conn of this.conns.values()) {
-      this.failAll(conn, new ConnectorError('offline', 'The booking server is closing.'));
+      this.failAll(conn, new ConnectorError('lost', 'The booking server closed before the Connector answered.'));
       conn.ws.terminate();
     }
     this.conns.clear();

@@ -8,13 +8,13 @@
 //                         (conduit -> shadow), audited
 //   connector-retired  -> Conduit only, after the Connector confirmed its shutdown
 // Operators move practices with `advance`, `revert` and read `status` (the blocker in the issue's words).
-import { ShadowAccess, type PmsAccess } from './access.js';
+import { DelegatingAccess, ShadowAccess, type PmsAccess, type ReadCall, type WriteCall } from './access.js';
 import type { ConnectorHub } from './connector-hub.js';
 import {
   STAGES, ErrorWindow, TransitionRefused, canTransition, fallbackStage, readinessBlockers,
   type AuditEntry, type MigrationStore, type MinimumVersion, type ReadinessFacts, type Stage, type TransitionContext,
 } from './migration.js';
-import { isoDate, type AppointmentType, type FreeSlot, type PatientMatch, type PmsAppointment, type Practitioner } from './pms.js';
+import { isoDate, type Practitioner } from './pms.js';
 
 export interface MigrationControlOptions {
   store: MigrationStore;
@@ -53,13 +53,12 @@ export interface MigrationStatus {
   audit: AuditEntry[];
 }
 
-type Call = 'practitioners' | 'appointmentTypes' | 'freeSlotsOn' | 'freeSlots' | 'findPatients' | 'appointments';
-
-export class MigrationControl implements PmsAccess {
+export class MigrationControl extends DelegatingAccess {
   private readonly windows = new Map<string, ErrorWindow>();
   private readonly shadow: ShadowAccess;
 
   constructor(private readonly o: MigrationControlOptions) {
+    super();
     this.shadow = new ShadowAccess(o.connector, o.conduit, (siteId, call, same, detail) => o.store.recordComparison(siteId, call, same, detail));
   }
 
@@ -95,7 +94,7 @@ export class MigrationControl implements PmsAccess {
     if (to) this.change(practiceId, to, 'system', `automatic fallback: ${this.window(practiceId).threshold} Conduit errors within ${Math.round(this.window(practiceId).windowMs / 1000)} s`);
   }
 
-  private async read<T>(siteId: string, call: Call, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+  protected async read<T>(siteId: string, _call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
     if (this.o.conduitOnly?.(siteId)) return f(this.o.conduit);
     const s = this.stage(siteId);
     if (s === 'shadow') return f(this.shadow);
@@ -113,7 +112,7 @@ export class MigrationControl implements PmsAccess {
     }
   }
 
-  private async write<T>(siteId: string, f: (b: PmsAccess) => Promise<T>): Promise<T> {
+  protected async write<T>(siteId: string, _call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
     if (this.o.conduitOnly?.(siteId)) return f(this.o.conduit);
     const s = this.stage(siteId);
     if (s !== 'conduit' && s !== 'connector-retired') return f(this.o.connector);
@@ -127,20 +126,6 @@ export class MigrationControl implements PmsAccess {
       throw e;
     }
   }
-
-  practitioners(siteId: string): Promise<Practitioner[]> { return this.read(siteId, 'practitioners', (b) => b.practitioners(siteId)); }
-  appointmentTypes(siteId: string): Promise<AppointmentType[]> { return this.read(siteId, 'appointmentTypes', (b) => b.appointmentTypes(siteId)); }
-  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]> { return this.read(siteId, 'freeSlotsOn', (b) => b.freeSlotsOn(siteId, userId, day)); }
-  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]> {
-    return this.read(siteId, 'freeSlots', (b) => b.freeSlots(siteId, userId, length, from, days, nowSeconds));
-  }
-  findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]> { return this.read(siteId, 'findPatients', (b) => b.findPatients(siteId, p)); }
-  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]> { return this.read(siteId, 'appointments', (b) => b.appointments(siteId, recordIds)); }
-  addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number> { return this.write(siteId, (b) => b.addPatient(siteId, p)); }
-  addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number> {
-    return this.write(siteId, (b) => b.addAppointment(siteId, a));
-  }
-  cancelAppointment(siteId: string, recordId: number): Promise<void> { return this.write(siteId, (b) => b.cancelAppointment(siteId, recordId)); }
 
   private next(stage: Stage): Stage | null {
     const i = STAGES.indexOf(stage);

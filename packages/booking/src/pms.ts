@@ -1,5 +1,5 @@
 // Everything the booking product asks a Best Practice database, written once (BpQueries); `Pms` sends it through @conduit/sdk.
-import { ConduitApiError, type ConduitClient, type Parameter } from '@conduit/sdk';
+import { ConduitApiError, mayHaveRun, type ConduitClient, type Parameter } from '@conduit/sdk';
 import type { PmsAccess } from './access.js';
 
 export interface Practitioner { id: number; name: string; locationId: number | null }
@@ -7,6 +7,25 @@ export interface AppointmentType { code: number; description: string; length: nu
 export interface FreeSlot { date: string; time: number; length: number; locationId: number | null }
 export interface PatientMatch { id: number; sexCode: number | null }
 export interface PmsAppointment { RECORDID: number; APPOINTMENTDATE: string; APPOINTMENTTIME: number; USERID: number; RECORDSTATUS: number }
+export interface PatientQuery { firstName: string; surname: string; dob: string }
+export interface NewPatient extends PatientQuery { sexCode: number; mobile: string }
+export interface NewAppointment { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }
+/** A practitioner's time on a day. */
+export interface SlotRef { date: string; time: number; practitionerId: number }
+/** A live appointment at a slot, and whose it is. */
+export interface SlotHolder { recordId: number; patientId: number }
+
+/**
+ * A write whose answer never came back and that could not be settled by reading the practice
+ * database: it may or may not have been carried out. The caller keeps the booking as pending and
+ * settles it later (see pending-bookings.ts); it must not make the write again blindly.
+ */
+export class OutcomeUnknownError extends Error {
+  constructor(readonly call: 'addPatient' | 'addAppointment', override readonly cause: unknown) {
+    super(`the practice did not confirm ${call === 'addPatient' ? 'the new patient' : 'the appointment'}, and it could not be checked yet`);
+    this.name = 'OutcomeUnknownError';
+  }
+}
 
 const int = (name: string, value: number | null | undefined): Parameter => ({ name, type: 'Int', value: value === null || value === undefined ? null : String(value) });
 const date = (name: string, value: string): Parameter => ({ name, type: 'Date', value });
@@ -41,6 +60,14 @@ export interface PmsOutcome { rows: Record<string, unknown>[]; returnValue: numb
 export abstract class BpQueries {
   protected abstract run(siteId: string, cmd: PmsCommand): Promise<PmsOutcome>;
   protected abstract isAway(e: unknown): boolean;
+  /** Whether a failed command may still have been carried out (its answer was lost or came too late). */
+  protected abstract mayHaveRun(e: unknown): boolean;
+  /**
+   * Whether a read sent after a command sees that command's final effect. True where the practice end
+   * runs one request after another (the Connector); false where a lost command could still be queued
+   * or running beside the read (Conduit's executors), so a read that does not find it settles nothing.
+   */
+  protected abstract readonly ordered: boolean;
 
   async practitioners(siteId: string): Promise<Practitioner[]> {
     const r = await this.run(siteId, { text: 'EXEC BP_GetAppointmentBookUsers' });
@@ -83,7 +110,7 @@ export abstract class BpQueries {
     return out.filter((s) => !(s.date === from && nowSeconds !== undefined && s.time <= nowSeconds));
   }
 
-  async findPatients(siteId: string, p: { firstName: string; surname: string; dob: string }): Promise<PatientMatch[]> {
+  async findPatients(siteId: string, p: PatientQuery): Promise<PatientMatch[]> {
     const r = await this.run(siteId, {
       text: 'BP_GetPatientByNameDOB', type: 'storedProcedure',
       parameters: [text('@firstname', p.firstName), text('@surname', p.surname), date('@dob', p.dob)],
@@ -91,7 +118,54 @@ export abstract class BpQueries {
     return r.rows.map((x) => ({ id: Number(x.InternalID), sexCode: x.SexCode === null || x.SexCode === undefined ? null : Number(x.SexCode) }));
   }
 
-  async addPatient(siteId: string, p: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string }): Promise<number> {
+  /**
+   * A new patient's InternalID. When the answer is lost, the patient is looked up: found, it is the
+   * one just made; not found on an ordered backend, the command never ran and is sent once more;
+   * otherwise OutcomeUnknownError.
+   */
+  async addPatient(siteId: string, p: NewPatient): Promise<number> {
+    return this.settled(siteId, 'addPatient', () => this.insertPatient(siteId, p), async () => {
+      const found = (await this.findPatients(siteId, p)).filter((m) => m.sexCode === null || m.sexCode === p.sexCode);
+      return found.length ? Math.max(...found.map((m) => m.id)) : undefined;
+    });
+  }
+
+  /**
+   * The new RECORDID, or 0 when the time was taken meanwhile. When the answer is lost, the
+   * practitioner's time is read: held by this patient, that is the appointment just made; free on an
+   * ordered backend, the command never ran and is sent once more; otherwise OutcomeUnknownError.
+   */
+  async addAppointment(siteId: string, a: NewAppointment): Promise<number> {
+    return this.settled(siteId, 'addAppointment', () => this.insertAppointment(siteId, a), async () => {
+      const holders = await this.appointmentsAt(siteId, { date: a.date, time: a.time, practitionerId: a.practitionerId });
+      return holders.find((h) => h.patientId === a.patientId)?.recordId;
+    });
+  }
+
+  /** Runs a write; if its outcome is unknown, settles it with `find` (see addPatient / addAppointment). */
+  private async settled(siteId: string, call: 'addPatient' | 'addAppointment', write: () => Promise<number>, find: () => Promise<number | undefined>): Promise<number> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!this.mayHaveRun(e)) throw e;
+      let found: number | undefined;
+      try {
+        found = await find();
+      } catch {
+        throw new OutcomeUnknownError(call, e);
+      }
+      if (found !== undefined) return found;
+      if (!this.ordered) throw new OutcomeUnknownError(call, e);
+      try {
+        return await write();
+      } catch (again) {
+        if (this.mayHaveRun(again)) throw new OutcomeUnknownError(call, again);
+        throw again;
+      }
+    }
+  }
+
+  private async insertPatient(siteId: string, p: NewPatient): Promise<number> {
     const r = await this.run(siteId, {
       text: 'BP_AddPatient', type: 'storedProcedure', executionMode: 'nonQuery',
       parameters: [text('@firstname', p.firstName), text('@surname', p.surname), date('@dob', p.dob), int('@sexcode', p.sexCode),
@@ -102,8 +176,7 @@ export abstract class BpQueries {
     return id;
   }
 
-  /** The new RECORDID, or 0 when the time was taken meanwhile. */
-  async addAppointment(siteId: string, a: { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }): Promise<number> {
+  private async insertAppointment(siteId: string, a: NewAppointment): Promise<number> {
     const r = await this.run(siteId, {
       text: 'BP_AddAppointment', type: 'storedProcedure', executionMode: 'nonQuery',
       parameters: [date('@aptdate', a.date), int('@apttime', a.time), int('@aptlen', a.length), int('@practitionerid', a.practitionerId),
@@ -111,6 +184,15 @@ export abstract class BpQueries {
         { name: '@RETURN_VALUE', direction: 'returnValue', type: 'Int' }],
     });
     return Number(r.returnValue ?? 0) || 0;
+  }
+
+  /** The live appointments starting at a practitioner's time (RECORDSTATUS 1), with their patients. */
+  async appointmentsAt(siteId: string, slot: SlotRef): Promise<SlotHolder[]> {
+    const r = await this.run(siteId, {
+      text: 'SELECT RECORDID, INTERNALID FROM APPOINTMENTS WHERE APPOINTMENTDATE = @date AND APPOINTMENTTIME = @time AND USERID = @userid AND RECORDSTATUS = 1 ORDER BY RECORDID',
+      parameters: [date('@date', slot.date), int('@time', slot.time), int('@userid', slot.practitionerId)],
+    });
+    return r.rows.map((x) => ({ recordId: Number(x.RECORDID), patientId: Number(x.INTERNALID) }));
   }
 
   async cancelAppointment(siteId: string, recordId: number): Promise<void> {
@@ -156,6 +238,12 @@ export class Pms extends BpQueries implements PmsAccess {
   protected isAway(e: unknown): boolean {
     return isAwayError(e);
   }
+
+  protected mayHaveRun(e: unknown): boolean {
+    return !(e instanceof NotPairedError) && mayHaveRun(e);
+  }
+
+  protected readonly ordered = false;
 
   /** The SQL the change monitor registers: the status of the appointments booked through the product. */
   static monitorSql(recordIds: number[]): string {

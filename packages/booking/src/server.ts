@@ -1,12 +1,12 @@
 // The booking product's web server: onboarding, patient booking, practice dashboard, and the webhook
 // that brings changes made in the PMS back within a minute (registered query + webhook, no polling).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ConduitClient, ConduitApiError, createWebhookHandler, type Site } from '@conduit/sdk';
 import { BookingStore, BEST_PRACTICE, type Booking, type Practice } from './store.js';
-import { Pms, NotPairedError, addDays, isoDate, type FreeSlot } from './pms.js';
-import { html, layout, formatDate, formatTime, type Raw } from './html.js';
+import { Pms, NotPairedError, OutcomeUnknownError, addDays, isoDate, type FreeSlot } from './pms.js';
+import { html, layout, formatDate, formatTime, raw, type Raw } from './html.js';
+import { BookingPlacer } from './bookings.js';
 import { Monitor } from './monitor.js';
 import { ConnectorBackend, RoutedAccess, type PmsAccess } from './access.js';
 import { DEFAULT_MINIMUM, MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
@@ -30,6 +30,8 @@ export interface BookingOptions {
   webhookSecret?: string | readonly string[];
   /** Days of free times offered (default 14). */
   days?: number;
+  /** Unconfirmed bookings (see bookings.ts): how long one may still reach the practice (default 150 s), and how often they are checked (default 3 s). */
+  bookings?: { settleMs?: number; checkIntervalMs?: number };
   onError?: (err: unknown) => void;
   /** The product's own endpoint for legacy Connector agents (WebSocket on `path`, default /connector). */
   connector?: { path?: string; requestTimeoutMs?: number };
@@ -98,8 +100,9 @@ export function explain(e: unknown, productName: string): { title: string; messa
   if (e instanceof ConnectorError) {
     if (e.kind === 'timeout') return { title: 'The practice took too long', message: 'The practice server took too long to answer. Please try again in a moment.', status: 504 };
     if (e.kind === 'denied') return { title: 'Connector switched off in Best Practice', message: `Best Practice refused the ${productName} Connector: it was unticked in Setup › Configuration › Database › Setup third-party integrations. Tick "${productName} Connector" again and Save.`, status: 503 };
-    if (e.kind === 'offline' || e.kind === 'retired') return { title: 'Practice offline', message: `The ${productName} Connector isn't responding at your practice: check that it is running on the practice server.`, status: 503 };
+    if (e.kind === 'offline' || e.kind === 'lost' || e.kind === 'retired') return { title: 'Practice offline', message: `The ${productName} Connector isn't responding at your practice: check that it is running on the practice server.`, status: 503 };
   }
+  if (e instanceof OutcomeUnknownError) return { title: 'Not confirmed', message: 'The practice did not confirm your details in time, so no appointment was made. Please try again in a moment.', status: 503 };
   if (e instanceof NotPairedError) return { title: 'Not connected to Conduit yet', message: `This practice still reaches ${productName} through its Connector and has not connected to Conduit yet.`, status: 503 };
   if (e instanceof HttpError) return { title: e.status === 404 ? 'Not found' : 'Error', message: e.message, status: e.status };
   return { title: 'Something went wrong', message: 'Something went wrong. Please try again.', status: 500 };
@@ -172,6 +175,10 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     intervalMs: m.waves?.intervalMs, parallel: m.waves?.parallel, onError,
   });
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
+  const placer = new BookingPlacer({
+    store, pms, settleMs: opts.bookings?.settleMs, intervalMs: opts.bookings?.checkIntervalMs, onError,
+    onSettled: (b) => { if (b.pmsRecordId !== null) void monitor.refresh(b.practiceId).catch(onError); },
+  });
   const days = opts.days ?? 14;
   let secret = opts.webhookSecret;
   let webhook = secret ? makeWebhook(secret) : undefined;
@@ -404,32 +411,21 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     if (!firstName || !surname || !/^\d{4}-\d{2}-\d{2}$/.test(dob) || !SEX.some((s) => s.code === sexCode) || !/^[0-9 +()-]{8,20}$/.test(mobile)) {
       return detailsForm(res, ctx, day, time, action, 'Please fill in every field: first name, surname, date of birth, gender and a mobile number.');
     }
-    const matches = (await pms.findPatients(ctx.p.siteId, { firstName, surname, dob })).filter((m) => m.sexCode === null || m.sexCode === sexCode);
-    let patientId: number;
-    let note: string | null = null;
-    if (matches.length === 0) patientId = await pms.addPatient(ctx.p.siteId, { firstName, surname, dob, sexCode, mobile });
-    else {
-      patientId = matches[0]!.id;
-      if (matches.length > 1) note = `${matches.length} patient records match (ids ${matches.map((m) => m.id).join(', ')}); booked against ${patientId}.`;
-    }
     const loc = q.get('loc');
-    const recordId = await pms.addAppointment(ctx.p.siteId, {
-      date: day, time, length: ctx.t.length, practitionerId: ctx.u.id, patientId, locationId: loc && /^\d+$/.test(loc) ? Number(loc) : ctx.u.locationId, type: ctx.t.code,
+    const outcome = await placer.place({
+      practice: ctx.p, practitioner: ctx.u, type: ctx.t, date: day, time, locationId: loc && /^\d+$/.test(loc) ? Number(loc) : ctx.u.locationId,
+      patient: { firstName, surname, dob, sexCode, mobile },
     });
-    if (recordId === 0) return redirect(res, `/book/${ctx.p.id}/${ctx.u.id}/${ctx.t.code}?taken=1`);
-    const b = store.addBooking({
-      ref: randomBytes(9).toString('base64url'), practiceId: ctx.p.id, practitionerId: ctx.u.id, practitionerName: ctx.u.name, appointmentType: ctx.t.code,
-      appointmentTypeName: ctx.t.description, date: day, time, length: ctx.t.length, firstName, surname, dob, sexCode, mobile, patientId,
-      pmsRecordId: recordId, status: note ? 'needsReview' : 'booked', note,
-    });
-    void monitor.refresh(ctx.p.id).catch(onError);
-    redirect(res, `/bookings/${b.ref}`);
+    if (outcome.kind === 'taken') return redirect(res, `/book/${ctx.p.id}/${ctx.u.id}/${ctx.t.code}?taken=1`);
+    if (outcome.kind === 'booked') void monitor.refresh(ctx.p.id).catch(onError);
+    redirect(res, `/bookings/${outcome.booking.ref}`);
   }
 
   function confirmation(res: ServerResponse, ref: string, q: URLSearchParams): void {
     const b = store.bookingByRef(ref);
     if (!b) throw new HttpError(404, 'We could not find that booking.');
     const p = store.practice(b.practiceId)!;
+    if (b.status === 'pending' || b.status === 'notBooked') return unconfirmed(res, b, p);
     const active = b.status === 'booked' || b.status === 'needsReview' || b.status === 'moved';
     const heading = active ? 'Your appointment is booked' : b.status === 'cancelled' ? 'Your appointment is cancelled' : 'The practice cancelled this appointment';
     send(res, 200, heading, html`<h1>${heading}</h1>
@@ -443,10 +439,24 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       ${active ? html`<form method="post" action="/bookings/${b.ref}/cancel"><button class="secondary" type="submit" data-busy="Cancelling…">Cancel appointment</button></form>` : html`<a class="button" href="/book/${p.id}">Book another time</a>`}</div>`);
   }
 
+  /** A booking whose write was not confirmed: being checked (the page looks again every few seconds), or not made. */
+  function unconfirmed(res: ServerResponse, b: Booking, p: Practice): void {
+    const when = html`${b.appointmentTypeName} with ${b.practitionerName} at ${p.name}, ${formatDate(b.date)} at ${formatTime(b.time)}`;
+    if (b.status === 'pending') {
+      send(res, 200, 'Confirming your booking', html`${raw('<meta http-equiv="refresh" content="3">')}<h1>Confirming your booking</h1>
+        <div class="alert warn" role="status" id="confirming">${p.name} has not confirmed your booking yet: we are checking with the practice. This page updates by itself; you do not need to book again.</div>
+        <div class="card"><p>${when}</p><p class="muted">Reference ${b.ref}</p></div>`);
+      return;
+    }
+    send(res, 200, 'Not booked', html`<h1>Your booking did not go through</h1>
+      <div class="alert error" role="alert" id="not-booked">${p.name} did not receive this booking, so no appointment was made. Please choose a time again.</div>
+      <div class="card"><p>${when}</p><a class="button" href="/book/${p.id}/${b.practitionerId}/${b.appointmentType}">Choose another time</a></div>`);
+  }
+
   async function cancel(res: ServerResponse, ref: string): Promise<void> {
     const b = store.bookingByRef(ref);
     if (!b) throw new HttpError(404, 'We could not find that booking.');
-    if (b.status === 'cancelled' || b.status === 'cancelledInPms') return redirect(res, `/bookings/${b.ref}`);
+    if (b.status === 'cancelled' || b.status === 'cancelledInPms' || b.status === 'pending' || b.status === 'notBooked') return redirect(res, `/bookings/${b.ref}`);
     const p = store.practice(b.practiceId)!;
     if (b.pmsRecordId) {
       try {
@@ -544,6 +554,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   void monitor.refreshAll().catch(onError);
   monitor.start();
   if (m.enabled) waveRunner.start();
+  placer.start(); // settles bookings a crash left pending; stops by itself when there are none
   return {
     url, port, store, monitor, connectors, access: routed, migration, migrationStore, waves, waveRunner,
     setWebhookSecret(s) {
@@ -551,6 +562,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       webhook = makeWebhook(s);
     },
     async close() {
+      placer.stop();
       waveRunner.stop();
       monitor.stop();
       connectors.close();
@@ -568,7 +580,7 @@ function every(s: number): string {
 }
 
 const STATUS_LABEL: Record<string, string> = {
-  booked: 'Booked', cancelled: 'Cancelled', cancelledInPms: 'Cancelled by the practice', moved: 'Moved by the practice', needsReview: 'To confirm',
+  pending: 'Confirming', notBooked: 'Not booked', booked: 'Booked', cancelled: 'Cancelled', cancelledInPms: 'Cancelled by the practice', moved: 'Moved by the practice', needsReview: 'To confirm',
 };
 
 export { addDays };

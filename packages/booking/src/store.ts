@@ -19,7 +19,11 @@ export interface Practice {
   registeredUntil: string | null;
 }
 
-export type BookingStatus = 'booked' | 'cancelled' | 'cancelledInPms' | 'moved' | 'needsReview';
+/**
+ * `pending`: recorded before the write to Best Practice and not confirmed yet (bookings.ts settles it);
+ * `notBooked`: a pending booking that never reached the appointment book.
+ */
+export type BookingStatus = 'pending' | 'booked' | 'cancelled' | 'cancelledInPms' | 'moved' | 'needsReview' | 'notBooked';
 
 export interface Booking {
   id: number;
@@ -166,15 +170,25 @@ export class BookingStore {
   }
 
   bookingsOn(practiceId: number, date: string): Booking[] {
-    return this.db.prepare('SELECT * FROM bookings WHERE practiceId = ? AND date = ? ORDER BY time').all(practiceId, date) as Booking[];
+    return this.db.prepare("SELECT * FROM bookings WHERE practiceId = ? AND date = ? AND status <> 'notBooked' ORDER BY time").all(practiceId, date) as Booking[];
   }
 
   bookingsWithStatus(practiceId: number, status: BookingStatus): Booking[] {
     return this.db.prepare('SELECT * FROM bookings WHERE practiceId = ? AND status = ? ORDER BY date, time').all(practiceId, status) as Booking[];
   }
 
+  /** Bookings in a status at every practice, oldest first. */
+  bookingsWithStatusEverywhere(status: BookingStatus): Booking[] {
+    return this.db.prepare('SELECT * FROM bookings WHERE status = ? ORDER BY id').all(status) as Booking[];
+  }
+
+  /** Removes a booking that never became one (its time was taken, or nothing reached the practice). */
+  deleteBooking(id: number): void {
+    this.db.prepare('DELETE FROM bookings WHERE id = ?').run(id);
+  }
+
   upcoming(practiceId: number, fromDate: string): Booking[] {
-    return this.db.prepare('SELECT * FROM bookings WHERE practiceId = ? AND date >= ? ORDER BY date, time').all(practiceId, fromDate) as Booking[];
+    return this.db.prepare("SELECT * FROM bookings WHERE practiceId = ? AND date >= ? AND status <> 'notBooked' ORDER BY date, time").all(practiceId, fromDate) as Booking[];
   }
 
   /** Bookings the PMS should still hold: the ones the monitor watches. */

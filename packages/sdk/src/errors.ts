@@ -1,5 +1,6 @@
 // One error type for everything the API (or the way to it) can answer, with a `kind` to branch on.
 import type { ErrorDetails, Query } from './types.js';
+import { REFUSED_BEFORE_RUNNING_503, errorCode } from './retry.js';
 
 export type ErrorKind =
   | 'badRequest' // 400 envelope, 415, other 4xx not listed here: fix the request
@@ -161,4 +162,33 @@ export function errorFromQuery(q: Query, method?: string, path?: string): Condui
     kind, status: 0, message: details?.errorMessage ?? `query ${q.id} ended ${q.status}`, errorDetails: details, query: q, method, path,
     reason: details?.errorCode === 403 || details?.errorCode === 3906 ? forbiddenReason(details.errorMessage, details) : undefined,
   });
+}
+
+/** A 504 the API gives a query it never started (it waited in the site's queue past its maxTimeInQueue). */
+const NOT_RUN_504 = /was not run/i;
+
+/**
+ * Whether a failed call may still have been carried out at the practice without the caller being told:
+ * the answer was lost, came too late, or the site dropped mid-query. A write that fails this way must
+ * be checked (read the practice database) before it is made again. False when the API refused the call
+ * before running it, or when the statement ran and failed (`queryFailed` with an `mssql` error).
+ */
+export function mayHaveRun(e: unknown): boolean {
+  if (!(e instanceof ConduitApiError)) return true;
+  switch (e.kind) {
+    case 'badRequest': case 'unauthorized': case 'forbidden': case 'notFound': case 'gone': case 'rateLimited':
+      return false;
+    case 'payloadTooLarge':
+      return e.errorDetails !== undefined; // an over-size result: the statement ran
+    case 'siteOffline':
+      return !REFUSED_BEFORE_RUNNING_503.test(e.message);
+    case 'timeout':
+      return !(NOT_RUN_504.test(e.message) || e.query?.status === 'expiredInQueue');
+    case 'queryFailed':
+      return e.errorDetails?.errorType !== 'mssql' && !(e.errorDetails?.errorType === 'haloLink' && e.errorDetails.errorCode === 403);
+    case 'network':
+      return errorCode(e.cause ?? e) !== 'ECONNREFUSED';
+    default:
+      return true;
+  }
 }

@@ -7,7 +7,7 @@ export {
 } from './client.js';
 export { DEFAULT_TIMEOUT_MS, type CallOptions, type FetchLike, type TransportOptions } from './transport.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryOptions } from './retry.js';
-export { ConduitApiError, isConduitApiError, forbiddenReason, type ErrorKind, type ForbiddenReason } from './errors.js';
+export { ConduitApiError, isConduitApiError, forbiddenReason, mayHaveRun, type ErrorKind, type ForbiddenReason } from './errors.js';
 export { decodeData, decodeRows, parseJsonArrayStream, type RowMapper } from './rows.js';
 export {
   verifyWebhook, signWebhook, parseWebhook, createWebhookHandler, WebhookWaiter, WEBHOOK_TOLERANCE_MS, WEBHOOK_HEADERS,

@@ -59,7 +59,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.max(0, at - now);
 }
 
-const REFUSED_BEFORE_RUNNING_503 = /could not be contacted|unreachable/i;
+export const REFUSED_BEFORE_RUNNING_503 = /could not be contacted|unreachable/i;
 
 /** Whether an HTTP answer may be retried for a request of this safety. */
 export function retryableStatus(status: number, safe: boolean, message: string, hasRetryAfter: boolean): boolean {

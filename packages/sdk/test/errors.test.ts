@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createIntegrator, promoteSite } from '../../cloud/src/index.js';
 import { Link } from '../../link/src/index.js';
 import { startSystem, clientFor, waitFor, type System } from './support.js';
-import { ConduitApiError, ConduitClient, type ErrorKind, type ForbiddenReason } from '../src/index.js';
+import { ConduitApiError, ConduitClient, mayHaveRun, type ErrorKind, type ForbiddenReason } from '../src/index.js';
 
 const SLOW = 'SELECT COUNT(*) AS N FROM PATIENTS a CROSS JOIN PATIENTS b CROSS JOIN PATIENTS c CROSS JOIN PATIENTS d';
 
@@ -49,6 +49,8 @@ test('400: a bad request is badRequest with the server message and never retried
   assert.deepEqual(q.errorDetails, { errorType: 'mssql', errorCode: 208, errorMessage: q.message });
   assert.equal(q.query?.status, 'executionFailed');
   assert.equal((await client.getQuery(sys.siteId, q.query!.id)).status, 'executionFailed');
+  assert.equal(mayHaveRun(e), false, 'a refused request never ran');
+  assert.equal(mayHaveRun(q), false, 'a statement that ran and failed is settled: it did not take effect');
 });
 
 test('403: notPaired, disabled, badPairingCode and permission are told apart from the message', async () => {
@@ -62,6 +64,7 @@ test('403: notPaired, disabled, badPairingCode and permission are told apart fro
   const ro = await fails(client.immediate(sys.siteId, { text: "UPDATE PATIENTS SET WORKPHONE = '1' WHERE INTERNALID = 1", executionMode: 'nonQuery' }), 'forbidden', 403, 'permission');
   assert.equal(ro.errorDetails?.errorCode, 3906);
   assert.equal(ro.attempts, 1);
+  assert.equal(mayHaveRun(ro), false);
 
   await sys.link!.integrations.save(sys.integratorId, { enabled: false });
   await waitFor(async () => {
@@ -101,6 +104,7 @@ test('504: a statement over the execution limit is a timeout and is not sent aga
   const e = await fails(client.immediate(sys.siteId, SLOW), 'timeout', 504);
   assert.equal(e.attempts, 1);
   assert.match(e.message, /seconds/);
+  assert.equal(mayHaveRun(e), true, 'a statement stopped over its limit may have done part of its work: check before writing again');
 });
 
 test('403 nonAuthoritative and guidChanged: a second Link for the practice, then promoted', async () => {
@@ -129,5 +133,20 @@ test('503: a site whose Link stopped is siteOffline; the refusal is retried (bou
   assert.match(e.message, /could not be contacted/);
   assert.equal(e.attempts, 3);
   assert.deepEqual(retries, [503, 503]);
+  assert.equal(mayHaveRun(e), false, 'a site that could not be contacted ran nothing');
   await fails(c.submitAsync(sys.siteId, 'SELECT 1'), 'siteOffline', 503);
+});
+
+test('mayHaveRun: lost answers and mid-query drops may have run; refusals before running did not', () => {
+  const err = (kind: ErrorKind, message: string, extra: Partial<ConstructorParameters<typeof ConduitApiError>[0]> = {}): ConduitApiError =>
+    new ConduitApiError({ kind, status: 0, message, ...extra });
+  assert.equal(mayHaveRun(err('siteOffline', 'The site disconnected while the query was in flight; check whether a write happened before retrying it.')), true);
+  assert.equal(mayHaveRun(err('timeout', 'Query waited more than its maxTimeInQueue (5000 ms) at the site and was not run.')), false);
+  assert.equal(mayHaveRun(err('timeout', 'POST /integrator/sites/x/queries/immediate: the call took longer than 30000 ms')), true);
+  assert.equal(mayHaveRun(err('queryFailed', 'The Cloud restarted while the query was in flight.', { errorDetails: { errorType: 'haloLink', errorCode: 503, errorMessage: 'x' } })), true);
+  assert.equal(mayHaveRun(err('network', 'no answer (ECONNRESET)', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) })), true);
+  assert.equal(mayHaveRun(err('network', 'no answer (ECONNREFUSED)', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) })), false);
+  assert.equal(mayHaveRun(err('server', '502 Bad Gateway')), true);
+  assert.equal(mayHaveRun(err('rateLimited', 'Too many requests')), false);
+  assert.equal(mayHaveRun(new Error('something else')), true, 'an error the SDK did not make: assume the worst');
 });
