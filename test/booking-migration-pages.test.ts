@@ -14,6 +14,7 @@ import { readSiteInfo } from '@conduit/link';
 import { setIntegrationLogin } from '@conduit/bp-sim';
 import { startBooking, type RunningBooking } from '../packages/booking/src/index.js';
 import { StatusCache } from '../packages/booking/src/migration-overview.js';
+import { describeDifference } from '../packages/booking/src/shadow-diff.js';
 import { ConnectorAgent } from '../packages/connector/src/index.js';
 import { System, waitFor } from './support/system.js';
 
@@ -390,6 +391,42 @@ test('the operator signs in through the form and works the dashboard in Chromium
     const again = await p.goto(`${booking.url}/operator/migration`);
     assert.equal(again?.status(), 401);
     assert.deepEqual(pageErrors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('one practice in detail: its differences (positions, not values) and stage changes, in Chromium and as JSON', async () => {
+  const detail = describeDifference([{ id: 1, name: 'Dr Ann Lee' }, { id: 2, name: 'Dr Bo Yu' }], [{ id: 1, name: 'Dr Ann Lee' }]);
+  booking.migrationStore.recordComparison(KEY, 'practitioners', false, detail);
+  const j = await api('GET', `/api/operator/practices/${KEY}`);
+  assert.equal(j.status, 200, j.text);
+  assert.equal(j.json.practice.key, KEY);
+  assert.equal(j.json.status.stage, booking.migration.stage(KEY));
+  assert.equal(j.json.differences.open, 1);
+  assert.equal(j.json.differences.shown[0].detail, detail);
+  assert.ok(!JSON.stringify(j.json).includes('Dr Bo Yu'), 'no value of the answers is kept');
+  assert.ok(j.json.status.audit.length > 0);
+  assert.equal((await api('GET', '/api/operator/practices/bw-nobody')).status, 404);
+  assert.equal((await api('GET', `/api/operator/practices/${OTHER}`)).status, 409, 'another PMS does not move');
+  assert.equal((await api('GET', `/api/operator/practices/${KEY}`, { token: null })).status, 401);
+  assert.equal((await api('DELETE', `/api/operator/practices/${KEY}`)).status, 405);
+
+  const ctx = await browser.newContext({ viewport: { width: 1320, height: 900 }, locale: 'en-AU', extraHTTPHeaders: { authorization: `Bearer ${OPERATOR}` } });
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(20_000);
+  try {
+    await p.goto(`${booking.url}/operator/migration`);
+    await Promise.all([p.waitForURL(/\/operator\/migration\/practices\//), p.locator(`tr[data-practice="${KEY}"] a.details`).click()]);
+    assert.match(await p.locator('#stage').innerText(), new RegExp(`Stage\\s+${booking.migration.stage(KEY)}`));
+    assert.match(await p.locator('#differences tbody tr').first().innerText(), /practitioners[\s\S]*Connector 2 rows, Conduit 1 row;[\s\S]*open/);
+    assert.ok((await p.locator('#audit tbody tr').count()) >= 1);
+    await p.screenshot({ path: join(SHOTS, 'migration-practice-detail.png'), fullPage: true });
+    // Its forms come back to it.
+    await Promise.all([p.waitForURL(/practices\/.*flash=/), p.getByRole('button', { name: 'Mark differences resolved' }).click()]);
+    assert.match(await p.locator('#outcome').innerText(), /shadow differences marked resolved/);
+    assert.match(await p.locator('#differences tbody tr').first().innerText(), /resolved/);
+    assert.equal((await p.goto(`${booking.url}/operator/migration/practices/bw-nobody`))?.status(), 404);
   } finally {
     await ctx.close();
   }

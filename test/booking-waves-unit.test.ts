@@ -90,3 +90,30 @@ test('runner: members move one stage per check when checks pass, soak times hold
   assert.ok(store.audit(keys[1]!).every((a) => a.actor === 'wave:All'));
   assert.equal(waves.memberOf(keys[1]!)?.blocker, null);
 });
+
+test('runner: a practice moved to shadow by hand, in no wave, is compared on its behalf but never moved', async () => {
+  const db = new Database(':memory:');
+  const store = new MigrationStore(db);
+  const waves = new WaveStore(db);
+  const ready: ReadinessFacts = { pmsVersion: 'Bp Premier Orchid SP1', integrationTicked: true, paired: true, siteOnline: true };
+  const { canTransition } = await import('../packages/booking/src/index.js');
+  const ctx = (k: string) => ({ facts: ready, comparisons: store.comparisons(k), openDifferences: store.openDifferences(k), minComparisons: 2 });
+  store.transition('by-hand', 'ready', 'operator', 'test', ctx('by-hand'));
+  store.transition('by-hand', 'shadow', 'operator', 'test', ctx('by-hand'));
+  const probed: string[] = [];
+  const migration = {
+    async status(k: string) {
+      const c = canTransition(store.stage(k), 'conduit', ctx(k));
+      return { stage: store.stage(k), blocker: c.ok ? null : c.reason };
+    },
+    async advance() { throw new Error('a practice in no wave is never advanced by the runner'); },
+    async probe(k: string) { probed.push(k); store.recordComparison(k, 'practitioners', true); },
+  };
+  const runner = new WaveRunner({ waves, migration, eligible: () => ['by-hand'], inShadow: () => store.stages().filter((s) => s.stage === 'shadow').map((s) => s.practice), stageSince: (k) => store.since(k) });
+  await runner.tick();
+  await runner.tick();
+  await runner.tick();
+  assert.deepEqual(probed, ['by-hand', 'by-hand'], 'probed while comparisons were short, then left alone');
+  assert.equal(store.stage('by-hand'), 'shadow');
+  assert.equal((await migration.status('by-hand')).blocker, null, 'the operator can advance it now');
+});

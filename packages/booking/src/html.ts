@@ -41,7 +41,7 @@ ul.choices a:hover{border-color:#0d5c63}ul.choices small{display:block;color:#5b
 .times a{padding:6px 12px;border:1px solid #0d5c63;border-radius:16px;text-decoration:none;color:#0d5c63;font-size:14px}.times a:hover{background:#0d5c63;color:#fff}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e6eaef;font-size:15px}th{color:#4a5565;font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:13px;font-weight:600}.badge.online,.badge.booked{background:#e1f4e8;color:#155d33}
-.badge.offline,.badge.unreachable,.badge.disabled,.badge.cancelled,.badge.cancelledInPms{background:#fde4e4;color:#7d1d1d}.badge.moved,.badge.needsReview{background:#fff1cc;color:#6b4a00}
+.badge.offline,.badge.unreachable,.badge.disabled,.badge.cancelled,.badge.cancelledInPms{background:#fde4e4;color:#7d1d1d}.badge.moved,.badge.needsReview,.badge.pending{background:#fff1cc;color:#6b4a00}.badge.notBooked{background:#fde4e4;color:#7d1d1d}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px}dt{color:#5b6675}dd{margin:0;font-weight:600}
 .steps{color:#5b6675;font-size:14px;margin-bottom:6px}.muted{color:#5b6675}footer{text-align:center;color:#8a94a3;font-size:13px;margin:40px 0}
 `;

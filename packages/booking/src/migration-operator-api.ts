@@ -2,6 +2,7 @@
 //   GET    /api/operator/migration                      waves with members, practices with stage and blocker
 //   POST   /api/operator/waves {name, startsAt, percent} 201 the wave; 400 {error} when refused
 //   DELETE /api/operator/waves/:id                      204; 404 unknown; 409 started
+//   GET    /api/operator/practices/:key                200 status, wave, Connector, shadow differences (newest 100)
 //   POST   /api/operator/practices/:key/advance {reason?}            200 status; 409 {error, blockers}
 //   POST   /api/operator/practices/:key/revert {to?, reason?}        200 status; 409 {error}
 //   POST   /api/operator/practices/:key/resolve-differences {}       200 status
@@ -17,6 +18,7 @@ import { ConnectorError } from './connector-hub.js';
 import { BEST_PRACTICE, type Practice } from './store.js';
 import type { MigrationPagesContext } from './migration-pages.js';
 import { buildOverview, type StatusCache } from './migration-overview.js';
+import { practiceDetail } from './migration-operator-practice.js';
 
 export const JSON_LIMIT = 64 * 1024;
 
@@ -141,6 +143,11 @@ export async function operatorApi(ctx: MigrationPagesContext, cache: StatusCache
         throw e;
       }
       sendJson(res, 204);
+      return true;
+    }
+    if (what === 'practices' && id !== undefined && parts.length === 4) {
+      if (method !== 'GET' && method !== 'HEAD') throw notAllowed('GET, HEAD');
+      sendJson(res, 200, await practiceDetail(ctx, cache, practiceByKey(ctx, id)));
       return true;
     }
     if (what === 'practices' && id !== undefined && action !== undefined && parts.length === 5) {

@@ -12,6 +12,9 @@ import { BEST_PRACTICE } from './store.js';
 import type { MigrationPagesContext } from './migration-pages.js';
 import { buildOverview, type PracticeRow, type StatusCache, type WaveView } from './migration-overview.js';
 
+/** One practice's page on the dashboard (migration-operator-practice.ts serves it). */
+export const practicePath = (key: string): string => `${DASHBOARD}/practices/${encodeURIComponent(key)}`;
+
 export const DASHBOARD = '/operator/migration';
 
 /** Outcomes of the operator's forms, shown once on the next dashboard. */
@@ -32,16 +35,16 @@ export class Flash {
   }
 }
 
-const when = (iso: string | null): Raw => iso
+export const when = (iso: string | null): Raw => iso
   ? html`<time datetime="${iso}">${new Date(iso).toLocaleString('en-AU', { dateStyle: 'medium', timeStyle: 'short' })}</time>`
   : html`<span class="muted">—</span>`;
 
 /** Shows every <time datetime> in the operator's own time zone. */
-const LOCAL_TIMES = raw(`<script>document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString(undefined,{dateStyle:'medium',timeStyle:'short'});});
+export const LOCAL_TIMES = raw(`<script>document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString(undefined,{dateStyle:'medium',timeStyle:'short'});});
 document.addEventListener('submit',function(e){var f=e.target;var m=f.getAttribute('data-confirm');if(m&&!confirm(m)){e.preventDefault();e.stopImmediatePropagation();return;}
 var l=f.querySelector('input[name=startsAt]'),i=f.querySelector('input[name=startsAtIso]');if(l&&i&&l.value){var d=new Date(l.value);if(!isNaN(d))i.value=d.toISOString();}},true);</script>`);
 
-const STYLE = raw(`<style>main{max-width:1320px}table.ops th,table.ops td{font-size:14px;padding:6px 8px;vertical-align:top}
+export const STYLE = raw(`<style>main{max-width:1320px}table.ops th,table.ops td{font-size:14px;padding:6px 8px;vertical-align:top}
 form.inline{display:inline}form.inline button{margin:2px 4px 2px 0;padding:4px 10px;font-size:13px}
 ul.stages{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:8px 18px}td small,td .muted{font-size:12px}
 form.schedule{display:flex;flex-wrap:wrap;gap:0 14px;align-items:flex-end}form.schedule label{margin-top:6px}form.schedule input{width:auto}</style>`);
@@ -56,9 +59,9 @@ export function signInPage(ctx: MigrationPagesContext, res: ServerResponse, stat
     </form>`);
 }
 
-/** Only pages of the operator's own area can be gone back to after signing in. */
+/** Only pages of the operator's own area can be gone back to (after signing in, or after a form). */
 export function safeNext(next: string | null | undefined): string {
-  return next && /^\/operator\/[\w\-/]*$/.test(next) && !next.startsWith('//') ? next : DASHBOARD;
+  return next && /^\/operator\/[\w\-/.%]*$/.test(next) && !next.startsWith('//') && !next.includes('..') ? next : DASHBOARD;
 }
 
 function connectorCell(r: PracticeRow): Raw {
@@ -91,7 +94,7 @@ function practiceRow(r: PracticeRow): Raw {
   const runnerNote = r.runnerBlocker && r.runnerBlocker !== r.blocker
     ? html`<br><small class="muted runner-note">wave runner${r.runnerCheckedAt ? html` (${when(r.runnerCheckedAt)})` : ''}: ${r.runnerBlocker}</small>` : '';
   return html`<tr data-practice="${r.key}" data-kind="migrating" data-stage="${r.stage}">
-    <td class="name"><a href="/practices/${r.id}/migration">${r.name}</a><br><small class="muted">${r.key} · Site ID ${r.bpSiteId}${r.paired ? ' · paired' : ''}</small></td>
+    <td class="name"><a class="details" href="${practicePath(r.key)}">${r.name}</a><br><small class="muted">${r.key} · Site ID ${r.bpSiteId}${r.paired ? ' · paired' : ''} · <a href="/practices/${r.id}/migration">practice's page</a></small></td>
     <td class="pms">${r.pms}</td><td class="wave">${r.wave?.name ?? html`<span class="muted">—</span>`}</td>
     <td class="stage">${r.stage}</td><td class="since">${when(r.since)}</td>
     <td class="blocker" data-source="${r.blockerSource ?? ''}">${r.blocker ?? (r.stage === 'connector-retired' ? '' : html`<span class="muted">none</span>`)}${r.blockerSource === 'runner' && r.runnerCheckedAt ? html` <small class="muted">(checked ${when(r.runnerCheckedAt)})</small>` : ''}${runnerNote}</td>
@@ -141,7 +144,8 @@ export async function dashboardPage(ctx: MigrationPagesContext, cache: StatusCac
 
 /** The dashboard's forms; each answers with a redirect to the dashboard and its outcome. */
 export async function dashboardForm(ctx: MigrationPagesContext, cache: StatusCache, flash: Flash, res: ServerResponse, rest: string[], form: URLSearchParams): Promise<boolean> {
-  const back = (ok: boolean, text: string): void => ctx.redirect(res, `${DASHBOARD}?flash=${flash.put(ok, text)}`);
+  const to = safeNext(form.get('next'));
+  const back = (ok: boolean, text: string): void => ctx.redirect(res, `${to}?flash=${flash.put(ok, text)}`);
   const [what, id, action] = rest;
   if (what === 'tick' && rest.length === 1) {
     const r = await ctx.runner.tick();

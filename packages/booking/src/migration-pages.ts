@@ -3,6 +3,7 @@
 //   POST /practices/:id/migration/connect    pairs with Conduit from that page
 //   GET  /operator/sign-in, POST /operator/sign-in, POST /operator/sign-out
 //   GET  /operator/migration, POST /operator/migration/...   the dashboard and its forms (migration-operator-page.ts)
+//   GET  /operator/migration/practices/:key                   one practice: differences, stage changes (migration-operator-practice.ts)
 //   /api/operator/...                        the JSON API (migration-operator-api.ts)
 // Everything under /operator and /api/operator needs the operator token (migration-operator-auth.ts):
 // 503 when none is configured, 401 without it, 403 for a cross-site request that changes something.
@@ -14,7 +15,8 @@ import type { WaveRunner, WaveStore } from './migration-waves.js';
 import type { ConnectorHub } from './connector-hub.js';
 import { html, type Raw } from './html.js';
 import { HttpError, readForm } from './http.js';
-import { StatusCache } from './migration-overview.js';
+import { StatusCache, kindOf } from './migration-overview.js';
+import { practicePage } from './migration-operator-practice.js';
 import { OperatorAuth, sameOrigin } from './migration-operator-auth.js';
 import { operatorApi, sendJson } from './migration-operator-api.js';
 import { DASHBOARD, Flash, dashboardForm, dashboardPage, safeNext, signInPage } from './migration-operator-page.js';
@@ -137,6 +139,12 @@ export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessa
     if (parts[1] === 'migration') {
       if (get && parts.length === 2) {
         await dashboardPage(ctx, cache, flash, res, url.searchParams);
+        return true;
+      }
+      if (get && parts.length === 4 && parts[2] === 'practices') {
+        const p = ctx.store.practiceBySite(parts[3]!);
+        if (!p || kindOf(p, ctx.migrationStore.since(p.siteId) !== null) !== 'migrating') throw new HttpError(404, `There is no practice moving to Conduit with the key "${parts[3]}".`);
+        await practicePage(ctx, cache, flash, res, p, url.searchParams);
         return true;
       }
       if (post && (await dashboardForm(ctx, cache, flash, res, parts.slice(2), await readForm(req)))) return true;

@@ -53,7 +53,7 @@ export function practiceSteps(ctx: MigrationPagesContext, p: Practice, st: Migra
       n: 4, done: paired, body: paired ? html`Paste your Site ID and the pairing code below.` : html`Paste your Site ID and the pairing code below.
         <form class="card" id="pair-form" method="post" action="/practices/${p.id}/migration/connect">
           <label for="siteId">Site ID</label><input id="siteId" name="siteId" required autocomplete="off" value="${q.get('siteId') ?? p.bpSiteId}">
-          <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="ABCD-1234" ${err ? 'autofocus' : ''}>
+          <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="XXXXX-XXXXX" ${err ? 'autofocus' : ''}>
           <button type="submit" data-busy="Connecting…">Connect</button>
         </form>`,
     },

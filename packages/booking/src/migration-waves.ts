@@ -145,6 +145,11 @@ export interface WaveRunnerOptions {
   eligible: () => string[];
   /** When each practice entered its current stage (for the soak times). */
   stageSince: (practice: string) => Date | null;
+  /**
+   * Practices in `shadow` (wave members or not). A practice moved there by hand is compared on its
+   * behalf too, so the operator's next Advance is not held up by a quiet practice.
+   */
+  inShadow?: () => string[];
   /** Minimum time in `shadow` before the move to `conduit` (default 24 h). */
   shadowSoakMs?: number;
   /** Minimum time in `conduit` before the Connector is retired (default 7 days). */
@@ -211,6 +216,14 @@ export class WaveRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.o.parallel ?? 8) }, worker));
+    const inWave = new Set(members.map((m) => m.practice));
+    for (const practice of this.o.inShadow?.().filter((k) => !inWave.has(k)) ?? []) {
+      try {
+        if ((await this.o.migration.status(practice)).blocker) await this.o.migration.probe?.(practice);
+      } catch (e) {
+        this.o.onError?.(e);
+      }
+    }
     return report;
   }
 

@@ -171,7 +171,8 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const eligible = (): string[] => store.practices().filter((p) => p.pms === BEST_PRACTICE && p.siteId !== p.conduitSiteId).map((p) => p.siteId);
   const waveRunner = new WaveRunner({
     waves, migration: { status: (k) => migration.status(k), advance: (k, actor, reason) => migration.advance(k, actor, reason), probe: (k) => migration.probe(k) },
-    eligible, stageSince: (k) => migrationStore.since(k), shadowSoakMs: m.waves?.shadowSoakMs, conduitSoakMs: m.waves?.conduitSoakMs,
+    eligible, inShadow: () => migrationStore.stages().filter((s) => s.stage === 'shadow').map((s) => s.practice),
+    stageSince: (k) => migrationStore.since(k), shadowSoakMs: m.waves?.shadowSoakMs, conduitSoakMs: m.waves?.conduitSoakMs,
     intervalMs: m.waves?.intervalMs, parallel: m.waves?.parallel, onError,
   });
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
@@ -236,7 +237,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       ${msg ? html`<div class="alert ${err === 'offline' ? 'warn' : 'error'}" role="alert" id="pair-error">${msg}</div>` : ''}
       <form class="card" method="post" action="/practices/connect">
         <label for="siteId">Site ID</label><input id="siteId" name="siteId" required autocomplete="off" value="${q.get('siteId') ?? ''}">
-        <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="ABCD-1234">
+        <label for="code">Pairing code</label><input id="code" name="code" required autocomplete="off" placeholder="XXXXX-XXXXX">
         <button type="submit" data-busy="Connecting…">Connect</button>
       </form>`);
   }

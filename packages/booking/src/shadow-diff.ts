@@ -26,7 +26,8 @@ const isRow = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function describeDifference(connector: unknown, conduit: unknown): string {
   const prints = `fingerprints ${fingerprint(connector)} / ${fingerprint(conduit)}`;
   if (Array.isArray(connector) && Array.isArray(conduit)) {
-    const sizes = `Connector ${connector.length} rows, Conduit ${conduit.length} rows`;
+    const rows = (n: number): string => `${n} ${n === 1 ? 'row' : 'rows'}`;
+    const sizes = `Connector ${rows(connector.length)}, Conduit ${rows(conduit.length)}`;
     const n = Math.min(connector.length, conduit.length);
     for (let i = 0; i < n; i++) {
       const a: unknown = connector[i];
@@ -35,7 +36,7 @@ export function describeDifference(connector: unknown, conduit: unknown): string
       const where = isRow(a) && isRow(b) ? ` (fields: ${differingFields(a, b).join(', ')})` : '';
       return `${sizes}; first difference at row ${i + 1}${where}; ${prints}`;
     }
-    return `${sizes}; the first ${n} rows agree; ${prints}`;
+    return `${sizes}; ${n === 0 ? 'one side is empty' : `the first ${rows(n)} agree`}; ${prints}`;
   }
   if (isRow(connector) && isRow(conduit)) return `fields differ: ${differingFields(connector, conduit).join(', ')}; ${prints}`;
   if (kind(connector) === kind(conduit)) return `the ${kind(connector)} values differ; ${prints}`;

@@ -185,9 +185,12 @@ A second practice, ${info.connectorPracticeName} (Bp Site ID ${info.connectorPra
   Its practice screen ${info.secondPracticeScreenUrl}
 
 To try its move to Conduit: sign in to the dashboard with the token, open its migration page and follow
-its steps on its practice screen (tick "${BOOKING_PRODUCT} (via Conduit)" read-write and Save, generate a pairing
-code, paste the Site ID and code, Connect). Then press Advance on the dashboard, which moves it one stage
-at once, or schedule a wave there (checked every ${DEMO_WAVES.intervalMs / 1000} s; ${DEMO_WAVES.shadowSoakMs / 60_000} min in shadow and ${DEMO_WAVES.conduitSoakMs / 60_000} min in conduit before each move on).
+its steps on its practice screen (tick "${BOOKING_PRODUCT} (via Conduit)" read-write beside the ticked
+"${BOOKING_PRODUCT} Connector", Save, generate a pairing code, paste the Site ID and code, Connect). Then press
+Advance on the dashboard, which moves it one stage at once (in shadow, once a read has been compared:
+every ${DEMO_WAVES.intervalMs / 1000} s the server compares one on its behalf), or schedule a wave there (checked every
+${DEMO_WAVES.intervalMs / 1000} s; ${DEMO_WAVES.shadowSoakMs / 60_000} min in shadow and ${DEMO_WAVES.conduitSoakMs / 60_000} min in conduit before each move on). Unticking
+"${BOOKING_PRODUCT} Connector" before the move is complete shows the practice a warning.
 `;
 }
 
