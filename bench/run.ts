@@ -11,6 +11,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Suite> }
     description: 'a ≥ 1 M-row async extraction through Cloud and Link vs reading it directly; peak RSS; immediate latency meanwhile',
     load: async () => (await import('./async.js')).suite,
   },
+  backends: {
+    description: "the booking product's reads and an add/cancel write through the Connector, Conduit and shadow vs the same calls direct on the database",
+    load: async () => (await import('./backends.js')).suite,
+  },
 };
 
 function usage(): string {

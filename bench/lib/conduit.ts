@@ -18,6 +18,8 @@ export interface ConduitOptions {
   logLevel: string;
   linkConcurrency?: number;
   profile?: boolean;
+  /** The integration's database access as the practice ticks it (default: the CLI default, read-only). */
+  access?: 'read' | 'readwrite';
 }
 
 export async function startConduit(runDir: string, database: string, o: ConduitOptions, log: (s: string) => void): Promise<Conduit> {
@@ -41,7 +43,7 @@ export async function startConduit(runDir: string, database: string, o: ConduitO
       args: [CLI, 'link', '--cloud', url, '--database', database, '--state', state, '--ui-port', '0',
         ...(o.linkConcurrency ? ['--concurrency', String(o.linkConcurrency)] : [])],
     });
-    await runNode([CLI, 'link', 'integrations', 'enable', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'enable');
+    await runNode([CLI, 'link', 'integrations', 'enable', '--integrator', integrator.id, '--state', state, '--json', ...(o.access ? ['--access', o.access] : [])], runDir, 'enable');
     const code = JSON.parse((await runNode([CLI, 'link', 'integrations', 'pairing-code', '--integrator', integrator.id, '--state', state, '--json'], runDir, 'pairing-code')).trim().split('\n').pop()!) as { siteId: string; code: string };
     const headers = { 'Ocp-Apim-Subscription-Key': apiKey };
     const practice = `practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice`;
