@@ -8,30 +8,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type Database from 'better-sqlite3';
+import { AgentMessageSchema, CLOSE_UNAUTHORISED, LOGIN_FAILED_NUMBER, PROTOCOL_VERSION } from '@conduit/connector/protocol';
 
-// The wire format of @conduit/connector's protocol.ts (kept in step by the connector tests).
-const PROTOCOL_VERSION = 1;
-const CLOSE_UNAUTHORISED = 4401;
-const Hello = z.object({
-  kind: z.literal('hello'), practiceId: z.string().min(1).max(200), token: z.string().min(1).max(512), version: z.number().int(), agent: z.string().max(200).optional(),
-  pmsVersion: z.string().max(200).optional(), databaseAccess: z.boolean().optional(),
-});
-const Response = z.object({
-  kind: z.literal('response'),
-  id: z.string(),
-  rows: z.array(z.record(z.string(), z.unknown())).optional(),
-  rowsAffected: z.number().optional(),
-  returnValue: z.number().nullable().optional(),
-  output: z.record(z.string(), z.unknown()).optional(),
-  error: z.object({ message: z.string(), number: z.number().optional() }).optional(),
-});
-const Retired = z.object({ kind: z.literal('retired'), practiceId: z.string(), databaseClosed: z.boolean() });
-const Status = z.object({ kind: z.literal('status'), databaseAccess: z.boolean(), pmsVersion: z.string().max(200).optional() });
-const AgentMessage = z.discriminatedUnion('kind', [Hello, Response, Retired, Status]);
-/** SQL Server's "Login failed for user" (the practice unticked the Connector's integration). */
-const LOGIN_FAILED = 18456;
+// The wire format is the Connector's own (one definition for both ends).
+type AgentFrame = z.infer<typeof AgentMessageSchema>;
 
 export interface HubParameter { name: string; type?: string; value?: string | number | boolean | null; direction?: 'input' | 'output' | 'inputOutput' | 'returnValue' }
 export interface HubRequest { text: string; type?: 'text' | 'storedProcedure'; parameters?: HubParameter[] }
@@ -202,9 +184,9 @@ export class ConnectorHub {
     let practiceId: string | undefined;
     const helloTimer = setTimeout(() => ws.close(CLOSE_UNAUTHORISED, 'no hello'), this.helloMs);
     ws.on('message', (data: RawData) => {
-      let msg: z.infer<typeof AgentMessage>;
+      let msg: AgentFrame;
       try {
-        const p = AgentMessage.safeParse(JSON.parse(String(data)));
+        const p = AgentMessageSchema.safeParse(JSON.parse(String(data)));
         if (!p.success) return;
         msg = p.data;
       } catch {
@@ -233,7 +215,7 @@ export class ConnectorHub {
       }
       const conn = this.conns.get(practiceId);
       if (!conn || conn.ws !== ws) return;
-      const denied = msg.kind === 'response' && msg.error?.number === LOGIN_FAILED;
+      const denied = msg.kind === 'response' && msg.error?.number === LOGIN_FAILED_NUMBER;
       // A refused login means access is cut even if the agent (an older one) sent no status.
       const access = this.report(practiceId, msg.kind === 'status' ? msg : denied ? { databaseAccess: false } : {});
       if (access) this.onEvent(practiceId, access);

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { PMS_VERSION } from '@conduit/bp-sim';
 import {
   MigrationStore, ErrorWindow, TransitionRefused, canTransition, readinessBlockers, versionAtLeast, servingBackend, shadowReads, fallbackStage, type ReadinessFacts,
-} from '../packages/booking/src/index.js';
+} from '../src/index.js';
 
 const good: ReadinessFacts = { pmsVersion: 'Bp Premier Orchid SP1', integrationTicked: true, paired: true, siteOnline: true };
 

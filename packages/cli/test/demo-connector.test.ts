@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPracticeDatabase, listIntegrationLogins, setIntegrationLogin } from '@conduit/bp-sim';
-import { ensureConnectorDatabase } from '../packages/cli/src/commands/demo-connector.js';
+import { ensureConnectorDatabase } from '../src/commands/demo-connector.js';
 
 test('ensureConnectorDatabase records the Connector login once and keeps the practice\'s untick', () => {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-demo-'));

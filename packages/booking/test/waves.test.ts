@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { MigrationStore, WaveStore, WaveRunner, WaveError, cohortOrder, type ReadinessFacts, type Stage } from '../packages/booking/src/index.js';
+import { MigrationStore, WaveStore, WaveRunner, WaveError, cohortOrder, type ReadinessFacts, type Stage } from '../src/index.js';
 
 const keys = Array.from({ length: 40 }, (_, i) => `practice-${i}`);
 
@@ -55,7 +55,7 @@ test('runner: members move one stage per check when checks pass, soak times hold
   const good: ReadinessFacts = { pmsVersion: 'Bp Premier Orchid SP1', integrationTicked: true, paired: true, siteOnline: true };
   for (const k of keys.slice(0, 4)) facts.set(k, good);
   facts.set(keys[0]!, { ...good, pmsVersion: 'Bp Premier Jade SP2' });
-  const { canTransition, STAGES } = await import('../packages/booking/src/index.js');
+  const { canTransition, STAGES } = await import('../src/index.js');
   const next = (s: Stage): Stage => STAGES[STAGES.indexOf(s) + 1]!;
   const ctxOf = (k: string) => ({ facts: facts.get(k)!, comparisons: store.comparisons(k), openDifferences: store.openDifferences(k), retirementConfirmed: true });
   const migration = {
@@ -96,7 +96,7 @@ test('runner: a practice moved to shadow by hand, in no wave, is compared on its
   const store = new MigrationStore(db);
   const waves = new WaveStore(db);
   const ready: ReadinessFacts = { pmsVersion: 'Bp Premier Orchid SP1', integrationTicked: true, paired: true, siteOnline: true };
-  const { canTransition } = await import('../packages/booking/src/index.js');
+  const { canTransition } = await import('../src/index.js');
   const ctx = (k: string) => ({ facts: ready, comparisons: store.comparisons(k), openDifferences: store.openDifferences(k), minComparisons: 2 });
   store.transition('by-hand', 'ready', 'operator', 'test', ctx('by-hand'));
   store.transition('by-hand', 'shadow', 'operator', 'test', ctx('by-hand'));
