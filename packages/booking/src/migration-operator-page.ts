@@ -44,7 +44,7 @@ export const LOCAL_TIMES = raw(`<script>document.querySelectorAll('time[datetime
 document.addEventListener('submit',function(e){var f=e.target;var m=f.getAttribute('data-confirm');if(m&&!confirm(m)){e.preventDefault();e.stopImmediatePropagation();return;}
 var l=f.querySelector('input[name=startsAt]'),i=f.querySelector('input[name=startsAtIso]');if(l&&i&&l.value){var d=new Date(l.value);if(!isNaN(d))i.value=d.toISOString();}},true);</script>`);
 
-export const STYLE = raw(`<style>main{max-width:1320px}table.ops th,table.ops td{font-size:14px;padding:6px 8px;vertical-align:top}
+export const STYLE = raw(`<style>main{max-width:1320px}table.ops th,table.ops td{font-size:14px;padding:6px 8px;vertical-align:top}td.since,td.stage,td.wave,td.actions small{white-space:nowrap}td.name{min-width:190px}
 form.inline{display:inline}form.inline button{margin:2px 4px 2px 0;padding:4px 10px;font-size:13px}
 ul.stages{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:8px 18px}td small,td .muted{font-size:12px}
 form.schedule{display:flex;flex-wrap:wrap;gap:0 14px;align-items:flex-end}form.schedule label{margin-top:6px}form.schedule input{width:auto}</style>`);
@@ -94,11 +94,11 @@ function practiceRow(r: PracticeRow): Raw {
   const runnerNote = r.runnerBlocker && r.runnerBlocker !== r.blocker
     ? html`<br><small class="muted runner-note">wave runner${r.runnerCheckedAt ? html` (${when(r.runnerCheckedAt)})` : ''}: ${r.runnerBlocker}</small>` : '';
   return html`<tr data-practice="${r.key}" data-kind="migrating" data-stage="${r.stage}">
-    <td class="name"><a class="details" href="${practicePath(r.key)}">${r.name}</a><br><small class="muted">${r.key} · Site ID ${r.bpSiteId}${r.paired ? ' · paired' : ''} · <a href="/practices/${r.id}/migration">practice's page</a></small></td>
+    <td class="name"><a class="details" href="${practicePath(r.key)}">${r.name}</a><br><small class="muted">${r.key} · Site ID ${r.bpSiteId}${r.paired ? ' · paired' : ''}</small></td>
     <td class="pms">${r.pms}</td><td class="wave">${r.wave?.name ?? html`<span class="muted">—</span>`}</td>
     <td class="stage">${r.stage}</td><td class="since">${when(r.since)}</td>
     <td class="blocker" data-source="${r.blockerSource ?? ''}">${r.blocker ?? (r.stage === 'connector-retired' ? '' : html`<span class="muted">none</span>`)}${r.blockerSource === 'runner' && r.runnerCheckedAt ? html` <small class="muted">(checked ${when(r.runnerCheckedAt)})</small>` : ''}${runnerNote}</td>
-    <td class="comparisons">${r.comparisons}</td><td class="differences">${r.openDifferences}</td><td class="actions">${actions(r)}</td><td class="connector">${connectorCell(r)}</td></tr>`;
+    <td class="comparisons">${r.comparisons}</td><td class="differences">${r.openDifferences}</td><td class="actions">${actions(r)}<br><small><a href="/practices/${r.id}/migration">practice's page</a></small></td><td class="connector">${connectorCell(r)}</td></tr>`;
 }
 
 function waveRow(w: WaveView): Raw {
