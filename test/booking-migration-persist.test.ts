@@ -12,7 +12,7 @@ import { practiceDatabase, waitFor } from './support/system.js';
 
 const TOKEN = 'persisted-token-0123456789abcdef';
 
-test('token hashes and retirements survive a restart of the booking server', async () => {
+test('token hashes and retirements survive a restart of the booking server, and a recorded retirement completes the move', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'booking-persist-'));
   const dataFile = join(dir, 'booking.db');
   const database = practiceDatabase(dir);
@@ -50,6 +50,15 @@ test('token hashes and retirements survive a restart of the booking server', asy
     const again = agentFor(booking);
     again.start();
     assert.equal(await again.done(), 'unauthorised', 'a retired practice stays out after a restart');
+    // The server stopped after the Connector's retirement was recorded but before the stage moved on:
+    // the recorded confirmation completes the move, though the Connector is gone for good.
+    const good = { pmsVersion: 'Bp Premier Orchid SP1', integrationTicked: true, paired: true, siteOnline: true };
+    booking.migrationStore.transition('site-p', 'ready', 'test', 'setup', { facts: good });
+    booking.migrationStore.transition('site-p', 'shadow', 'test', 'setup', { facts: good });
+    booking.migrationStore.recordComparison('site-p', 'practitioners', true);
+    booking.migrationStore.transition('site-p', 'conduit', 'test', 'setup', { facts: good });
+    assert.equal((await booking.migration.status('site-p')).blocker, null);
+    assert.equal((await booking.migration.advance('site-p')).stage, 'connector-retired');
   } finally {
     await booking.close();
   }

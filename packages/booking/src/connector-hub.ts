@@ -10,7 +10,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { z } from 'zod';
 import type Database from 'better-sqlite3';
-import { AgentMessageSchema, CLOSE_UNAUTHORISED, LOGIN_FAILED_NUMBER, PROTOCOL_VERSION } from '@conduit/connector/protocol';
+import { AgentMessageSchema, CLOSE_RETIRED, CLOSE_UNAUTHORISED, LOGIN_FAILED_NUMBER, PROTOCOL_VERSION } from '@conduit/connector/protocol';
 
 // The wire format is the Connector's own (one definition for both ends).
 type AgentFrame = z.infer<typeof AgentMessageSchema>;
@@ -286,9 +286,10 @@ export class ConnectorHub {
   }
 
   /**
-   * Switches the practice's Connector off: it closes its database, confirms `retired` and exits.
-   * Resolves true only when the agent confirmed with its database closed. The token is forgotten so
-   * the agent can never reconnect.
+   * Switches the practice's Connector off: it closes its database and confirms `retired`; the hub
+   * records the retirement, then acknowledges with CLOSE_RETIRED and the agent exits. Resolves true
+   * only when the agent confirmed with its database closed. The token is forgotten so the agent can
+   * never reconnect.
    */
   async retire(practiceId: string, reason = 'Moved to Conduit', timeoutMs = this.timeoutMs): Promise<boolean> {
     const conn = this.conns.get(practiceId);
@@ -298,14 +299,20 @@ export class ConnectorHub {
       conn.retired = (closed) => { clearTimeout(timer); resolve(closed); };
       conn.ws.send(JSON.stringify({ kind: 'shutdown', reason }));
     });
-    if (confirmed) {
-      this.retiredIds.add(practiceId);
-      this.tokens.delete(practiceId);
-      this.db?.prepare('INSERT INTO connector_token (practice, hash, retired_at) VALUES (?, NULL, ?) ON CONFLICT(practice) DO UPDATE SET hash = NULL, retired_at = excluded.retired_at')
-        .run(practiceId, new Date().toISOString());
-      this.onEvent(practiceId, 'retired');
+    if (!confirmed) {
+      // The agent opens its database again when the connection ends without our acknowledgement.
+      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(1000, 'retirement not confirmed');
+      return false;
     }
-    return confirmed;
+    // Recorded first, then acknowledged: an agent whose retirement was not recorded (a crash in
+    // between) never sees CLOSE_RETIRED and resumes, so both sides agree.
+    this.retiredIds.add(practiceId);
+    this.tokens.delete(practiceId);
+    this.db?.prepare('INSERT INTO connector_token (practice, hash, retired_at) VALUES (?, NULL, ?) ON CONFLICT(practice) DO UPDATE SET hash = NULL, retired_at = excluded.retired_at')
+      .run(practiceId, new Date().toISOString());
+    conn.ws.close(CLOSE_RETIRED, 'retired');
+    this.onEvent(practiceId, 'retired');
+    return true;
   }
 
   close(): void {

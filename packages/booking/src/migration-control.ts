@@ -151,8 +151,10 @@ export class MigrationControl extends DelegatingAccess {
     if (to === 'connector-retired') {
       const pre = canTransition(from, to, { ...ctx, retirementConfirmed: true });
       if (!pre.ok) throw new TransitionRefused(from, to, pre);
-      if (!this.o.hub.isOnline(practiceId)) throw new TransitionRefused(from, to, { ok: false, reason: 'the Connector is not connected, so its shutdown cannot be confirmed' });
-      ctx.retirementConfirmed = await this.o.hub.retire(practiceId, reason);
+      // Already recorded by the hub (this server stopped between the Connector's confirmation and the stage change).
+      if (this.o.hub.isRetired(practiceId)) ctx.retirementConfirmed = true;
+      else if (!this.o.hub.isOnline(practiceId)) throw new TransitionRefused(from, to, { ok: false, reason: 'the Connector is not connected, so its shutdown cannot be confirmed' });
+      else ctx.retirementConfirmed = await this.o.hub.retire(practiceId, reason);
     }
     this.change(practiceId, to, actor, reason, ctx);
     return this.status(practiceId);
@@ -192,7 +194,7 @@ export class MigrationControl extends DelegatingAccess {
         ...ctx, openDifferences: this.o.store.openDifferences(practiceId), comparisons: this.o.store.comparisons(practiceId), retirementConfirmed: true,
       });
       if (!check.ok) blocker = check.reason;
-      else if (next === 'connector-retired' && !this.o.hub.isOnline(practiceId)) blocker = 'the Connector is not connected, so its shutdown cannot be confirmed';
+      else if (next === 'connector-retired' && !this.o.hub.isOnline(practiceId) && !this.o.hub.isRetired(practiceId)) blocker = 'the Connector is not connected, so its shutdown cannot be confirmed';
     } else blocker = 'the Connector is retired: the move is final';
     return {
       practiceId, stage, since: this.o.store.since(practiceId)?.toISOString() ?? null, next, blocker, blockers,

@@ -19,6 +19,8 @@ export const DEFAULT_LOGIN_NAME = 'Bookwell Connector';
 export const DEFAULT_STATUS_INTERVAL_MS = 5000;
 /** How long a closing agent waits for the server to acknowledge the close before dropping the socket. */
 const CLOSE_GRACE_MS = 2000;
+/** How long a retiring agent waits for the product's acknowledgement before it gives the retirement up. */
+const RETIRE_ACK_MS = 15_000;
 
 /** What the agent knows about its access to the practice database. */
 export interface AgentStatus {
@@ -47,7 +49,12 @@ export interface ConnectorAgentOptions {
   onStatusChange?: (status: AgentStatus) => void;
 }
 
-export type AgentState = 'idle' | 'connecting' | 'online' | 'waiting' | 'unauthorised' | 'retired' | 'stopped';
+/**
+ * `retiring`: told to shut down, its database closed and `retired` sent; waiting for the product to
+ * acknowledge (close code 4410). A retirement the product never acknowledged is undone: the database
+ * is opened again and the agent reconnects, so both sides always agree on whether it is retired.
+ */
+export type AgentState = 'idle' | 'connecting' | 'online' | 'waiting' | 'retiring' | 'unauthorised' | 'retired' | 'stopped';
 
 const INT_TYPES = new Set(['int', 'bigint', 'smallint', 'tinyint']);
 const NUM_TYPES = new Set(['decimal', 'float', 'real', 'money', 'numeric']);
@@ -204,6 +211,14 @@ export class ConnectorAgent {
       if (code === CLOSE_UNAUTHORISED) { this.log('connector: refused (practice id or token)'); this.end('unauthorised'); return; }
       if (code === CLOSE_RETIRED) { this.end('retired'); return; }
       if (this.state === 'retired' || this.state === 'stopped') return;
+      if (this.state === 'retiring') {
+        // The product did not acknowledge (it may have crashed before recording it): not retired after all.
+        this.log('connector: the product did not acknowledge the retirement; opening the database again and reconnecting');
+        clearTimeout(this.timer);
+        this.db = BpSimDatabase.open(this.opts.databaseFile);
+        this.access = undefined;
+        this.refreshStatus(true);
+      }
       this.setState('waiting');
       const initial = this.opts.backoff?.initialMs ?? 500;
       const max = this.opts.backoff?.maxMs ?? 30_000;
@@ -227,10 +242,13 @@ export class ConnectorAgent {
     const msg = parsed.data;
     if (msg.kind === 'welcome') { this.setState('online'); this.attempt = 0; return; }
     if (msg.kind === 'request') { this.send(this.answer(msg)); return; }
-    // shutdown: close the database first, confirm, then close for good.
+    // shutdown: close the database first, confirm, then wait for the product to record it and close
+    // with CLOSE_RETIRED (see the 'close' handler); without that acknowledgement the retirement is undone.
+    if (this.state === 'retiring') return;
     this.closeDb();
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ kind: 'retired', practiceId: this.opts.practiceId, databaseClosed: this.db === undefined } satisfies AgentMessage));
-    this.end('retired');
+    this.setState('retiring');
+    ws.send(JSON.stringify({ kind: 'retired', practiceId: this.opts.practiceId, databaseClosed: this.db === undefined } satisfies AgentMessage));
+    this.timer = setTimeout(() => ws.terminate(), RETIRE_ACK_MS);
   }
 
   private answer(req: ConnectorRequest): ConnectorResponse {

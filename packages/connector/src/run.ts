@@ -156,8 +156,10 @@ export async function runConnector(settings: ConnectorSettings, opts: RunConnect
     previous = state;
     if (state === 'connecting') { if (was !== 'waiting') log(`connecting to ${safeUrl(settings.url)}`); return; }
     if (state === 'online') { log(`online: connected to ${safeUrl(settings.url)} as practice ${settings.practiceId}`); return; }
+    if (state === 'waiting' && was === 'retiring') { log('the product did not record the retirement: the practice database is open again; reconnecting'); return; }
     if (state === 'waiting') { log(`not connected${lastError ? ` (${lastError})` : ''}; retrying with backoff`); lastError = undefined; return; }
     if (state === 'unauthorised') { log(`refused by the product: practice id or token not accepted (or this Connector was retired); not retrying`); return; }
+    if (state === 'retiring') { log('shutdown asked by the product: the practice database is closed; waiting for the product to record the retirement'); return; }
     if (state === 'retired') { log('retired by the product: the practice database is closed; exiting and not restarting'); return; }
     if (state === 'stopped') log('stopped');
   };

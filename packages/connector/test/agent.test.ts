@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BpSimDatabase, createPracticeDatabase, integrationLoginEnabled, setIntegrationLogin, setPmsVersion, SIM_INTEGRATION_LOGIN_TABLE } from '@conduit/bp-sim';
-import { ConnectorAgent, CLOSE_UNAUTHORISED, AgentMessageSchema, DEFAULT_LOGIN_NAME, type AgentMessage } from '../src/index.js';
+import { ConnectorAgent, CLOSE_RETIRED, CLOSE_UNAUTHORISED, AgentMessageSchema, DEFAULT_LOGIN_NAME, type AgentMessage } from '../src/index.js';
 
 let dir = '';
 let dbFile = '';
@@ -109,10 +109,37 @@ test('shutdown closes the database, reports retired, and never reconnects', asyn
   ep.sockets[0]!.send(JSON.stringify({ kind: 'shutdown', reason: 'moved to Conduit' }));
   const m = await retired;
   assert.deepEqual(m, { kind: 'retired', practiceId: 'p9', databaseClosed: true });
+  assert.equal(agent.state, 'retiring', 'waits for the product to record it');
+  assert.equal(agent.databaseOpen, false);
+  ep.sockets[0]!.close(CLOSE_RETIRED, 'retired');
   assert.equal(await agent.done(), 'retired');
   assert.equal(agent.databaseOpen, false);
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(ep.sockets.length, 1);
+  await ep.close();
+});
+
+test('a retirement the product never acknowledged is undone: the database opens again and the agent serves', async () => {
+  const ep = await endpoint();
+  const agent = new ConnectorAgent({ url: ep.url, practiceId: 'p10', token: 'good', databaseFile: dbFile, backoff: { initialMs: 10, maxMs: 10 } });
+  const hello = ep.next('hello');
+  agent.start();
+  await hello;
+  const retired = ep.next('retired');
+  ep.sockets[0]!.send(JSON.stringify({ kind: 'shutdown' }));
+  await retired;
+  assert.equal(agent.databaseOpen, false);
+  // The product goes away before recording it (a crash): the connection ends without CLOSE_RETIRED.
+  const again = ep.next('hello');
+  ep.sockets[0]!.terminate();
+  await within(again, 5000, 'the agent reconnects');
+  assert.equal(agent.databaseOpen, true, 'its database is open again');
+  const answered = ep.next('response');
+  ep.sockets[1]!.send(JSON.stringify({ kind: 'request', id: 'after', text: 'EXEC BP_GetAppointmentBookUsers' }));
+  const r = await within(answered);
+  assert.ok(r.kind === 'response' && r.error === undefined && (r.rows?.length ?? 0) > 0);
+  agent.stop();
+  await agent.done();
   await ep.close();
 });
 
