@@ -3,13 +3,13 @@
 // The booking is recorded first, as `pending`, before anything is written to Best Practice, and the
 // patient's id is recorded as soon as it is known. A write whose answer is lost is settled by reading
 // the practitioner's time (pms.ts does that at once where it can); when it cannot be settled yet, the
-// booking stays `pending` and the patient is shown that it is being confirmed. The Settler then reads
+// booking stays `pending` and the patient is shown that it is being confirmed. `settle` then reads
 // the practice again every few seconds until the appointment is found (booked) or `settleMs` has
 // passed without it (not booked: no statement can still be running by then). Pending bookings left by
 // a crash of this server are settled the same way after it starts again.
 import { randomBytes } from 'node:crypto';
 import type { PmsAccess } from './access.js';
-import { OutcomeUnknownError } from './pms.js';
+import { OutcomeUnknownError, sameSex, type NewPatient } from './pms.js';
 import type { Booking, BookingStore, Practice } from './store.js';
 
 export interface BookingRequest {
@@ -19,13 +19,13 @@ export interface BookingRequest {
   date: string;
   time: number;
   locationId: number | null;
-  patient: { firstName: string; surname: string; dob: string; sexCode: number; mobile: string };
+  patient: NewPatient;
 }
 
 /** `taken`: someone else has the time now (nothing was recorded). */
 export type BookingOutcome = { kind: 'booked' | 'pending'; booking: Booking } | { kind: 'taken' };
 
-export interface SettlerOptions {
+export interface BookingPlacerOptions {
   store: BookingStore;
   pms: PmsAccess;
   /**
@@ -36,7 +36,8 @@ export interface SettlerOptions {
   settleMs?: number;
   /** How often pending bookings are checked (default 3 s). */
   intervalMs?: number;
-  onSettled?: (b: Booking) => void;
+  /** Called for every booking that reaches the appointment book, at once or when settled. */
+  onBooked?: (b: Booking) => void;
   onError: (e: unknown) => void;
 }
 
@@ -47,7 +48,7 @@ export class BookingPlacer {
   private checking: Promise<void> | undefined;
   private readonly settleMs: number;
 
-  constructor(private readonly o: SettlerOptions) {
+  constructor(private readonly o: BookingPlacerOptions) {
     this.settleMs = o.settleMs ?? 150_000;
   }
 
@@ -62,7 +63,7 @@ export class BookingPlacer {
     });
     this.inFlight.add(b.id);
     try {
-      const matches = (await pms.findPatients(siteId, r.patient)).filter((m) => m.sexCode === null || m.sexCode === r.patient.sexCode);
+      const matches = (await pms.findPatients(siteId, r.patient)).filter(sameSex(r.patient.sexCode));
       const patientId = matches.length ? matches[0]!.id : await pms.addPatient(siteId, r.patient);
       const note = matches.length > 1 ? `${matches.length} patient records match (ids ${matches.map((m) => m.id).join(', ')}); booked against ${patientId}.` : null;
       store.updateBooking(b.id, { patientId, note });
@@ -81,7 +82,9 @@ export class BookingPlacer {
         return { kind: 'taken' };
       }
       store.updateBooking(b.id, { pmsRecordId: recordId, status: note ? 'needsReview' : 'booked' });
-      return { kind: 'booked', booking: store.booking(b.id)! };
+      const booked = store.booking(b.id)!;
+      this.o.onBooked?.(booked);
+      return { kind: 'booked', booking: booked };
     } catch (e) {
       // Nothing reached the appointment book (a lost new-patient answer included: no appointment was
       // asked for yet), so there is no booking to keep.
@@ -138,6 +141,7 @@ export class BookingPlacer {
 
   private finish(b: Booking, changes: Parameters<BookingStore['updateBooking']>[1]): void {
     this.o.store.updateBooking(b.id, changes);
-    this.o.onSettled?.(this.o.store.booking(b.id)!);
+    const settled = this.o.store.booking(b.id)!;
+    if (settled.pmsRecordId !== null) this.o.onBooked?.(settled);
   }
 }

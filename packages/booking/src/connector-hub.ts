@@ -8,12 +8,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import type { z } from 'zod';
 import type Database from 'better-sqlite3';
-import { AgentMessageSchema, CLOSE_RETIRED, CLOSE_UNAUTHORISED, LOGIN_FAILED_NUMBER, PROTOCOL_VERSION } from '@conduit/connector/protocol';
-
 // The wire format is the Connector's own (one definition for both ends).
-type AgentFrame = z.infer<typeof AgentMessageSchema>;
+import { AgentMessageSchema, CLOSE_RETIRED, CLOSE_UNAUTHORISED, LOGIN_FAILED_NUMBER, PROTOCOL_VERSION, type AgentMessage } from '@conduit/connector/protocol';
 
 export interface HubParameter { name: string; type?: string; value?: string | number | boolean | null; direction?: 'input' | 'output' | 'inputOutput' | 'returnValue' }
 export interface HubRequest { text: string; type?: 'text' | 'storedProcedure'; parameters?: HubParameter[] }
@@ -184,7 +181,7 @@ export class ConnectorHub {
     let practiceId: string | undefined;
     const helloTimer = setTimeout(() => ws.close(CLOSE_UNAUTHORISED, 'no hello'), this.helloMs);
     ws.on('message', (data: RawData) => {
-      let msg: AgentFrame;
+      let msg: AgentMessage;
       try {
         const p = AgentMessageSchema.safeParse(JSON.parse(String(data)));
         if (!p.success) return;

@@ -17,7 +17,7 @@ import { WaveError } from './migration-waves.js';
 import { ConnectorError } from './connector-hub.js';
 import { BEST_PRACTICE, type Practice } from './store.js';
 import type { MigrationPagesContext } from './migration-pages.js';
-import { buildOverview, type StatusCache } from './migration-overview.js';
+import { buildOverview, kindOf, type StatusCache } from './migration-overview.js';
 import { practiceDetail } from './migration-operator-practice.js';
 
 export const JSON_LIMIT = 64 * 1024;
@@ -147,7 +147,9 @@ export async function operatorApi(ctx: MigrationPagesContext, cache: StatusCache
     }
     if (what === 'practices' && id !== undefined && parts.length === 4) {
       if (method !== 'GET' && method !== 'HEAD') throw notAllowed('GET, HEAD');
-      sendJson(res, 200, await practiceDetail(ctx, cache, practiceByKey(ctx, id)));
+      const p = practiceByKey(ctx, id);
+      if (kindOf(p, ctx.migrationStore.since(p.siteId) !== null) !== 'migrating') throw new ApiError(404, `"${id}" came through Conduit and is not moving.`);
+      sendJson(res, 200, await practiceDetail(ctx, cache, p));
       return true;
     }
     if (what === 'practices' && id !== undefined && action !== undefined && parts.length === 5) {

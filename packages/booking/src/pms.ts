@@ -6,6 +6,8 @@ export interface Practitioner { id: number; name: string; locationId: number | n
 export interface AppointmentType { code: number; description: string; length: number }
 export interface FreeSlot { date: string; time: number; length: number; locationId: number | null }
 export interface PatientMatch { id: number; sexCode: number | null }
+/** A patient record matches a booking's gender when it has the same one, or none recorded. */
+export const sameSex = (sexCode: number) => (m: PatientMatch): boolean => m.sexCode === null || m.sexCode === sexCode;
 export interface PmsAppointment { RECORDID: number; APPOINTMENTDATE: string; APPOINTMENTTIME: number; USERID: number; RECORDSTATUS: number }
 export interface PatientQuery { firstName: string; surname: string; dob: string }
 export interface NewPatient extends PatientQuery { sexCode: number; mobile: string }
@@ -18,7 +20,7 @@ export interface SlotHolder { recordId: number; patientId: number }
 /**
  * A write whose answer never came back and that could not be settled by reading the practice
  * database: it may or may not have been carried out. The caller keeps the booking as pending and
- * settles it later (see pending-bookings.ts); it must not make the write again blindly.
+ * settles it later (see bookings.ts); it must not make the write again blindly.
  */
 export class OutcomeUnknownError extends Error {
   constructor(readonly call: 'addPatient' | 'addAppointment', override readonly cause: unknown) {
@@ -125,7 +127,7 @@ export abstract class BpQueries {
    */
   async addPatient(siteId: string, p: NewPatient): Promise<number> {
     return this.settled(siteId, 'addPatient', () => this.insertPatient(siteId, p), async () => {
-      const found = (await this.findPatients(siteId, p)).filter((m) => m.sexCode === null || m.sexCode === p.sexCode);
+      const found = (await this.findPatients(siteId, p)).filter(sameSex(p.sexCode));
       return found.length ? Math.max(...found.map((m) => m.id)) : undefined;
     });
   }

@@ -178,7 +178,7 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   const monitor = new Monitor(client, store, { frequencyS: opts.monitorFrequencyS ?? 60, onError });
   const placer = new BookingPlacer({
     store, pms, settleMs: opts.bookings?.settleMs, intervalMs: opts.bookings?.checkIntervalMs, onError,
-    onSettled: (b) => { if (b.pmsRecordId !== null) void monitor.refresh(b.practiceId).catch(onError); },
+    onBooked: (b) => void monitor.refresh(b.practiceId).catch(onError),
   });
   const days = opts.days ?? 14;
   let secret = opts.webhookSecret;
@@ -418,7 +418,6 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
       patient: { firstName, surname, dob, sexCode, mobile },
     });
     if (outcome.kind === 'taken') return redirect(res, `/book/${ctx.p.id}/${ctx.u.id}/${ctx.t.code}?taken=1`);
-    if (outcome.kind === 'booked') void monitor.refresh(ctx.p.id).catch(onError);
     redirect(res, `/bookings/${outcome.booking.ref}`);
   }
 
