@@ -25,6 +25,11 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+/** Errors the booking server reported (its change monitor's among them): shown when a wait times out. */
+const serverErrors: string[] = [];
+const withServerErrors = (e: Error): never => {
+  throw new Error(`${e.message}; the booking server reported: ${serverErrors.join(' | ') || 'nothing'}`);
+};
 let practicePath = '';
 let bookedRef = '';
 let bookedRecordId = 0;
@@ -34,7 +39,7 @@ before(async () => {
   integ = await createIntegrator(sys.cloud.store, PRODUCT);
   booking = await startBooking({
     port: 0, dataFile: join(sys.dir, 'booking.db'), conduit: { baseUrl: sys.cloud.url, apiKey: integ.apiKey }, productName: PRODUCT, monitorFrequencyS: 1,
-    onError: () => undefined,
+    onError: (e) => serverErrors.push(e instanceof Error ? e.message : String(e)),
   });
   const { secret } = await configureWebhook(sys.cloud.store, integ.id, `${booking.url}/webhooks/conduit`);
   booking.setWebhookSecret(secret);
@@ -184,7 +189,7 @@ test('a cancellation made in the PMS shows in the booking product (registered qu
     command: { text: 'BP_CancelAppointment', type: 'storedProcedure', executionMode: 'nonQuery', parameters: [{ name: '@aptid', type: 'Int', value: String(bookedRecordId) }] },
   }, { 'ocp-apim-subscription-key': integ.apiKey });
   assert.equal(res.status, 200, res.text);
-  await waitFor(() => booking.store.bookingByRef(bookedRef)!.status === 'cancelledInPms', 20_000, 'cancellation seen by the booking product');
+  await waitFor(() => booking.store.bookingByRef(bookedRef)!.status === 'cancelledInPms', 60_000, 'cancellation seen by the booking product').catch(withServerErrors);
   // The webhook endpoint refuses anything not signed with the secret.
   const forged = await fetch(`${booking.url}/webhooks/conduit`, {
     method: 'POST', headers: { 'content-type': 'application/json', 'x-halo-timestamp': new Date().toISOString(), 'x-halo-signature-256': '0'.repeat(64) },
@@ -260,7 +265,7 @@ test('several matching patient records: booked, listed to confirm; a move in the
     moved = Number((r.json.result.parameters as { value: string }[])[0]?.value ?? 0);
   }
   assert.ok(moved > 0, 'moved in the PMS');
-  await waitFor(() => booking.store.bookingByRef(ref)!.status === 'moved', 20_000, 'move seen by the booking product');
+  await waitFor(() => booking.store.bookingByRef(ref)!.status === 'moved', 60_000, 'move seen by the booking product').catch(withServerErrors);
   assert.equal(booking.store.bookingByRef(ref)!.date, moveTo);
   await page.goto(`${booking.url}/bookings/${ref}`);
   assert.match(await page.locator('#moved').innerText(), /moved this appointment/);
