@@ -1,12 +1,14 @@
 // Raw Bp Premier tables (upper-case names and columns, as in BPSPatients' dbo schema).
 // Column specs are compact strings: `NAME kind`, where kind is pk | int | date | datetime | text | <n>
-// (<n> = VARCHAR(n)). Text columns use COLLATE NOCASE because Bp's SQL Server collation is
+// (<n> = VARCHAR(n)); a trailing '!' marks NOT NULL (columns whose EF-scaffold property is a
+// non-nullable int/DateTime and that everything here always writes; Bp's column defaults are not
+// public, so columns that may rely on one, such as CREATED, stay nullable). Text columns use COLLATE NOCASE because Bp's SQL Server collation is
 // case-insensitive: WHERE SURNAME = 'smith' must match 'Smith'. Dates are declared DATE/DATETIME so
 // drivers see a date type, and hold ISO text (see dates.ts).
 import type Database from 'better-sqlite3';
 
 export type ColumnKind = 'pk' | 'int' | 'date' | 'datetime' | 'text' | 'varchar';
-export interface ColumnSpec { name: string; kind: ColumnKind; length?: number }
+export interface ColumnSpec { name: string; kind: ColumnKind; length?: number; notNull?: boolean }
 
 const SPECS: Record<string, string> = {
   PRACTICE: 'PRACTICEID pk, PRACTICENAME 100, HPIO 16, ABN 11, SERIALNUMBER 20, SITEID 20, PMSVERSION 60, ADDRESS1 60, CITY 40, POSTCODE 4, PHONE 20',
@@ -22,7 +24,7 @@ const SPECS: Record<string, string> = {
   APPOINTMENTTYPES: 'APPOINTMENTCODE pk, RECORDSTATUS int, LISTORDER int, ICONINDEX int, APPOINTMENTLENGTH int, DESCRIPTION 50, AU int, NZ int, CREATED datetime, CREATEDBY int, UPDATED datetime, UPDATEDBY int',
   APPOINTMENTCODES: 'APPOINTMENTCODE pk, DESCRIPTION 50',
   PATIENTS: [
-    'INTERNALID pk, RECORDSTATUS int, EXTERNALID 20, IHI 16, IHISTATUS int, IHIRECORDSTATUS int, IHISOURCE int, PATIENTSTATUS int, DATEOFDEATH date',
+    'INTERNALID pk, RECORDSTATUS int!, EXTERNALID 20, IHI 16, IHISTATUS int, IHIRECORDSTATUS int, IHISOURCE int, PATIENTSTATUS int!, DATEOFDEATH date',
     'TITLECODE int, FIRSTNAME 40, MIDDLENAME 40, SURNAME 40, PREFERREDNAME 40, ADDRESS1 60, ADDRESS2 60, CITY 40, POSTCODE 4',
     'POSTALADDRESS 60, POSTALCITY 40, POSTALPOSTCODE 4, DOB date, SEXCODE int, ETHNICCODE int, HOMEPHONE 20, WORKPHONE 20, MOBILEPHONE 20, EMAIL 80',
     'MEDICARENO 10, MEDICARELINENO 1, MEDICAREEXPIRY 7, PENSIONCODE int, PENSIONNO 20, PENSIONSTART date, PENSIONEXPIRY date, DVACODE int, DVANO 20',
@@ -30,8 +32,8 @@ const SPECS: Record<string, string> = {
     'CONTACTMETHOD int, HEADOFFAMILYID int, NEXTOFKINID int, EMERGENCYID int, CONSENTSMSREMINDER int, CREATED datetime, CREATEDBY int, UPDATED datetime, UPDATEDBY int, IHIVALIDATED datetime',
   ].join(', '),
   APPOINTMENTS: [
-    'RECORDID pk, INTERNALID int, RECORDSTATUS int, USERID int, LOCATIONID int, VISITID int, APPOINTMENTDATE date, APPOINTMENTTIME int, APPOINTMENTLENGTH int',
-    'APPOINTMENTCODE int, APPOINTMENTTYPE int, URGENT int, REASON 100, ARRIVALTIME int, CONSULTATIONTIME int, VISITLENGTH int, ROOMID int, OPERATIONID int, BOOKEDBY int',
+    'RECORDID pk, INTERNALID int!, RECORDSTATUS int!, USERID int!, LOCATIONID int, VISITID int, APPOINTMENTDATE date!, APPOINTMENTTIME int!, APPOINTMENTLENGTH int!',
+    'APPOINTMENTCODE int!, APPOINTMENTTYPE int!, URGENT int, REASON 100, ARRIVALTIME int, CONSULTATIONTIME int, VISITLENGTH int, ROOMID int, OPERATIONID int, BOOKEDBY int',
     'ACCOUNTTYPE int, NNAC int, PATIENTS int, ITEMLIST 100, COMMENT text, REMINDERSENT int, REMINDERSENTDATE datetime, REMINDERSENTUSERID int, ATTENDANCECONFIRMED int',
     'ATTENDANCEUPDATED datetime, ATTENDANCEUPDATEDBY int, CREATED datetime, CREATEDBY int, UPDATED datetime, UPDATEDBY int, FOLLOWUP int, VIDEOURL 200',
   ].join(', '),
@@ -57,9 +59,11 @@ const SPECS: Record<string, string> = {
 
 function parseSpec(spec: string): ColumnSpec[] {
   return spec.split(',').map((part) => {
-    const [name = '', kind = ''] = part.trim().split(/\s+/);
-    if (/^\d+$/.test(kind)) return { name, kind: 'varchar' as const, length: Number(kind) };
-    return { name, kind: kind as ColumnKind };
+    const [name = '', raw = ''] = part.trim().split(/\s+/);
+    const notNull = raw.endsWith('!');
+    const kind = raw.replace('!', '');
+    const c: ColumnSpec = /^\d+$/.test(kind) ? { name, kind: 'varchar', length: Number(kind) } : { name, kind: kind as ColumnKind };
+    return notNull ? { ...c, notNull } : c;
   });
 }
 
@@ -68,6 +72,10 @@ export const TABLES: Record<string, ColumnSpec[]> = Object.fromEntries(
 );
 
 function columnDdl(c: ColumnSpec): string {
+  return c.notNull ? `${typeDdl(c)} NOT NULL` : typeDdl(c);
+}
+
+function typeDdl(c: ColumnSpec): string {
   switch (c.kind) {
     case 'pk': return `${c.name} INTEGER PRIMARY KEY`;
     case 'int': return `${c.name} INTEGER`;
