@@ -6,24 +6,11 @@ import {
   BpQueries, Pms, type AppointmentType, type FreeSlot, type NewAppointment, type NewPatient, type PatientMatch, type PatientQuery, type PmsAppointment,
   type PmsCommand, type PmsOutcome, type Practitioner, type SlotHolder, type SlotRef,
 } from './pms.js';
+import type { PmsAccess } from './pms-types.js';
 import { describeDifference, describeFailure } from './shadow-diff.js';
 import { ConnectorError, type ConnectorHub, type HubParameter } from './connector-hub.js';
 
-/** Exactly the Best Practice calls the booking product makes. `siteId` names the practice to the backend. */
-export interface PmsAccess {
-  practitioners(siteId: string): Promise<Practitioner[]>;
-  appointmentTypes(siteId: string): Promise<AppointmentType[]>;
-  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]>;
-  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]>;
-  findPatients(siteId: string, p: PatientQuery): Promise<PatientMatch[]>;
-  addPatient(siteId: string, p: NewPatient): Promise<number>;
-  /** The new RECORDID, or 0 when the time was taken meanwhile. */
-  addAppointment(siteId: string, a: NewAppointment): Promise<number>;
-  cancelAppointment(siteId: string, recordId: number): Promise<void>;
-  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]>;
-  /** The live appointments that hold a practitioner's time (how a write whose answer was lost is checked). */
-  appointmentsAt(siteId: string, slot: SlotRef): Promise<SlotHolder[]>;
-}
+export type { PmsAccess } from './pms-types.js';
 
 /** Conduit: the existing SDK-based calls, unchanged. */
 export const ConduitBackend = Pms;

@@ -16,7 +16,7 @@ import { STAGES, TransitionRefused } from './migration.js';
 import { WaveError } from './migration-waves.js';
 import { ConnectorError } from './connector-hub.js';
 import { BEST_PRACTICE, type Practice } from './store.js';
-import type { MigrationPagesContext } from './migration-pages.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import { buildOverview, kindOf, type StatusCache } from './migration-overview.js';
 import { practiceDetail } from './migration-operator-practice.js';
 

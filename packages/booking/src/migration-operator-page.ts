@@ -9,7 +9,7 @@ import { html, raw, type Raw } from './html.js';
 import { STAGES, TransitionRefused, type Stage } from './migration.js';
 import { WaveError } from './migration-waves.js';
 import { BEST_PRACTICE } from './store.js';
-import type { MigrationPagesContext } from './migration-pages.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import { buildOverview, type PracticeRow, type StatusCache, type WaveView } from './migration-overview.js';
 
 /** One practice's page on the dashboard (migration-operator-practice.ts serves it). */

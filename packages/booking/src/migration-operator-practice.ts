@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { html, type Raw } from './html.js';
 import type { MigrationStatus } from './migration-control.js';
 import type { AuditEntry, ShadowDifference } from './migration.js';
-import type { MigrationPagesContext } from './migration-pages.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
 import { DASHBOARD, LOCAL_TIMES, STYLE, practicePath, when, type Flash } from './migration-operator-page.js';
 import type { Practice } from './store.js';

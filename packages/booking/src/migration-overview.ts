@@ -8,7 +8,7 @@
 import { BEST_PRACTICE, type Practice } from './store.js';
 import { STAGES, type Stage } from './migration.js';
 import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-pages.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import type { Wave } from './migration-waves.js';
 
 export type PracticeKind = 'migrating' | 'otherPms' | 'conduitOnly';

@@ -8,12 +8,8 @@
 // Everything under /operator and /api/operator needs the operator token (migration-operator-auth.ts):
 // 503 when none is configured, 401 without it, 403 for a cross-site request that changes something.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BookingStore, Practice } from './store.js';
-import type { MigrationControl } from './migration-control.js';
-import type { MigrationStore, MinimumVersion } from './migration.js';
-import type { WaveRunner, WaveStore } from './migration-waves.js';
-import type { ConnectorHub } from './connector-hub.js';
-import { html, type Raw } from './html.js';
+import { html } from './html.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import { HttpError, readForm } from './http.js';
 import { StatusCache, kindOf } from './migration-overview.js';
 import { practicePage } from './migration-operator-practice.js';
@@ -22,27 +18,7 @@ import { operatorApi, sendJson } from './migration-operator-api.js';
 import { DASHBOARD, Flash, dashboardForm, dashboardPage, safeNext, signInPage } from './migration-operator-page.js';
 import { practiceMigrationConnect, practiceMigrationPage } from './migration-practice-page.js';
 
-export type PairOutcome = { ok: true; practice: Practice } | { ok: false; error: string; wait?: number };
-
-export interface MigrationPagesContext {
-  product: string;
-  store: BookingStore;
-  migration: MigrationControl;
-  migrationStore: MigrationStore;
-  waves: WaveStore;
-  runner: WaveRunner;
-  connectors: ConnectorHub;
-  minimum: MinimumVersion;
-  /** The operator's credential; without it the operator pages and API answer 503. */
-  operatorToken?: string;
-  send(res: ServerResponse, status: number, title: string, body: Raw): void;
-  redirect(res: ServerResponse, to: string): void;
-  /** Pairs with Conduit (Site ID + pairing code), keeping a Connector practice's record. */
-  pair(bpSiteId: string, code: string): Promise<PairOutcome>;
-  /** What to tell the practice for each `PairOutcome` error code. */
-  pairErrors: Record<string, string>;
-  onError(e: unknown): void;
-}
+export type { MigrationPagesContext, PairOutcome } from './migration-context.js';
 
 const NOT_CONFIGURED = 'The operator pages are switched off: no operator token is configured on this booking server (migration.operatorToken).';
 

@@ -8,7 +8,7 @@ import { HttpError } from './http.js';
 import { BEST_PRACTICE, type Practice } from './store.js';
 import type { Stage } from './migration.js';
 import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-pages.js';
+import type { MigrationPagesContext } from './migration-context.js';
 import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
 
 const BLOCK_VERSION = 'Bp version older than required';

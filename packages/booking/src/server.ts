@@ -12,7 +12,8 @@ import { ConnectorBackend, RoutedAccess, type PmsAccess } from './access.js';
 import { DEFAULT_MINIMUM, MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
 import { MigrationControl } from './migration-control.js';
 import { WaveRunner, WaveStore } from './migration-waves.js';
-import { migrationRoutes, type PairOutcome } from './migration-pages.js';
+import { migrationRoutes } from './migration-pages.js';
+import type { PairOutcome } from './migration-context.js';
 import { HttpError, readForm } from './http.js';
 import { ConnectorHub, ConnectorError } from './connector-hub.js';
 
