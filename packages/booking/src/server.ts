@@ -3,19 +3,19 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConduitClient, ConduitApiError, createWebhookHandler, type Site } from '@conduit/sdk';
-import { BookingStore, BEST_PRACTICE, type Booking, type Practice } from './store.js';
-import { Pms, NotPairedError, OutcomeUnknownError, addDays, isoDate, type FreeSlot } from './pms.js';
-import { html, layout, formatDate, formatTime, raw, type Raw } from './html.js';
-import { BookingPlacer } from './bookings.js';
-import { Monitor } from './monitor.js';
-import { ConnectorBackend, RoutedAccess, type PmsAccess } from './access.js';
-import { DEFAULT_MINIMUM, MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration.js';
-import { MigrationControl } from './migration-control.js';
-import { WaveRunner, WaveStore } from './migration-waves.js';
-import { migrationRoutes } from './migration-pages.js';
-import type { PairOutcome } from './migration-context.js';
-import { HttpError, readForm } from './http.js';
-import { ConnectorHub, ConnectorError } from './connector-hub.js';
+import { BookingStore, BEST_PRACTICE, type Booking, type Practice } from './booking/store.js';
+import { Pms, NotPairedError, OutcomeUnknownError, addDays, isoDate, type FreeSlot } from './pms/pms.js';
+import { html, layout, formatDate, formatTime, raw, type Raw } from './web/html.js';
+import { BookingPlacer } from './booking/bookings.js';
+import { Monitor } from './booking/monitor.js';
+import { ConnectorBackend, RoutedAccess, type PmsAccess } from './pms/access.js';
+import { DEFAULT_MINIMUM, MigrationStore, type MinimumVersion, type ReadinessFacts } from './migration/stages.js';
+import { MigrationControl } from './migration/control.js';
+import { WaveRunner, WaveStore } from './migration/waves.js';
+import { migrationRoutes } from './migration/routes.js';
+import type { PairOutcome } from './migration/context.js';
+import { HttpError, readForm } from './web/http.js';
+import { ConnectorHub, ConnectorError } from './pms/connector-hub.js';
 
 export interface BookingOptions {
   port?: number;

@@ -3,13 +3,13 @@
 // every stage change with who made it and why. Served as a page at /operator/migration/practices/:key
 // and as JSON at GET /api/operator/practices/:key; the page's forms come back to it.
 import type { ServerResponse } from 'node:http';
-import { html, type Raw } from './html.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { AuditEntry, ShadowDifference } from './migration.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
-import { DASHBOARD, LOCAL_TIMES, STYLE, practicePath, when, type Flash } from './migration-operator-page.js';
-import type { Practice } from './store.js';
+import { html, type Raw } from '../../web/html.js';
+import type { MigrationStatus } from '../control.js';
+import type { AuditEntry, ShadowDifference } from '../stages.js';
+import type { MigrationPagesContext } from '../context.js';
+import { connectorView, type ConnectorView, type StatusCache } from '../overview.js';
+import { DASHBOARD, LOCAL_TIMES, STYLE, practicePath, when, type Flash } from './dashboard.js';
+import type { Practice } from '../../booking/store.js';
 
 /** How many differences a page or an answer lists (newest first); the total is always given. */
 export const DIFFERENCES_SHOWN = 100;

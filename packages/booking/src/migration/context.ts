@@ -1,12 +1,12 @@
 // What the migration's pages and operator API are given by the booking server (one object, built in
 // server.ts). In its own module so the pages can name it without importing the router that imports them.
 import type { ServerResponse } from 'node:http';
-import type { BookingStore, Practice } from './store.js';
-import type { MigrationControl } from './migration-control.js';
-import type { MigrationStore, MinimumVersion } from './migration.js';
-import type { WaveRunner, WaveStore } from './migration-waves.js';
-import type { ConnectorHub } from './connector-hub.js';
-import type { Raw } from './html.js';
+import type { BookingStore, Practice } from '../booking/store.js';
+import type { MigrationControl } from './control.js';
+import type { MigrationStore, MinimumVersion } from './stages.js';
+import type { WaveRunner, WaveStore } from './waves.js';
+import type { ConnectorHub } from '../pms/connector-hub.js';
+import type { Raw } from '../web/html.js';
 
 export type PairOutcome = { ok: true; practice: Practice } | { ok: false; error: string; wait?: number };
 

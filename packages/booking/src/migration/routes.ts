@@ -8,17 +8,17 @@
 // Everything under /operator and /api/operator needs the operator token (migration-operator-auth.ts):
 // 503 when none is configured, 401 without it, 403 for a cross-site request that changes something.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { html } from './html.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import { HttpError, readForm } from './http.js';
-import { StatusCache, kindOf } from './migration-overview.js';
-import { practicePage } from './migration-operator-practice.js';
-import { OperatorAuth, sameOrigin } from './migration-operator-auth.js';
-import { operatorApi, sendJson } from './migration-operator-api.js';
-import { DASHBOARD, Flash, dashboardForm, dashboardPage, safeNext, signInPage } from './migration-operator-page.js';
-import { practiceMigrationConnect, practiceMigrationPage } from './migration-practice-page.js';
+import { html } from '../web/html.js';
+import type { MigrationPagesContext } from './context.js';
+import { HttpError, readForm } from '../web/http.js';
+import { StatusCache, kindOf } from './overview.js';
+import { practicePage } from './views/operator-practice.js';
+import { OperatorAuth, sameOrigin } from './operator-auth.js';
+import { operatorApi, sendJson } from './operator-api.js';
+import { DASHBOARD, Flash, dashboardForm, dashboardPage, safeNext, signInPage } from './views/dashboard.js';
+import { practiceMigrationConnect, practiceMigrationPage } from './views/practice-move.js';
 
-export type { MigrationPagesContext, PairOutcome } from './migration-context.js';
+export type { MigrationPagesContext, PairOutcome } from './context.js';
 
 const NOT_CONFIGURED = 'The operator pages are switched off: no operator token is configured on this booking server (migration.operatorToken).';
 

@@ -8,8 +8,8 @@
 // passed without it (not booked: no statement can still be running by then). Pending bookings left by
 // a crash of this server are settled the same way after it starts again.
 import { randomBytes } from 'node:crypto';
-import type { PmsAccess } from './access.js';
-import { OutcomeUnknownError, sameSex, type NewPatient } from './pms.js';
+import type { PmsAccess } from '../pms/access.js';
+import { OutcomeUnknownError, sameSex, type NewPatient } from '../pms/pms.js';
 import type { Booking, BookingStore, Practice } from './store.js';
 
 export interface BookingRequest {

@@ -5,11 +5,11 @@
 // practice), so a page of many practices runs those checks in parallel with a small cap, keeps each
 // answer for a few seconds, and does not wait past a deadline: a practice whose check has not come
 // back in time shows the blocker the wave runner recorded (with when it was checked) instead.
-import { BEST_PRACTICE, type Practice } from './store.js';
-import { STAGES, type Stage } from './migration.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import type { Wave } from './migration-waves.js';
+import { BEST_PRACTICE, type Practice } from '../booking/store.js';
+import { STAGES, type Stage } from './stages.js';
+import type { MigrationStatus } from './control.js';
+import type { MigrationPagesContext } from './context.js';
+import type { Wave } from './waves.js';
 
 export type PracticeKind = 'migrating' | 'otherPms' | 'conduitOnly';
 

@@ -5,12 +5,12 @@
 // minutes under a random id, so no message text travels in the address).
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { html, raw, type Raw } from './html.js';
-import { STAGES, TransitionRefused, type Stage } from './migration.js';
-import { WaveError } from './migration-waves.js';
-import { BEST_PRACTICE } from './store.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import { buildOverview, type PracticeRow, type StatusCache, type WaveView } from './migration-overview.js';
+import { html, raw, type Raw } from '../../web/html.js';
+import { STAGES, TransitionRefused, type Stage } from '../stages.js';
+import { WaveError } from '../waves.js';
+import { BEST_PRACTICE } from '../../booking/store.js';
+import type { MigrationPagesContext } from '../context.js';
+import { buildOverview, type PracticeRow, type StatusCache, type WaveView } from '../overview.js';
 
 /** One practice's page on the dashboard (migration-operator-practice.ts serves it). */
 export const practicePath = (key: string): string => `${DASHBOARD}/practices/${encodeURIComponent(key)}`;

@@ -3,13 +3,13 @@
 // POST /practices/:id/migration/connect, which pairs with Conduit (Site ID + pairing code) and comes
 // back with ?connected=1 or ?error=<code>[&wait=<seconds>].
 import type { ServerResponse } from 'node:http';
-import { html, type Raw } from './html.js';
-import { HttpError } from './http.js';
-import { BEST_PRACTICE, type Practice } from './store.js';
-import type { Stage } from './migration.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
+import { html, type Raw } from '../../web/html.js';
+import { HttpError } from '../../web/http.js';
+import { BEST_PRACTICE, type Practice } from '../../booking/store.js';
+import type { Stage } from '../stages.js';
+import type { MigrationStatus } from '../control.js';
+import type { MigrationPagesContext } from '../context.js';
+import { connectorView, type ConnectorView, type StatusCache } from '../overview.js';
 
 const BLOCK_VERSION = 'Bp version older than required';
 const BLOCK_INTEGRATION = 'integration not ticked';

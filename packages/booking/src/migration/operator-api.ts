@@ -12,13 +12,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { STAGES, TransitionRefused } from './migration.js';
-import { WaveError } from './migration-waves.js';
-import { ConnectorError } from './connector-hub.js';
-import { BEST_PRACTICE, type Practice } from './store.js';
-import type { MigrationPagesContext } from './migration-context.js';
-import { buildOverview, kindOf, type StatusCache } from './migration-overview.js';
-import { practiceDetail } from './migration-operator-practice.js';
+import { STAGES, TransitionRefused } from './stages.js';
+import { WaveError } from './waves.js';
+import { ConnectorError } from '../pms/connector-hub.js';
+import { BEST_PRACTICE, type Practice } from '../booking/store.js';
+import type { MigrationPagesContext } from './context.js';
+import { buildOverview, kindOf, type StatusCache } from './overview.js';
+import { practiceDetail } from './views/operator-practice.js';
 
 export const JSON_LIMIT = 64 * 1024;
 

@@ -1,8 +1,8 @@
 // Everything the booking product asks a Best Practice database, written once (BpQueries); `Pms` sends it through @conduit/sdk.
 import { ConduitApiError, mayHaveRun, type ConduitClient, type Parameter } from '@conduit/sdk';
-import type { PmsAccess, Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './pms-types.js';
+import type { PmsAccess, Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './types.js';
 
-export type { Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './pms-types.js';
+export type { Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './types.js';
 
 /** A patient record matches a booking's gender when it has the same one, or none recorded. */
 export const sameSex = (sexCode: number) => (m: PatientMatch): boolean => m.sexCode === null || m.sexCode === sexCode;

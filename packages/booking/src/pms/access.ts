@@ -6,11 +6,11 @@ import {
   BpQueries, Pms, type AppointmentType, type FreeSlot, type NewAppointment, type NewPatient, type PatientMatch, type PatientQuery, type PmsAppointment,
   type PmsCommand, type PmsOutcome, type Practitioner, type SlotHolder, type SlotRef,
 } from './pms.js';
-import type { PmsAccess } from './pms-types.js';
-import { describeDifference, describeFailure } from './shadow-diff.js';
+import type { PmsAccess } from './types.js';
+import { describeDifference, describeFailure } from '../migration/shadow-diff.js';
 import { ConnectorError, type ConnectorHub, type HubParameter } from './connector-hub.js';
 
-export type { PmsAccess } from './pms-types.js';
+export type { PmsAccess } from './types.js';
 
 /** Conduit: the existing SDK-based calls, unchanged. */
 export const ConduitBackend = Pms;
