@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findViolations } from './import-rules.js';
+import { findFolderViolations, findViolations } from './import-rules.js';
 import { findCycles, importGraph } from './import-graph.js';
 
 test('the packages keep the import rules of the architecture', () => {
@@ -62,4 +62,34 @@ test('the cycle check finds type-only, re-export, import() and cross-package cyc
   ]);
   put('packages/a/src/c2.ts', "import { c } from './c1.js';\nexport const c2 = c;\n");
   assert.deepEqual(findCycles(importGraph(root)).find((c) => c[0] === 'packages/a/src/c1.ts'), ['packages/a/src/c1.ts', 'packages/a/src/c2.ts', 'packages/a/src/c1.ts']);
+});
+
+test("the booking package's folders import one way: web and pms below, booking beside migration, one door between them", () => {
+  const found = findFolderViolations(importGraph(join(import.meta.dirname, '..')));
+  assert.deepEqual(found, [], found.map((v) => `${v.file} imports ${v.specifier}: ${v.rule}`).join('\n'));
+});
+
+test('the folder check catches each forbidden direction and lets the door through', () => {
+  const root = mkdtempSync(join(tmpdir(), 'conduit-folders-'));
+  const put = (file: string, text: string): void => {
+    mkdirSync(join(root, 'packages/booking/src', file, '..'), { recursive: true });
+    writeFileSync(join(root, 'packages/booking/src', file), text);
+  };
+  put('server.ts', "import './booking/routes.js';\nimport './migration/setup.js';\n");
+  put('web/chrome.ts', "import type { Practice } from '../booking/store.js';\nexport type P = Practice;\n");
+  put('pms/access.ts', "import { STAGES } from '../migration/stages.js';\nexport const s = STAGES;\n");
+  put('booking/store.ts', 'export interface Practice { id: number }\n');
+  put('booking/routes.ts', "import '../web/chrome.js';\nimport '../pms/access.js';\nimport { setUp } from '../migration/setup.js';\nexport const r = setUp;\n");
+  put('migration/stages.ts', 'export const STAGES = [];\n');
+  put('migration/booking-side.ts', "export type { Practice } from '../booking/store.js';\n");
+  put('migration/setup.ts', "import type { Practice } from '../booking/store.js';\nimport type { Practice as P } from './booking-side.js';\nimport '../server.js';\nexport const setUp = (p: Practice, q: P): unknown => [p, q];\n");
+  const found = findFolderViolations(importGraph(root)).map((v) => `${v.file} -> ${v.specifier}`);
+  const b = 'packages/booking/src';
+  assert.deepEqual(found, [
+    `${b}/booking/routes.ts -> ${b}/migration/setup.ts`,
+    `${b}/migration/setup.ts -> ${b}/booking/store.ts`,
+    `${b}/migration/setup.ts -> ${b}/server.ts`,
+    `${b}/pms/access.ts -> ${b}/migration/stages.ts`,
+    `${b}/web/chrome.ts -> ${b}/booking/store.ts`,
+  ]);
 });

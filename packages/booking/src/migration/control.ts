@@ -8,7 +8,8 @@
 //                         (conduit -> shadow), audited
 //   connector-retired  -> Conduit only, after the Connector confirmed its shutdown
 // Operators move practices with `advance`, `revert` and read `status` (the blocker in the issue's words).
-import { DelegatingAccess, ShadowAccess, type PmsAccess, type ReadCall, type WriteCall } from '../pms/access.js';
+import { DelegatingAccess, type PmsAccess, type ReadCall, type WriteCall } from '../pms/access.js';
+import { ShadowAccess } from './shadow.js';
 import type { ConnectorHub } from '../pms/connector-hub.js';
 import {
   STAGES, ErrorWindow, TransitionRefused, canTransition, fallbackStage, readinessBlockers,

@@ -1,5 +1,7 @@
-// Small HTTP helpers shared by the booking server's pages.
-import type { IncomingMessage } from 'node:http';
+// Small HTTP helpers shared by the booking server's pages: errors, forms, and sending a page.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { layout, type Page } from './chrome.js';
+import type { Raw } from './html.js';
 
 /** An error page with this status and a message for the person reading it. */
 export class HttpError extends Error {
@@ -19,3 +21,31 @@ export async function readForm(req: IncomingMessage, limit = 64 * 1024): Promise
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+};
+
+/** Sends pages in the product's layout, and redirects after a form (303). */
+export interface Pages {
+  send(res: ServerResponse, status: number, title: string, body: Raw): void;
+  show(res: ServerResponse, page: Page): void;
+  redirect(res: ServerResponse, to: string): void;
+}
+
+export function pages(productName: string): Pages {
+  const send = (res: ServerResponse, status: number, title: string, body: Raw): void => {
+    res.writeHead(status, PAGE_HEADERS).end(layout(productName, title, body));
+  };
+  return {
+    send,
+    show: (res, page) => send(res, page.status ?? 200, page.title, page.body),
+    redirect: (res, to) => {
+      res.writeHead(303, { location: to }).end();
+    },
+  };
+}
+
+/** One part of the server's routing: serves the request and answers true, or answers false to pass it on. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]) => Promise<boolean>;

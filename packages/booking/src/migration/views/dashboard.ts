@@ -1,68 +1,11 @@
-// The operator's pages (authenticated by migration-pages.ts): the sign-in form and the dashboard at
-// GET /operator/migration with the waves, a summary per stage and every practice with its blocker,
-// and the forms that schedule or cancel a wave, run the checks now, and move one practice on or back.
-// Each form posts, then comes back to the dashboard with its outcome (kept server-side for a few
-// minutes under a random id, so no message text travels in the address).
-import type { ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+// The operator's dashboard at GET /operator/migration, from the overview (overview.ts): the waves, a
+// summary per stage and every practice with its blocker, and the forms that schedule or cancel a wave,
+// run the checks now, and move one practice on or back (operator-pages.ts answers them).
 import { html, raw, type Raw } from '../../web/html.js';
-import { STAGES, TransitionRefused, type Stage } from '../stages.js';
-import { WaveError } from '../waves.js';
-import { BEST_PRACTICE } from '../../booking/store.js';
-import type { MigrationPagesContext } from '../context.js';
-import { buildOverview, type PracticeRow, type StatusCache, type WaveView } from '../overview.js';
-
-/** One practice's page on the dashboard (migration-operator-practice.ts serves it). */
-export const practicePath = (key: string): string => `${DASHBOARD}/practices/${encodeURIComponent(key)}`;
-
-export const DASHBOARD = '/operator/migration';
-
-/** Outcomes of the operator's forms, shown once on the next dashboard. */
-export class Flash {
-  private readonly kept = new Map<string, { ok: boolean; text: string; at: number }>();
-  put(ok: boolean, text: string): string {
-    const now = Date.now();
-    for (const [k, v] of this.kept) if (now - v.at > 10 * 60_000 || this.kept.size > 500) this.kept.delete(k);
-    const id = randomBytes(9).toString('base64url');
-    this.kept.set(id, { ok, text, at: now });
-    return id;
-  }
-  take(id: string | null): { ok: boolean; text: string } | undefined {
-    if (!id) return undefined;
-    const v = this.kept.get(id);
-    this.kept.delete(id);
-    return v;
-  }
-}
-
-export const when = (iso: string | null): Raw => iso
-  ? html`<time datetime="${iso}">${new Date(iso).toLocaleString('en-AU', { dateStyle: 'medium', timeStyle: 'short' })}</time>`
-  : html`<span class="muted">—</span>`;
-
-/** Shows every <time datetime> in the operator's own time zone. */
-export const LOCAL_TIMES = raw(`<script>document.querySelectorAll('time[datetime]').forEach(function(t){var d=new Date(t.getAttribute('datetime'));if(!isNaN(d))t.textContent=d.toLocaleString(undefined,{dateStyle:'medium',timeStyle:'short'});});
-document.addEventListener('submit',function(e){var f=e.target;var m=f.getAttribute('data-confirm');if(m&&!confirm(m)){e.preventDefault();e.stopImmediatePropagation();return;}
-var l=f.querySelector('input[name=startsAt]'),i=f.querySelector('input[name=startsAtIso]');if(l&&i&&l.value){var d=new Date(l.value);if(!isNaN(d))i.value=d.toISOString();}},true);</script>`);
-
-export const STYLE = raw(`<style>main{max-width:1320px}table.ops th,table.ops td{font-size:14px;padding:6px 8px;vertical-align:top}td.since,td.stage,td.wave,td.actions small{white-space:nowrap}td.name{min-width:190px}
-form.inline{display:inline}form.inline button{margin:2px 4px 2px 0;padding:4px 10px;font-size:13px}
-ul.stages{list-style:none;padding:0;margin:6px 0;display:flex;flex-wrap:wrap;gap:8px 18px}td small,td .muted{font-size:12px}
-form.schedule{display:flex;flex-wrap:wrap;gap:0 14px;align-items:flex-end}form.schedule label{margin-top:6px}form.schedule input{width:auto}</style>`);
-
-export function signInPage(ctx: MigrationPagesContext, res: ServerResponse, status: number, opts: { error?: string; next?: string } = {}): void {
-  ctx.send(res, status, 'Operator sign-in', html`<h1>Operator sign-in</h1><p class="lead">The migration dashboard is for ${ctx.product}'s operators.</p>
-    ${opts.error ? html`<div class="alert error" role="alert" id="sign-in-error">${opts.error}</div>` : ''}
-    <form class="card" method="post" action="/operator/sign-in">
-      <input type="hidden" name="next" value="${safeNext(opts.next)}">
-      <label for="token">Operator token</label><input id="token" name="token" type="password" required autocomplete="current-password">
-      <button type="submit" data-busy="Signing in…">Sign in</button>
-    </form>`);
-}
-
-/** Only pages of the operator's own area can be gone back to (after signing in, or after a form). */
-export function safeNext(next: string | null | undefined): string {
-  return next && /^\/operator\/[\w\-/.%]*$/.test(next) && !next.startsWith('//') && !next.includes('..') ? next : DASHBOARD;
-}
+import { flashAlert, type FlashNote, type Page } from '../../web/chrome.js';
+import { STAGES } from '../stages.js';
+import type { Overview, PracticeRow, WaveView } from '../overview.js';
+import { LOCAL_TIMES, STYLE, practicePath, when } from './operator-chrome.js';
 
 function connectorCell(r: PracticeRow): Raw {
   const c = r.connector;
@@ -109,18 +52,17 @@ function waveRow(w: WaveView): Raw {
     <td>${w.state === 'scheduled' ? html`<form class="inline" method="post" action="/operator/migration/waves/${w.id}/cancel"><button type="submit" class="secondary cancel" data-busy="Cancelling…">Cancel</button></form>` : ''}</td></tr>`;
 }
 
-export async function dashboardPage(ctx: MigrationPagesContext, cache: StatusCache, flash: Flash, res: ServerResponse, q: URLSearchParams): Promise<void> {
-  const o = await buildOverview(ctx, cache);
-  const note = flash.take(q.get('flash'));
+/** The dashboard, from the overview and the outcome of the last form (if any). */
+export function dashboardView(o: Overview, note: FlashNote | undefined): Page {
   const migrating = o.practices.filter((r) => r.kind === 'migrating');
   const other = o.practices.filter((r) => r.kind === 'otherPms').length;
   const conduitOnly = o.practices.filter((r) => r.kind === 'conduitOnly').length;
   // Practices whose wave has started but that cannot move on: what the operator should look at first.
   const attention = migrating.filter((r) => r.wave && r.stage !== 'connector-retired' && r.blocker && !/ more before the next stage$/.test(r.blocker));
-  ctx.send(res, 200, 'Migration to Conduit', html`${STYLE}
+  return { title: 'Migration to Conduit', body: html`${STYLE}
     <h1>Moving practices to Conduit</h1>
     <p class="lead">Operator dashboard · ${migrating.length} Best Practice ${migrating.length === 1 ? 'practice' : 'practices'} moving · as of ${when(o.generatedAt)}</p>
-    ${note ? html`<div class="alert ${note.ok ? 'ok' : 'error'}" role="${note.ok ? 'status' : 'alert'}" id="outcome">${note.text}</div>` : ''}
+    ${flashAlert(note)}
     <div class="card" id="summary"><b>Practices per stage</b>
       <ul class="stages">${STAGES.map((s) => html`<li data-stage="${s}">${s}: <b>${o.stages[s]}</b></li>`)}
         ${other ? html`<li data-stage="other-pms">stay on the Connector (other PMS): <b>${other}</b></li>` : ''}${conduitOnly ? html`<li data-stage="conduit-only">onboarded through Conduit: <b>${conduitOnly}</b></li>` : ''}</ul>
@@ -139,76 +81,5 @@ export async function dashboardPage(ctx: MigrationPagesContext, cache: StatusCac
     <h2>Practices</h2>
     <table class="ops" id="practices"><thead><tr><th>Practice</th><th>PMS</th><th>Wave</th><th>Stage</th><th>Since</th><th>Blocker</th><th>Compared</th><th>Open differences</th><th></th><th>Connector</th></tr></thead>
       <tbody>${o.practices.map(practiceRow)}</tbody></table>
-    ${LOCAL_TIMES}`);
+    ${LOCAL_TIMES}` };
 }
-
-/** The dashboard's forms; each answers with a redirect to the dashboard and its outcome. */
-export async function dashboardForm(ctx: MigrationPagesContext, cache: StatusCache, flash: Flash, res: ServerResponse, rest: string[], form: URLSearchParams): Promise<boolean> {
-  const to = safeNext(form.get('next'));
-  const back = (ok: boolean, text: string): void => ctx.redirect(res, `${to}?flash=${flash.put(ok, text)}`);
-  const [what, id, action] = rest;
-  if (what === 'tick' && rest.length === 1) {
-    const r = await ctx.runner.tick();
-    cache.forget();
-    back(true, `Checked: ${r.started.length} wave(s) started, ${r.advanced.length} practice(s) moved on, ${r.blocked.length} blocked.`);
-    return true;
-  }
-  if (what === 'waves' && rest.length === 1) {
-    const name = (form.get('name') ?? '').trim();
-    const iso = (form.get('startsAtIso') ?? '').trim();
-    const local = (form.get('startsAt') ?? '').trim();
-    // The browser converts the operator's local date and time; without script it counts in the server's zone.
-    const startsAt = iso && !Number.isNaN(Date.parse(iso)) ? iso : local;
-    const percentText = (form.get('percent') ?? '').trim();
-    const percent = /^\d{1,3}$/.test(percentText) ? Number(percentText) : NaN;
-    if (!startsAt || Number.isNaN(Date.parse(startsAt))) { back(false, 'Choose the date and time the wave starts.'); return true; }
-    if (!Number.isInteger(percent)) { back(false, 'The share must be a whole number from 1 to 100 (% of the practices).'); return true; }
-    try {
-      const w = ctx.waves.schedule({ name, startsAt, percent });
-      back(true, `Wave "${w.name}" scheduled: ${w.percent} % of the practices from ${new Date(w.startsAt).toLocaleString('en-AU', { dateStyle: 'medium', timeStyle: 'short' })}.`);
-    } catch (e) {
-      if (!(e instanceof WaveError)) throw e;
-      back(false, e.message);
-    }
-    return true;
-  }
-  if (what === 'waves' && id !== undefined && action === 'cancel' && rest.length === 3) {
-    const w = /^\d{1,12}$/.test(id) ? ctx.waves.wave(Number(id)) : undefined;
-    if (!w) { back(false, 'There is no such wave.'); return true; }
-    try {
-      ctx.waves.cancel(w.id);
-      back(true, `Wave "${w.name}" cancelled.`);
-    } catch (e) {
-      if (!(e instanceof WaveError)) throw e;
-      back(false, e.message);
-    }
-    return true;
-  }
-  if (what === 'practices' && id !== undefined && action !== undefined && rest.length === 3) {
-    const p = ctx.store.practiceBySite(id);
-    if (!p) { back(false, `There is no practice with the key "${id}".`); return true; }
-    if (p.pms !== BEST_PRACTICE) { back(false, `${p.name} uses ${p.pms}: it stays on the Connector.`); return true; }
-    const verb: Record<string, () => Promise<{ stage: Stage }>> = {
-      advance: () => ctx.migration.advance(p.siteId, 'operator', 'advanced by the operator'),
-      revert: () => ctx.migration.revert(p.siteId, undefined, 'operator', 'moved back by the operator'),
-      'resolve-differences': async () => {
-        ctx.migrationStore.resolveDifferences(p.siteId, 'operator');
-        return { stage: ctx.migrationStore.stage(p.siteId) };
-      },
-    };
-    const run = verb[action];
-    if (!run) return false;
-    try {
-      const st = await run();
-      back(true, action === 'resolve-differences' ? `${p.name}: shadow differences marked resolved.` : `${p.name} is now on ${st.stage}.`);
-    } catch (e) {
-      if (!(e instanceof TransitionRefused)) throw e;
-      back(false, `${p.name} cannot move: ${e.check.reason}.`);
-    } finally {
-      cache.forget(p.siteId);
-    }
-    return true;
-  }
-  return false;
-}
-
