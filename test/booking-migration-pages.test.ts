@@ -13,8 +13,8 @@ import { createIntegrator } from '@conduit/cloud';
 import { readSiteInfo } from '@conduit/link';
 import { setIntegrationLogin } from '@conduit/bp-sim';
 import { startBooking, type RunningBooking } from '../packages/booking/src/index.js';
-import { StatusCache } from '../packages/booking/src/migration-overview.js';
-import { describeDifference } from '../packages/booking/src/shadow-diff.js';
+import { StatusCache } from '../packages/booking/src/migration/overview.js';
+import { describeDifference } from '../packages/booking/src/migration/shadow-diff.js';
 import { ConnectorAgent } from '../packages/connector/src/index.js';
 import { System, waitFor } from './support/system.js';
 

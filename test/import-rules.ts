@@ -60,3 +60,36 @@ export function findViolations(root: string): Violation[] {
   }
   return out;
 }
+
+/**
+ * The one-way folders inside a package's src (docs/ARCHITECTURE.md, "Inside booking"): files under
+ * `from` may not import files under any of `not`, except the files listed in `except`.
+ */
+export interface FolderRule { from: string; not: string[]; except?: string[]; why: string }
+
+const B = 'packages/booking/src';
+const COMPOSERS = [`${B}/server.ts`, `${B}/options.ts`, `${B}/index.ts`, `${B}/main.ts`];
+export const FOLDER_RULES: FolderRule[] = [
+  { from: `${B}/web/`, not: [`${B}/booking/`, `${B}/migration/`, `${B}/pms/`, ...COMPOSERS], why: 'the page chrome and HTTP helpers are shared: nothing they import may import them back' },
+  { from: `${B}/pms/`, not: [`${B}/booking/`, `${B}/migration/`, `${B}/web/`, ...COMPOSERS], why: 'the ways to a practice database know nothing of pages, bookings or the migration' },
+  { from: `${B}/booking/`, not: [`${B}/migration/`, ...COMPOSERS], why: 'the booking product does not import the migration; server.ts hands the migration its pieces' },
+  {
+    from: `${B}/migration/`, not: [`${B}/booking/`, ...COMPOSERS], except: [`${B}/migration/booking-side.ts`],
+    why: 'the migration talks to the booking product only through migration/booking-side.ts',
+  },
+];
+
+/** Every import that crosses a folder rule the wrong way. */
+export function findFolderViolations(graph: Map<string, Set<string>>, rules: FolderRule[] = FOLDER_RULES): Violation[] {
+  const out: Violation[] = [];
+  const under = (file: string, where: string): boolean => (where.endsWith('/') ? file.startsWith(where) : file === where);
+  for (const [file, targets] of graph) {
+    for (const rule of rules) {
+      if (!under(file, rule.from) || rule.except?.includes(file)) continue;
+      for (const t of targets) {
+        if (rule.not.some((n) => under(t, n))) out.push({ file, specifier: t, rule: rule.why });
+      }
+    }
+  }
+  return out.sort((a, b) => `${a.file} ${a.specifier}`.localeCompare(`${b.file} ${b.specifier}`));
+}

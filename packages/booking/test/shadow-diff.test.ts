@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConduitApiError } from '@conduit/sdk';
-import { describeDifference, describeFailure, fingerprint } from '../src/shadow-diff.js';
-import { ConnectorError } from '../src/connector-hub.js';
+import { describeDifference, describeFailure, fingerprint } from '../src/migration/shadow-diff.js';
+import { ConnectorError } from '../src/pms/connector-hub.js';
 
 const patients = [{ InternalID: 17, Surname: 'Nguyen', DOB: '1980-02-03' }, { InternalID: 18, Surname: 'Okafor', DOB: '1991-07-30' }];
 

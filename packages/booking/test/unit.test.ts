@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConduitApiError, type ConduitClient } from '@conduit/sdk';
 import { BookingStore, Monitor, Pms, explain, fitting, isAwayError, addDays } from '../src/index.js';
-import { html, formatTime } from '../src/html.js';
+import { html, formatTime } from '../src/web/html.js';
 
 test('fitting: a 30-minute type needs two back-to-back 15-minute slots', () => {
   const s = (time: number) => ({ date: '2026-01-05', time, length: 900, locationId: 1 });

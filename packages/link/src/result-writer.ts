@@ -3,7 +3,7 @@
 // pages of about `pageBytes`, each its own array, and the writer waits for each page to be stored
 // before the next one is read from the database cursor.
 import { LIMITS } from '@conduit/protocol';
-import { DriverError } from './drivers/driver.js';
+import { DriverError } from './drivers/driver-error.js';
 
 export interface PageMeta {
   page: number;

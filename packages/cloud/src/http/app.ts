@@ -1,20 +1,13 @@
 // The HTTP side of the Cloud: fastify with request schemas, Halo error envelopes for every failure,
 // and integrator authentication before anything else is read.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import type { IntegratorRecord, Store } from '../store/types.js';
-import type { Gateway } from '../gateway/gateway.js';
-import type { QueryService } from '../queries/service.js';
+import type { IntegratorRecord } from '../store/types.js';
+import type { AppDeps } from './deps.js';
 import { ApiError, envelope } from './errors.js';
 import { IntegratorAuth } from './auth.js';
 import { siteRoutes } from './routes/sites.js';
 import { queryRoutes } from './routes/queries.js';
 import { pairingRoutes } from './routes/pairing.js';
-import type { PracticeControl } from '../practice/control.js';
-import type { AuditLog } from '../audit/log.js';
-import type { AsyncQueries } from '../queries/async.js';
-import type { RegisteredQueries } from '../queries/registered.js';
-import type { ResultFiles } from '../results/files.js';
 import { asyncRoutes } from './routes/async.js';
 import { registeredRoutes } from './routes/registered.js';
 
@@ -24,18 +17,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDeps {
-  store: Store;
-  gateway: Gateway;
-  queries: QueryService;
-  asyncQueries: AsyncQueries;
-  registered: RegisteredQueries;
-  files: ResultFiles;
-  control: PracticeControl;
-  audit: AuditLog;
-  log: Logger;
-  bodyLimit?: number;
-}
+export type { AppDeps };
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 

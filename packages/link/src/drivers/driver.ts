@@ -1,6 +1,6 @@
 // The PMS driver interface. A driver runs one command against the practice database and streams the
 // first result set as JSON bytes through a ResultWriter; it runs inside an executor process.
-import type { Command, ErrorDetails, ResultParameter } from '@conduit/protocol';
+import type { Command, ResultParameter } from '@conduit/protocol';
 import type { ResultWriter } from '../result-writer.js';
 
 export interface DriverRequest {
@@ -25,10 +25,5 @@ export interface Driver {
   close(): void;
 }
 
-/** A failure that goes back to the integrator as errorDetails. */
-export class DriverError extends Error {
-  constructor(readonly details: ErrorDetails) {
-    super(details.errorMessage);
-    this.name = 'DriverError';
-  }
-}
+/** A failure that goes back to the integrator as errorDetails (driver-error.ts). */
+export { DriverError } from './driver-error.js';

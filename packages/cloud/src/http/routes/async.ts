@@ -1,7 +1,7 @@
 // Async queries: submit (201), batch status, result pages and streamed pages.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Command } from '@conduit/protocol';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { asyncBody, pageParams, siteParams, statusBody } from '../schemas.js';
 import { ApiError } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';

@@ -1,6 +1,6 @@
 // POST /integrator/pair-site (and its deprecated alias /integrator/pairSite).
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { PMS_TYPES_BY_NAME, availabilityOf, siteForIntegrator } from '../../sites.js';
 import { pairQuery } from '../schemas.js';
 

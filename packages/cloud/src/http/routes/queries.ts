@@ -1,7 +1,7 @@
 // Immediate queries and query status.
 import type { FastifyPluginAsync } from 'fastify';
 import { decodeParameterValue, ParameterValueError, type Command } from '@conduit/protocol';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { immediateBody, queryParams, siteParams } from '../schemas.js';
 import { ApiError, MESSAGES } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';

@@ -1,6 +1,6 @@
 // Registered (recurring) queries.
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { registeredBody, siteParams, queryParams } from '../schemas.js';
 import { ApiError } from '../errors.js';
 import { checkParameters } from './queries.js';

@@ -1,6 +1,6 @@
 // GET /integrator/sites and GET /integrator/sites/{siteId}.
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { siteParams, sitesQuery } from '../schemas.js';
 import { availabilityOf, siteForIntegrator, PMS_TYPES_BY_NAME } from '../../sites.js';
 import type { SiteRecord } from '../../store/types.js';

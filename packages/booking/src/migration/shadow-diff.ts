@@ -4,7 +4,7 @@
 // tell a difference that recurs from a new one without patient data being kept in the product's store.
 import { createHash } from 'node:crypto';
 import { ConduitApiError } from '@conduit/sdk';
-import { ConnectorError } from './connector-hub.js';
+import { ConnectorError } from '../pms/connector-hub.js';
 
 /** The first 12 hex digits of the SHA-256 of an answer's JSON. */
 export const fingerprint = (v: unknown): string => createHash('sha256').update(JSON.stringify(v) ?? 'undefined').digest('hex').slice(0, 12);

@@ -1,53 +1,28 @@
 // The migration's pages and operator API, served ahead of the booking server's own routes:
-//   GET  /practices/:id/migration            the practice's stage and its steps (migration-practice-page.ts)
+//   GET  /practices/:id/migration            the practice's stage and its steps (practice-move.ts)
 //   POST /practices/:id/migration/connect    pairs with Conduit from that page
 //   GET  /operator/sign-in, POST /operator/sign-in, POST /operator/sign-out
-//   GET  /operator/migration, POST /operator/migration/...   the dashboard and its forms (migration-operator-page.ts)
-//   GET  /operator/migration/practices/:key                   one practice: differences, stage changes (migration-operator-practice.ts)
-//   /api/operator/...                        the JSON API (migration-operator-api.ts)
-// Everything under /operator and /api/operator needs the operator token (migration-operator-auth.ts):
+//   GET  /operator/migration, POST /operator/migration/...   the dashboard and its forms (operator-pages.ts)
+//   GET  /operator/migration/practices/:key                   one practice: differences, stage changes (operator-pages.ts)
+//   /api/operator/...                        the JSON API (operator-api.ts)
+// Everything under /operator and /api/operator needs the operator token (operator-auth.ts):
 // 503 when none is configured, 401 without it, 403 for a cross-site request that changes something.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BookingStore, Practice } from './store.js';
-import type { MigrationControl } from './migration-control.js';
-import type { MigrationStore, MinimumVersion } from './migration.js';
-import type { WaveRunner, WaveStore } from './migration-waves.js';
-import type { ConnectorHub } from './connector-hub.js';
-import { html, type Raw } from './html.js';
-import { HttpError, readForm } from './http.js';
-import { StatusCache, kindOf } from './migration-overview.js';
-import { practicePage } from './migration-operator-practice.js';
-import { OperatorAuth, sameOrigin } from './migration-operator-auth.js';
-import { operatorApi, sendJson } from './migration-operator-api.js';
-import { DASHBOARD, Flash, dashboardForm, dashboardPage, safeNext, signInPage } from './migration-operator-page.js';
-import { practiceMigrationConnect, practiceMigrationPage } from './migration-practice-page.js';
-
-export type PairOutcome = { ok: true; practice: Practice } | { ok: false; error: string; wait?: number };
-
-export interface MigrationPagesContext {
-  product: string;
-  store: BookingStore;
-  migration: MigrationControl;
-  migrationStore: MigrationStore;
-  waves: WaveStore;
-  runner: WaveRunner;
-  connectors: ConnectorHub;
-  minimum: MinimumVersion;
-  /** The operator's credential; without it the operator pages and API answer 503. */
-  operatorToken?: string;
-  send(res: ServerResponse, status: number, title: string, body: Raw): void;
-  redirect(res: ServerResponse, to: string): void;
-  /** Pairs with Conduit (Site ID + pairing code), keeping a Connector practice's record. */
-  pair(bpSiteId: string, code: string): Promise<PairOutcome>;
-  /** What to tell the practice for each `PairOutcome` error code. */
-  pairErrors: Record<string, string>;
-  onError(e: unknown): void;
-}
+import { html } from '../web/html.js';
+import type { MigrationPagesContext } from './context.js';
+import { HttpError, readForm, type Route } from '../web/http.js';
+import { StatusCache, kindOf } from './overview.js';
+import { OperatorAuth, sameOrigin } from './operator-auth.js';
+import { operatorApi, sendJson } from './operator-api.js';
+import { dashboardForm, dashboardPage, practicePage } from './operator-pages.js';
+import { practiceMigrationConnect, practiceMigrationPage } from './practice-move.js';
+import { DASHBOARD, safeNext } from './views/operator-chrome.js';
+import { signInView } from './views/sign-in.js';
+import { Flash } from '../web/chrome.js';
 
 const NOT_CONFIGURED = 'The operator pages are switched off: no operator token is configured on this booking server (migration.operatorToken).';
 
 /** Returns a handler that serves the migration routes and answers false for any other request. */
-export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]) => Promise<boolean> {
+export function migrationRoutes(ctx: MigrationPagesContext): Route {
   const cache = new StatusCache((key) => ctx.migration.status(key));
   const flash = new Flash();
   const auth = ctx.operatorToken ? new OperatorAuth(ctx.operatorToken) : undefined;
@@ -82,7 +57,7 @@ export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessa
 
     if (!api && parts[1] === 'sign-in' && parts.length === 2) {
       if (get) {
-        signInPage(ctx, res, 200, { next: url.searchParams.get('next') ?? undefined });
+        ctx.show(res, signInView(ctx.booking.product, 200, { next: url.searchParams.get('next') ?? undefined }));
         return true;
       }
       if (post) {
@@ -90,12 +65,12 @@ export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessa
         const next = safeNext(form.get('next'));
         const wait = auth.blockedFor(req);
         if (wait > 0) {
-          signInPage(ctx, res, 429, { error: `Too many wrong tokens. Please wait ${Math.ceil(wait / 60)} minute(s) and try again.`, next });
+          ctx.show(res, signInView(ctx.booking.product, 429, { error: `Too many wrong tokens. Please wait ${Math.ceil(wait / 60)} minute(s) and try again.`, next }));
           return true;
         }
         if (!auth.matches(form.get('token') ?? '')) {
           auth.failed(req);
-          signInPage(ctx, res, 401, { error: 'That operator token is not right.', next });
+          ctx.show(res, signInView(ctx.booking.product, 401, { error: 'That operator token is not right.', next }));
           return true;
         }
         res.setHeader('set-cookie', auth.cookie(req, auth.session()));
@@ -117,7 +92,7 @@ export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessa
     const who = auth.check(req);
     if (who !== 'ok') {
       if (api) return refuse(401, who === 'missing' ? 'The operator token is required: send Authorization: Bearer <token>.' : 'The operator token is not right.', 'Sign in');
-      signInPage(ctx, res, 401, { next: get ? url.pathname : DASHBOARD, ...(who === 'wrong' ? { error: 'Your sign-in has expired or is no longer valid. Please sign in again.' } : {}) });
+      ctx.show(res, signInView(ctx.booking.product, 401, { next: get ? url.pathname : DASHBOARD, ...(who === 'wrong' ? { error: 'Your sign-in has expired or is no longer valid. Please sign in again.' } : {}) }));
       return true;
     }
 
@@ -142,7 +117,7 @@ export function migrationRoutes(ctx: MigrationPagesContext): (req: IncomingMessa
         return true;
       }
       if (get && parts.length === 4 && parts[2] === 'practices') {
-        const p = ctx.store.practiceBySite(parts[3]!);
+        const p = ctx.booking.practiceBySite(parts[3]!);
         if (!p || kindOf(p, ctx.migrationStore.since(p.siteId) !== null) !== 'migrating') throw new HttpError(404, `There is no practice moving to Conduit with the key "${parts[3]}".`);
         await practicePage(ctx, cache, flash, res, p, url.searchParams);
         return true;

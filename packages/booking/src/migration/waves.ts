@@ -4,7 +4,7 @@
 // the checks pass — and records the blocker of each one that cannot move, in the operator's words.
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { STAGES, TransitionRefused, type Stage } from './migration.js';
+import { STAGES, TransitionRefused, type Stage } from './stages.js';
 
 export interface Wave {
   id: number;

@@ -3,7 +3,7 @@
 // changes; the webhook handler fetches the latest result and marks bookings cancelled or moved.
 // No polling: the only timer renews registrations before their 24-hour duration runs out.
 import { ConduitApiError, type ConduitClient } from '@conduit/sdk';
-import { Pms, type PmsAppointment } from './pms.js';
+import { Pms, type PmsAppointment } from '../pms/pms.js';
 import type { BookingStore } from './store.js';
 
 const DURATION_S = 86_400;

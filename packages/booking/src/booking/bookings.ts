@@ -2,14 +2,14 @@
 //
 // The booking is recorded first, as `pending`, before anything is written to Best Practice, and the
 // patient's id is recorded as soon as it is known. A write whose answer is lost is settled by reading
-// the practitioner's time (pms.ts does that at once where it can); when it cannot be settled yet, the
+// the practitioner's time (pms/pms.ts does that at once where it can); when it cannot be settled yet, the
 // booking stays `pending` and the patient is shown that it is being confirmed. `settle` then reads
 // the practice again every few seconds until the appointment is found (booked) or `settleMs` has
 // passed without it (not booked: no statement can still be running by then). Pending bookings left by
 // a crash of this server are settled the same way after it starts again.
 import { randomBytes } from 'node:crypto';
-import type { PmsAccess } from './access.js';
-import { OutcomeUnknownError, sameSex, type NewPatient } from './pms.js';
+import type { PmsAccess } from '../pms/access.js';
+import { OutcomeUnknownError, sameSex, type NewPatient } from '../pms/pms.js';
 import type { Booking, BookingStore, Practice } from './store.js';
 
 export interface BookingRequest {

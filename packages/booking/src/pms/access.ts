@@ -1,29 +1,16 @@
 // One data-access interface for the booking product, two backends: Conduit (the SDK, `Pms`) and the
 // legacy Connector (the product's own agent at the practice, through the ConnectorHub). Which one
-// serves a practice is the caller's choice (by migration stage); both send the same SQL.
+// serves a practice is the caller's choice (by migration stage); both send the same SQL. The
+// migration's shadow comparison builds on DelegatingAccess in migration/shadow.ts.
 import type { Parameter } from '@conduit/sdk';
 import {
   BpQueries, Pms, type AppointmentType, type FreeSlot, type NewAppointment, type NewPatient, type PatientMatch, type PatientQuery, type PmsAppointment,
   type PmsCommand, type PmsOutcome, type Practitioner, type SlotHolder, type SlotRef,
 } from './pms.js';
-import { describeDifference, describeFailure } from './shadow-diff.js';
+import type { PmsAccess } from './types.js';
 import { ConnectorError, type ConnectorHub, type HubParameter } from './connector-hub.js';
 
-/** Exactly the Best Practice calls the booking product makes. `siteId` names the practice to the backend. */
-export interface PmsAccess {
-  practitioners(siteId: string): Promise<Practitioner[]>;
-  appointmentTypes(siteId: string): Promise<AppointmentType[]>;
-  freeSlotsOn(siteId: string, userId: number, day: string): Promise<FreeSlot[]>;
-  freeSlots(siteId: string, userId: number, length: number, from: string, days?: number, nowSeconds?: number): Promise<FreeSlot[]>;
-  findPatients(siteId: string, p: PatientQuery): Promise<PatientMatch[]>;
-  addPatient(siteId: string, p: NewPatient): Promise<number>;
-  /** The new RECORDID, or 0 when the time was taken meanwhile. */
-  addAppointment(siteId: string, a: NewAppointment): Promise<number>;
-  cancelAppointment(siteId: string, recordId: number): Promise<void>;
-  appointments(siteId: string, recordIds: number[]): Promise<PmsAppointment[]>;
-  /** The live appointments that hold a practitioner's time (how a write whose answer was lost is checked). */
-  appointmentsAt(siteId: string, slot: SlotRef): Promise<SlotHolder[]>;
-}
+export type { PmsAccess } from './types.js';
 
 /** Conduit: the existing SDK-based calls, unchanged. */
 export const ConduitBackend = Pms;
@@ -100,57 +87,4 @@ export class RoutedAccess extends DelegatingAccess {
 
   protected read<T>(siteId: string, _call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T> { return f(this.backends[this.choose(siteId)]); }
   protected write<T>(siteId: string, _call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T> { return f(this.backends[this.choose(siteId)]); }
-}
-
-/** Called once per shadow comparison: `same` false carries a description of the difference (no values). */
-export type ShadowRecorder = (siteId: string, call: string, same: boolean, detail: string) => void;
-
-const stable = (v: unknown): string => JSON.stringify(v);
-const REREADS = 2;
-
-/**
- * Shadow stage: the primary (the Connector) serves every call; every read is also made through the
- * shadow (Conduit) at the same time and the two results compared. A shadow failure is a difference,
- * never a failure of the call. Writes go to the primary only.
- */
-export class ShadowAccess extends DelegatingAccess {
-  constructor(private readonly primary: PmsAccess, private readonly shadow: PmsAccess, private readonly record: ShadowRecorder) {
-    super();
-  }
-
-  protected async read<T>(siteId: string, call: ReadCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
-    const [p, s] = await Promise.allSettled([f(this.primary), f(this.shadow)]);
-    if (p.status === 'rejected') {
-      this.record(siteId, call, s.status === 'rejected', s.status === 'rejected' ? '' : 'the Connector failed where Conduit answered');
-      throw p.reason;
-    }
-    if (s.status === 'rejected') {
-      this.record(siteId, call, false, `Conduit failed: ${describeFailure(s.reason)}`);
-      return p.value;
-    }
-    const same = stable(p.value) === stable(s.value) || (await this.agreeOnReread(f));
-    this.record(siteId, call, same, same ? '' : describeDifference(p.value, s.value));
-    return p.value;
-  }
-
-  protected write<T>(_siteId: string, _call: WriteCall, f: (b: PmsAccess) => Promise<T>): Promise<T> {
-    return f(this.primary);
-  }
-
-  /**
-   * The practice database can change between two reads made at the same time (a booking, reception
-   * at work), so one mismatch is not yet a difference: the pair is read again, one after the other,
-   * up to REREADS times. A real difference between the backends never agrees; a change in between does.
-   */
-  private async agreeOnReread<T>(f: (b: PmsAccess) => Promise<T>): Promise<boolean> {
-    for (let i = 0; i < REREADS; i++) {
-      try {
-        const a = stable(await f(this.primary));
-        if (a === stable(await f(this.shadow))) return true;
-      } catch {
-        return false;
-      }
-    }
-    return false;
-  }
 }

@@ -1,27 +1,15 @@
-// The practice's own page about the move to Conduit: GET /practices/:id/migration shows its stage in
-// its own words and the steps it has to take in Best Practice, each done or not; the form posts to
-// POST /practices/:id/migration/connect, which pairs with Conduit (Site ID + pairing code) and comes
-// back with ?connected=1 or ?error=<code>[&wait=<seconds>].
-import type { ServerResponse } from 'node:http';
-import { html, type Raw } from './html.js';
-import { HttpError } from './http.js';
-import { BEST_PRACTICE, type Practice } from './store.js';
-import type { Stage } from './migration.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-pages.js';
-import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
+// The practice's own page about the move to Conduit, from a plain view model (../practice-move.ts
+// builds it): its stage in its own words and the steps it has to take in Best Practice, each done or
+// not, with the pairing form.
+import { html, type Raw } from '../../web/html.js';
+import type { Page } from '../../web/chrome.js';
+import type { MinimumVersion, Stage } from '../stages.js';
 
 const BLOCK_VERSION = 'Bp version older than required';
 const BLOCK_INTEGRATION = 'integration not ticked';
 const BLOCK_PAIRING = 'pairing code not entered';
 const BLOCK_LINK = 'Link unreachable';
 const INTEGRATIONS_SCREEN = 'Setup › Configuration › Database › Setup third-party integrations';
-
-export function practiceOr404(ctx: MigrationPagesContext, id: string | undefined): Practice {
-  const p = /^\d{1,12}$/.test(id ?? '') ? ctx.store.practice(Number(id)) : undefined;
-  if (!p) throw new HttpError(404, 'That practice does not use online booking here.');
-  return p;
-}
 
 /** The stage in the practice's words. */
 export function stageWords(stage: Stage, product: string): string {
@@ -34,13 +22,34 @@ export function stageWords(stage: Stage, product: string): string {
   }
 }
 
+/** What the practice's steps are worked out from. */
+export interface StepsModel {
+  product: string;
+  minimum: MinimumVersion;
+  practice: { id: number; bpSiteId: string; conduitSiteId: string | null };
+  /** The live status, or null when it could not be checked. */
+  status: { blockers: string[] } | null;
+  connector: { databaseAccess: boolean | null; pmsVersion: string | null };
+  /** The page's query: the error of the last attempt and the Site ID entered. */
+  query: URLSearchParams;
+}
+
+export interface PracticeMoveModel extends StepsModel {
+  practice: { id: number; name: string; bpSiteId: string; pms: string; conduitSiteId: string | null };
+  /** `otherPms` keeps its Connector; `conduitOnly` came through Conduit; `moving` is on its way. */
+  kind: 'otherPms' | 'conduitOnly' | 'moving';
+  stage: Stage;
+  /** The message for the last pairing attempt, if it failed. */
+  pairMessage: string | undefined;
+}
+
 export interface Step { n: number; done: boolean; body: Raw }
 
 /** The practice's steps, in order, each done or not (pure: from the status and what the Connector reports). */
-export function practiceSteps(ctx: MigrationPagesContext, p: Practice, st: MigrationStatus | null, conn: ConnectorView, q: URLSearchParams): Step[] {
-  const product = ctx.product;
+export function practiceSteps(m: StepsModel): Step[] {
+  const { product, practice: p, status: st, connector: conn, query: q } = m;
   const blockers = st?.blockers ?? [];
-  const minimum = `${ctx.minimum.release}${ctx.minimum.servicePack > 0 ? ` SP${ctx.minimum.servicePack}` : ''}`;
+  const minimum = `${m.minimum.release}${m.minimum.servicePack > 0 ? ` SP${m.minimum.servicePack}` : ''}`;
   const versionOk = st !== null && !blockers.includes(BLOCK_VERSION);
   const paired = p.conduitSiteId !== null && !blockers.includes(BLOCK_PAIRING);
   const ticked = paired && !blockers.includes(BLOCK_INTEGRATION) && conn.databaseAccess !== false;
@@ -61,41 +70,24 @@ export function practiceSteps(ctx: MigrationPagesContext, p: Practice, st: Migra
   ];
 }
 
-function pairMessage(ctx: MigrationPagesContext, p: Practice, q: URLSearchParams): string | undefined {
-  const err = q.get('error');
-  if (!err) return undefined;
-  if (err === 'otherSite') return `That Site ID is not ${p.name}'s. Enter the Site ID Best Practice shows for this practice (${p.bpSiteId}).`;
-  const wait = Number(q.get('wait'));
-  if (err === 'rateLimited' && wait > 0) return `Too many failed attempts. Please wait ${wait >= 120 ? `${Math.ceil(wait / 60)} minutes` : `${wait} seconds`} and try again.`;
-  return ctx.pairErrors[err] ?? ctx.pairErrors.other ?? 'We could not connect to your practice. Please try again.';
-}
-
-export async function practiceMigrationPage(ctx: MigrationPagesContext, cache: StatusCache, res: ServerResponse, id: string, q: URLSearchParams): Promise<void> {
-  const p = practiceOr404(ctx, id);
-  const product = ctx.product;
+/** The practice's page about its move: its stage in its words and what it has left to do. */
+export function practiceMoveView(m: PracticeMoveModel): Page {
+  const { practice: p, product, query: q, status: st, stage, connector: conn } = m;
   const title = `${p.name}: moving to Conduit`;
-  if (p.pms !== BEST_PRACTICE) {
-    return ctx.send(res, 200, title, html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="other-pms">Your practice uses ${p.pms}: bookings keep reaching you through the
-      ${product} Connector. There is nothing for you to do.</p>`);
+  if (m.kind === 'otherPms') {
+    return { title, body: html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="other-pms">Your practice uses ${p.pms}: bookings keep reaching you through the
+      ${product} Connector. There is nothing for you to do.</p>` };
   }
-  if (p.siteId === p.conduitSiteId && ctx.migrationStore.since(p.siteId) === null) {
-    return ctx.send(res, 200, title, html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="conduit-only">Bookings reach you through Conduit. There is nothing to move.</p>
-      <a class="button" href="/practices/${p.id}">Dashboard</a>`);
+  if (m.kind === 'conduitOnly') {
+    return { title, body: html`<h1>${p.name}</h1><p class="lead" id="stage" data-stage="conduit-only">Bookings reach you through Conduit. There is nothing to move.</p>
+      <a class="button" href="/practices/${p.id}">Dashboard</a>` };
   }
-  let st: MigrationStatus | null = null;
-  try {
-    st = await cache.get(p.siteId, true);
-  } catch (e) {
-    ctx.onError(e);
-  }
-  const stage = st?.stage ?? ctx.migrationStore.stage(p.siteId);
-  const conn = connectorView(ctx, p.siteId);
-  const steps = practiceSteps(ctx, p, st, conn, q);
+  const steps = practiceSteps(m);
   const left = steps.filter((s) => !s.done).length;
-  const msg = pairMessage(ctx, p, q);
+  const msg = m.pairMessage;
   const linkDown = st?.blockers.includes(BLOCK_LINK) ?? false;
   const unticked = conn.databaseAccess === false && stage !== 'connector-retired';
-  ctx.send(res, 200, title, html`
+  return { title, body: html`
     <h1>${p.name}</h1><p class="muted">Moving to Conduit · Site ID ${p.bpSiteId}</p>
     <div class="card"><p class="lead" id="stage" data-stage="${stage}">${stageWords(stage, product)}</p></div>
     ${q.get('connected') ? html`<div class="alert ok" role="status" id="connected">Connected: ${p.name} is paired with ${product} (via Conduit). We will move you over step by step; nothing changes for you meanwhile.</div>` : ''}
@@ -110,20 +102,5 @@ export async function practiceMigrationPage(ctx: MigrationPagesContext, cache: S
       <ol class="migration-steps" id="steps">${steps.map((s) => html`<li data-step="${s.n}" data-done="${String(s.done)}" class="${s.done ? 'done' : 'todo'}">
         <span class="badge ${s.done ? 'online' : 'moved'}">${s.done ? 'Done' : 'To do'}</span> ${s.body}</li>`)}</ol>`}
     <style>ol.migration-steps{padding-left:22px}ol.migration-steps li{margin:10px 0}ol.migration-steps li.done{color:#4a5565}</style>
-    <a class="button" href="/practices/${p.id}">Dashboard</a>`);
-}
-
-/** POST /practices/:id/migration/connect: pairs with the Site ID and code, back to the page either way. */
-export async function practiceMigrationConnect(ctx: MigrationPagesContext, cache: StatusCache, res: ServerResponse, id: string, form: URLSearchParams): Promise<void> {
-  const p = practiceOr404(ctx, id);
-  const back = `/practices/${p.id}/migration`;
-  if (p.pms !== BEST_PRACTICE) return ctx.redirect(res, back);
-  const siteId = (form.get('siteId') ?? '').trim();
-  const code = (form.get('code') ?? '').trim();
-  if (!siteId || !code) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: 'missing', ...(siteId ? { siteId } : {}) })}`);
-  if (siteId.toLowerCase() !== p.bpSiteId.toLowerCase()) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: 'otherSite', siteId })}`);
-  const r = await ctx.pair(siteId, code);
-  cache.forget(p.siteId);
-  if (!r.ok) return ctx.redirect(res, `${back}?${new URLSearchParams({ error: r.error, siteId, ...(r.wait !== undefined ? { wait: String(r.wait) } : {}) })}`);
-  ctx.redirect(res, `/practices/${r.practice.id}/migration?connected=1`);
+    <a class="button" href="/practices/${p.id}">Dashboard</a>` };
 }

@@ -1,25 +1,8 @@
-// Server-rendered pages: escaping, the layout and its CSS.
-export function esc(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A tagged template whose interpolations are escaped unless wrapped in `raw()`. */
-export class Raw {
-  constructor(readonly html: string) {}
-  toString(): string {
-    return this.html;
-  }
-}
-export const raw = (s: string): Raw => new Raw(s);
-
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    const part = Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.html : esc(x))).join('') : v instanceof Raw ? v.html : v === false || v === null || v === undefined ? '' : esc(v);
-    out += part + (strings[i + 1] ?? '');
-  });
-  return new Raw(out);
-}
+// The page chrome every page shares, the patient's and the practice's as well as the operator's: the
+// style, the layout around a page's body, and flash messages (a form's outcome shown once on the page
+// it comes back to). It imports nothing from booking/ or migration/, and they render into it.
+import { randomBytes } from 'node:crypto';
+import { esc, html, type Raw } from './html.js';
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430;background:#f4f6f9}
@@ -55,13 +38,38 @@ export function layout(productName: string, title: string, body: Raw): string {
 </body></html>`;
 }
 
-export function formatTime(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return `${((h + 11) % 12) + 1}:${String(m).padStart(2, '0')} ${h < 12 ? 'am' : 'pm'}`;
+/** What a view gives back: the page's title and body (and its status, 200 unless said). */
+export interface Page {
+  status?: number;
+  title: string;
+  body: Raw;
 }
 
-export function formatDate(day: string): string {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(y, m - 1, d).toLocaleDateString('en-AU', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+/** Outcomes of forms, kept server-side for a few minutes under a random id (so no message text travels in the address), shown once. */
+export class Flash {
+  private readonly kept = new Map<string, FlashNote & { at: number }>();
+  put(ok: boolean, text: string): string {
+    const now = Date.now();
+    for (const [k, v] of this.kept) if (now - v.at > 10 * 60_000 || this.kept.size > 500) this.kept.delete(k);
+    const id = randomBytes(9).toString('base64url');
+    this.kept.set(id, { ok, text, at: now });
+    return id;
+  }
+  take(id: string | null): FlashNote | undefined {
+    if (!id) return undefined;
+    const v = this.kept.get(id);
+    this.kept.delete(id);
+    return v;
+  }
+}
+
+export interface FlashNote { ok: boolean; text: string }
+
+/** A form's outcome as the page shows it (nothing when there is none). */
+export const flashAlert = (note: FlashNote | undefined): Raw | '' =>
+  note ? html`<div class="alert ${note.ok ? 'ok' : 'error'}" role="${note.ok ? 'status' : 'alert'}" id="outcome">${note.text}</div>` : '';
+
+/** A failed request, with its explanation and the way back. */
+export function errorView(x: { title: string; message: string; status: number }, back?: string): Page {
+  return { status: x.status, title: x.title, body: html`<h1>${x.title}</h1><div class="alert error" role="alert">${x.message}</div>${back ? html`<a class="button" href="${back}">Back</a>` : ''}` };
 }

@@ -1,41 +1,10 @@
-// One practice's move, for the operator (authenticated by migration-pages.ts): its stage and what
-// blocks it, its Connector, the shadow differences (where the answers differed, never the values) and
-// every stage change with who made it and why. Served as a page at /operator/migration/practices/:key
-// and as JSON at GET /api/operator/practices/:key; the page's forms come back to it.
-import type { ServerResponse } from 'node:http';
-import { html, type Raw } from './html.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { AuditEntry, ShadowDifference } from './migration.js';
-import type { MigrationPagesContext } from './migration-pages.js';
-import { connectorView, type ConnectorView, type StatusCache } from './migration-overview.js';
-import { DASHBOARD, LOCAL_TIMES, STYLE, practicePath, when, type Flash } from './migration-operator-page.js';
-import type { Practice } from './store.js';
-
-/** How many differences a page or an answer lists (newest first); the total is always given. */
-export const DIFFERENCES_SHOWN = 100;
-
-export interface PracticeDetail {
-  practice: { id: number; key: string; name: string; bpSiteId: string; pms: string; conduitSiteId: string | null };
-  status: MigrationStatus;
-  wave: { id: number; name: string; blocker: string | null; checkedAt: string | null } | null;
-  connector: ConnectorView;
-  differences: { total: number; open: number; shown: ShadowDifference[] };
-}
-
-export async function practiceDetail(ctx: MigrationPagesContext, cache: StatusCache, p: Practice): Promise<PracticeDetail> {
-  const key = p.siteId;
-  const status = await cache.get(key, true);
-  const member = ctx.waves.memberOf(key);
-  const wave = member ? ctx.waves.wave(member.waveId) : undefined;
-  const all = ctx.migrationStore.differences(key);
-  return {
-    practice: { id: p.id, key, name: p.name, bpSiteId: p.bpSiteId, pms: p.pms, conduitSiteId: p.conduitSiteId },
-    status,
-    wave: wave && member ? { id: wave.id, name: wave.name, blocker: member.blocker, checkedAt: member.checkedAt } : null,
-    connector: connectorView(ctx, key),
-    differences: { total: all.length, open: all.filter((d) => !d.resolved).length, shown: all.slice(-DIFFERENCES_SHOWN).reverse() },
-  };
-}
+// One practice's move, for the operator: its stage and what blocks it, its Connector, the shadow
+// differences and every stage change with who made it and why, with the forms to move it on or back.
+import { html, type Raw } from '../../web/html.js';
+import { flashAlert, type FlashNote, type Page } from '../../web/chrome.js';
+import type { AuditEntry, ShadowDifference } from '../stages.js';
+import { DIFFERENCES_SHOWN, type PracticeDetail } from '../practice-detail.js';
+import { DASHBOARD, LOCAL_TIMES, STYLE, practicePath, when } from './operator-chrome.js';
 
 function forms(d: PracticeDetail): Raw {
   const base = practicePath(d.practice.key);
@@ -53,15 +22,15 @@ const differenceRow = (x: ShadowDifference): Raw =>
 const auditRow = (a: AuditEntry): Raw =>
   html`<tr><td>${when(a.at)}</td><td>${a.from === a.to ? a.to : html`${a.from ?? '—'} → ${a.to}`}</td><td>${a.actor}</td><td>${a.reason}</td></tr>`;
 
-export async function practicePage(ctx: MigrationPagesContext, cache: StatusCache, flash: Flash, res: ServerResponse, p: Practice, q: URLSearchParams): Promise<void> {
-  const d = await practiceDetail(ctx, cache, p);
-  const note = flash.take(q.get('flash'));
+/** One practice's page at /operator/migration/practices/:key; its forms come back to it. */
+export function practiceDetailView(d: PracticeDetail, note: FlashNote | undefined): Page {
+  const p = d.practice;
   const c = d.connector;
-  ctx.send(res, 200, `${p.name}: move to Conduit`, html`${STYLE}
+  return { title: `${p.name}: move to Conduit`, body: html`${STYLE}
     <p><a href="${DASHBOARD}">← All practices</a></p>
     <h1>${p.name}</h1>
     <p class="lead">${d.practice.key} · Site ID ${d.practice.bpSiteId} · ${d.practice.pms}${d.wave ? ` · ${d.wave.name}` : ''}${d.practice.conduitSiteId ? ' · paired with Conduit' : ''} · <a href="/practices/${p.id}/migration">the practice's page</a></p>
-    ${note ? html`<div class="alert ${note.ok ? 'ok' : 'error'}" role="${note.ok ? 'status' : 'alert'}" id="outcome">${note.text}</div>` : ''}
+    ${flashAlert(note)}
     <div class="card" id="stage" data-stage="${d.status.stage}"><dl>
       <dt>Stage</dt><dd><b>${d.status.stage}</b> since ${when(d.status.since)}</dd>
       <dt>Blocker</dt><dd id="blocker">${d.status.blocker ?? html`<span class="muted">none: it can move on</span>`}</dd>
@@ -78,5 +47,5 @@ export async function practicePage(ctx: MigrationPagesContext, cache: StatusCach
     <h2>Stage changes</h2>
     ${d.status.audit.length ? html`<table class="ops" id="audit"><thead><tr><th>When</th><th>Change</th><th>By</th><th>Why</th></tr></thead><tbody>${[...d.status.audit].reverse().map(auditRow)}</tbody></table>`
       : html`<p class="muted">No stage changes yet: the practice is on the Connector.</p>`}
-    ${LOCAL_TIMES}`);
+    ${LOCAL_TIMES}` };
 }

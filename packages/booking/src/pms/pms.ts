@@ -1,21 +1,11 @@
 // Everything the booking product asks a Best Practice database, written once (BpQueries); `Pms` sends it through @conduit/sdk.
 import { ConduitApiError, mayHaveRun, type ConduitClient, type Parameter } from '@conduit/sdk';
-import type { PmsAccess } from './access.js';
+import type { PmsAccess, Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './types.js';
 
-export interface Practitioner { id: number; name: string; locationId: number | null }
-export interface AppointmentType { code: number; description: string; length: number }
-export interface FreeSlot { date: string; time: number; length: number; locationId: number | null }
-export interface PatientMatch { id: number; sexCode: number | null }
+export type { Practitioner, AppointmentType, FreeSlot, PatientMatch, PmsAppointment, PatientQuery, NewPatient, NewAppointment, SlotRef, SlotHolder } from './types.js';
+
 /** A patient record matches a booking's gender when it has the same one, or none recorded. */
 export const sameSex = (sexCode: number) => (m: PatientMatch): boolean => m.sexCode === null || m.sexCode === sexCode;
-export interface PmsAppointment { RECORDID: number; APPOINTMENTDATE: string; APPOINTMENTTIME: number; USERID: number; RECORDSTATUS: number }
-export interface PatientQuery { firstName: string; surname: string; dob: string }
-export interface NewPatient extends PatientQuery { sexCode: number; mobile: string }
-export interface NewAppointment { date: string; time: number; length: number; practitionerId: number; patientId: number; locationId: number | null; type: number }
-/** A practitioner's time on a day. */
-export interface SlotRef { date: string; time: number; practitionerId: number }
-/** A live appointment at a slot, and whose it is. */
-export interface SlotHolder { recordId: number; patientId: number }
 
 /**
  * A write whose answer never came back and that could not be settled by reading the practice

@@ -8,13 +8,14 @@
 //                         (conduit -> shadow), audited
 //   connector-retired  -> Conduit only, after the Connector confirmed its shutdown
 // Operators move practices with `advance`, `revert` and read `status` (the blocker in the issue's words).
-import { DelegatingAccess, ShadowAccess, type PmsAccess, type ReadCall, type WriteCall } from './access.js';
-import type { ConnectorHub } from './connector-hub.js';
+import { DelegatingAccess, type PmsAccess, type ReadCall, type WriteCall } from '../pms/access.js';
+import { ShadowAccess } from './shadow.js';
+import type { ConnectorHub } from '../pms/connector-hub.js';
 import {
   STAGES, ErrorWindow, TransitionRefused, canTransition, fallbackStage, readinessBlockers,
   type AuditEntry, type MigrationStore, type MinimumVersion, type ReadinessFacts, type Stage, type TransitionContext,
-} from './migration.js';
-import { isoDate, type Practitioner } from './pms.js';
+} from './stages.js';
+import { isoDate, type Practitioner } from '../pms/pms.js';
 
 export interface MigrationControlOptions {
   store: MigrationStore;

@@ -1,4 +1,4 @@
-// The operator's JSON API under /api/operator (authenticated by migration-pages.ts before it gets here):
+// The operator's JSON API under /api/operator (authenticated by routes.ts before it gets here):
 //   GET    /api/operator/migration                      waves with members, practices with stage and blocker
 //   POST   /api/operator/waves {name, startsAt, percent} 201 the wave; 400 {error} when refused
 //   DELETE /api/operator/waves/:id                      204; 404 unknown; 409 started
@@ -12,13 +12,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { STAGES, TransitionRefused } from './migration.js';
-import { WaveError } from './migration-waves.js';
-import { ConnectorError } from './connector-hub.js';
-import { BEST_PRACTICE, type Practice } from './store.js';
-import type { MigrationPagesContext } from './migration-pages.js';
-import { buildOverview, kindOf, type StatusCache } from './migration-overview.js';
-import { practiceDetail } from './migration-operator-practice.js';
+import { STAGES, TransitionRefused } from './stages.js';
+import { WaveError } from './waves.js';
+import { ConnectorError } from '../pms/connector-hub.js';
+import { BEST_PRACTICE, type Practice } from './booking-side.js';
+import type { MigrationPagesContext } from './context.js';
+import { buildOverview, kindOf, type StatusCache } from './overview.js';
+import { practiceDetail } from './practice-detail.js';
 
 export const JSON_LIMIT = 64 * 1024;
 
@@ -83,7 +83,7 @@ export const ConnectorPracticeBody = z.strictObject({
 
 /** The practice with this key, or 404. */
 export function practiceByKey(ctx: MigrationPagesContext, key: string): Practice {
-  const p = ctx.store.practiceBySite(key);
+  const p = ctx.booking.practiceBySite(key);
   if (!p) throw new ApiError(404, `There is no practice with the key "${key}".`);
   if (p.pms !== BEST_PRACTICE) throw new ApiError(409, `${p.name} uses ${p.pms}: it stays on the Connector and does not move to Conduit.`);
   return p;
@@ -94,11 +94,11 @@ export const refusal = (e: TransitionRefused): ApiError =>
 
 /** Registers (or renames, or rotates the token of) a practice reached through its Connector. */
 export function registerConnectorPractice(ctx: MigrationPagesContext, body: z.infer<typeof ConnectorPracticeBody>): { created: boolean; practice: Practice; token?: string } {
-  const before = ctx.store.practiceBySite(body.key);
+  const before = ctx.booking.practiceBySite(body.key);
   if (before && before.siteId === before.conduitSiteId) throw new ApiError(409, `"${body.key}" is a practice onboarded through Conduit, not a Connector practice.`);
   if (ctx.connectors.isRetired(body.key)) throw new ApiError(409, `The Connector of "${body.key}" has been retired; it cannot be registered again.`);
   const token = body.token ?? randomBytes(32).toString('base64url');
-  const practice = ctx.store.upsertConnectorPractice({ key: body.key, name: body.name, bpSiteId: body.bpSiteId, pms: body.pms });
+  const practice = ctx.booking.upsertConnectorPractice({ key: body.key, name: body.name, bpSiteId: body.bpSiteId, pms: body.pms });
   try {
     ctx.connectors.setToken(body.key, token);
   } catch (e) {

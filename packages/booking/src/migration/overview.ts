@@ -5,11 +5,11 @@
 // practice), so a page of many practices runs those checks in parallel with a small cap, keeps each
 // answer for a few seconds, and does not wait past a deadline: a practice whose check has not come
 // back in time shows the blocker the wave runner recorded (with when it was checked) instead.
-import { BEST_PRACTICE, type Practice } from './store.js';
-import { STAGES, type Stage } from './migration.js';
-import type { MigrationStatus } from './migration-control.js';
-import type { MigrationPagesContext } from './migration-pages.js';
-import type { Wave } from './migration-waves.js';
+import { BEST_PRACTICE, type Practice } from './booking-side.js';
+import { STAGES, type Stage } from './stages.js';
+import type { MigrationStatus } from './control.js';
+import type { MigrationPagesContext } from './context.js';
+import type { Wave } from './waves.js';
 
 export type PracticeKind = 'migrating' | 'otherPms' | 'conduitOnly';
 
@@ -133,7 +133,7 @@ export function connectorView(ctx: MigrationPagesContext, key: string): Connecto
 
 /** Everything the operator needs on one page; live checks for at most `deadlineMs`. */
 export async function buildOverview(ctx: MigrationPagesContext, cache: StatusCache, deadlineMs = 2500): Promise<Overview> {
-  const practices = ctx.store.practices();
+  const practices = ctx.booking.practices();
   const byKey = new Map(practices.map((p) => [p.siteId, p]));
   const waves = ctx.waves.waves();
   const waveById = new Map(waves.map((w) => [w.id, w]));
