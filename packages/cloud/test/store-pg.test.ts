@@ -1,11 +1,22 @@
-// The Store contract on PostgreSQL, against a throw-away server started here; plus migrations at start.
+// The Store, webhook outbox and result page contracts on PostgreSQL, against a throw-away server started here; plus migrations at start.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgStore } from '../src/store/postgres.js';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import type { Store } from '../src/store/types.js';
 import { startPostgres, type PgServer } from '../../../test/support/postgres.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { outboxFor, PgWebhookStore } from '../src/webhooks/pg-store.js';
+import { WebhookStore } from '../src/webhooks/store.js';
+import { pagesFor, PgPageStore } from '../src/results/pg-pages.js';
+import { ResultFiles } from '../src/results/files.js';
+import { describeStore, openStore } from '../src/store/open.js';
+import { SqliteStore } from '../src/store/sqlite.js';
 import { storeSuite } from './store-suite.js';
+import { outboxSuite } from './store-outbox-suite.js';
+import { pagesSuite } from './store-pages-suite.js';
 
 let server: PgServer;
 const urls = new WeakMap<Store, string>();
@@ -36,6 +47,20 @@ storeSuite('PostgreSQL', {
   },
 });
 
+outboxSuite('PostgreSQL', {
+  async open() {
+    const store = await PgStore.open(await server.createDatabase(), { poolSize: 6 });
+    return { store, outbox: new PgWebhookStore(store.db) };
+  },
+});
+
+pagesSuite('PostgreSQL', {
+  async open() {
+    const store = await PgStore.open(await server.createDatabase(), { poolSize: 4 });
+    return { pages: new PgPageStore(store.db), close: () => store.close() };
+  },
+});
+
 test('nodes starting at once on an empty database apply each migration once, in order', async () => {
   const url = await server.createDatabase();
   const stores = await Promise.all(Array.from({ length: 4 }, () => PgStore.open(url, { poolSize: 2 })));
@@ -52,4 +77,22 @@ test('a failing migration leaves nothing half-applied and refuses to start', asy
   assert.deepEqual(await s.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'good'`), []);
   assert.equal((await s.db.query('SELECT count(*)::int AS n FROM schema_migrations'))[0]!.n, PG_MIGRATIONS.length);
   await s.close();
+});
+
+test('the store is chosen by its location: a postgres:// URL or a SQLite file; passwords stay out of logs', async () => {
+  const url = await server.createDatabase();
+  const pgStore = await openStore(url, { poolSize: 1 });
+  assert.ok(pgStore instanceof PgStore);
+  assert.ok(outboxFor(pgStore) instanceof PgWebhookStore);
+  assert.ok(pagesFor(pgStore, '/nonexistent') instanceof PgPageStore);
+  await pgStore.close();
+  const dir = mkdtempSync(join(tmpdir(), 'conduit-open-'));
+  const file = await openStore(join(dir, 'cloud.db'));
+  assert.ok(file instanceof SqliteStore);
+  assert.ok(outboxFor(file) instanceof WebhookStore);
+  assert.ok(pagesFor(file, join(dir, 'results')) instanceof ResultFiles);
+  await file.close();
+  await assert.rejects(openStore('mysql://x/y'), /unsupported store URL scheme/);
+  assert.equal(describeStore('postgres://u:secret@db:5432/conduit'), 'postgres://u:***@db:5432/conduit');
+  assert.equal(describeStore(join(dir, 'cloud.db')), join(dir, 'cloud.db'));
 });
