@@ -73,3 +73,16 @@ test('two nodes claiming webhooks at once take each row once; every row is deliv
   assert.deepEqual([stats.delivered, stats.pending, stats.attempts], [total, 0, total], 'delivered once each, one attempt each');
   console.log(`# webhooks: ${total} rows claimed and delivered by 6 senders on 2 pools in ${ms.toFixed(0)} ms; split ${byNode.join(' / ')}`);
 });
+
+test('an async query\'s webhook queued by two nodes at once is kept once; registered queries keep one per change', async () => {
+  const integratorId = randomUUID();
+  await nodes[0]!.createIntegrator({ id: integratorId, name: 'j', createdAt: new Date().toISOString() }, { primary: randomUUID(), secondary: randomUUID() });
+  const outboxes = nodes.map((n) => new PgWebhookStore(n.db));
+  const at = new Date().toISOString();
+  const row = (source: string) => ({ id: randomUUID(), integratorId, siteId: 's', queryId: 'q-once', source, occurredAt: at, url: 'https://x.test', body: '{}', createdAt: at });
+  await Promise.all([outboxes[0]!.insert(row('async')), outboxes[1]!.insert(row('async')), outboxes[0]!.insert(row('async'))]);
+  await outboxes[0]!.insert(row('registered'));
+  await outboxes[1]!.insert(row('registered'));
+  const rows = await nodes[0]!.db.query("SELECT source, count(*)::int AS n FROM webhook_outbox WHERE query_id = 'q-once' GROUP BY source ORDER BY source");
+  assert.deepEqual(rows, [{ source: 'async', n: 1 }, { source: 'registered', n: 2 }]);
+});

@@ -77,4 +77,8 @@ export const PG_MIGRATIONS: string[] = [
      query_id TEXT NOT NULL, page_number INTEGER NOT NULL, upload_id UUID NOT NULL, size BIGINT NOT NULL,
      PRIMARY KEY (query_id, page_number));
    CREATE TABLE result_whole (name TEXT PRIMARY KEY, data BYTEA NOT NULL, written_at TEXT NOT NULL);`,
+
+  // One webhook per async query across the cluster: a node repairing missed webhooks at start and the node
+  // finishing the query may both enqueue it; the second insert is dropped (registered queries send one per change).
+  `CREATE UNIQUE INDEX webhook_async_once ON webhook_outbox (query_id) WHERE source = 'async';`,
 ];

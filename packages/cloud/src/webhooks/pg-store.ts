@@ -32,9 +32,11 @@ export class PgWebhookStore implements WebhookOutbox {
     return r!.value as string;
   }
 
+  /** Queues a delivery; an async query's second webhook (another node already queued it) is dropped. */
   async insert(row: NewOutboxRow): Promise<void> {
     await this.db.run(`INSERT INTO webhook_outbox (id, integrator_id, site_id, query_id, source, occurred_at, url, body, status, attempts,
-      next_attempt_at, last_delay_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0, ?)`,
+      next_attempt_at, last_delay_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0, ?)
+      ON CONFLICT DO NOTHING`,
     [row.id, row.integratorId, row.siteId, row.queryId, row.source, row.occurredAt, row.url, row.body, row.createdAt, row.createdAt]);
   }
 
