@@ -96,3 +96,21 @@ test('the store is chosen by its location: a postgres:// URL or a SQLite file; p
   assert.equal(describeStore('postgres://u:secret@db:5432/conduit'), 'postgres://u:***@db:5432/conduit');
   assert.equal(describeStore(join(dir, 'cloud.db')), join(dir, 'cloud.db'));
 });
+
+test('a PostgreSQL page read fails, not truncates, when the page is missing or removed while it is read', async () => {
+  const store = await PgStore.open(await server.createDatabase(), { poolSize: 3 });
+  const pages = new PgPageStore(store.db);
+  const q = '00000000-0000-4000-8000-00000000abcd';
+  await assert.rejects(async () => { for await (const _ of pages.stream(q, 1)) { /* nothing */ } }, /no page 1/);
+  const w = pages.open(q, 1);
+  w.write(Buffer.alloc(3 * 256 * 1024, 1));
+  await w.finish();
+  let got = 0;
+  await assert.rejects(async () => {
+    for await (const c of pages.stream(q, 1)) {
+      got += (c as Buffer).length;
+      if (got === 256 * 1024) await pages.remove(q);
+    }
+  }, /removed while it was read/);
+  await store.close();
+});

@@ -1,7 +1,7 @@
 // Result pages in PostgreSQL, so any Cloud node serves any page. A page arrives as chunks: they are stored as
 // rows of at most CHUNK_BYTES under a fresh upload id while the page uploads (never the whole page in memory),
 // and the page comes into existence in one transaction at finish(), replacing an older upload of it. Readers
-// fetch one chunk row at a time, so serving a page holds one chunk in memory, not the page.
+// fetch one chunk row at a time (one read ahead), so serving a page holds a chunk or two in memory, not the page.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { PgPool } from '../store/pg-pool.js';
@@ -94,15 +94,23 @@ export class PgPageStore implements PageStore {
     checkId(queryId);
     const [done] = await this.db.query('SELECT upload_id FROM result_pages_done WHERE query_id = ? AND page_number = ?', [queryId, page]);
     if (!done) throw new Error(`no page ${page} of query ${queryId}`);
+    const fetch = (seq: number): Promise<Buffer | undefined> => {
+      const p = this.db.query('SELECT data FROM result_chunks WHERE upload_id = ? AND seq = ?', [done.upload_id, seq]).then(([r]) => r?.data as Buffer | undefined);
+      p.catch(() => undefined); // a reader that stops early leaves its read-ahead unawaited
+      return p;
+    };
+    // One row read ahead: the next round trip overlaps with sending this row, still one or two rows in memory.
+    let next = fetch(0);
     for (let seq = 0; ; seq++) {
-      const [r] = await this.db.query('SELECT data FROM result_chunks WHERE upload_id = ? AND seq = ?', [done.upload_id, seq]);
-      if (!r) {
+      const data = await next;
+      if (!data) {
         // The end, unless the page was replaced or removed while it was being read.
         const [still] = await this.db.query('SELECT 1 FROM result_pages_done WHERE query_id = ? AND page_number = ? AND upload_id = ?', [queryId, page, done.upload_id]);
         if (!still) throw new Error(`page ${page} of query ${queryId} was removed while it was read`);
         return;
       }
-      yield r.data as Buffer;
+      next = fetch(seq + 1);
+      yield data;
     }
   }
 
