@@ -88,6 +88,6 @@ export function createViews(db: Database.Database): void {
 /** Upper-cased names of every date/datetime column in tables and views, for literal normalisation. */
 export const DATE_COLUMN_NAMES: ReadonlySet<string> = new Set([
   ...Object.values(TABLES).flatMap((cols) => cols.filter((c) => c.kind === 'date' || c.kind === 'datetime').map((c) => c.name)),
-  ...['APPOINTMENTDATE', 'DOB', 'MEDICAREEXPIRY', 'PENSIONSTART', 'PENSIONEXPIRY', 'STARTDATE', 'ENDDATE', 'SESSIONDATE',
+  ...['APPOINTMENTDATE', 'DOB', 'PENSIONSTART', 'PENSIONEXPIRY', 'STARTDATE', 'ENDDATE', 'SESSIONDATE',
     'FINISHDATE', 'REMINDERDUE', 'CREATED', 'HCHSTART'],
 ]);

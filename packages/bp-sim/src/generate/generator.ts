@@ -181,7 +181,8 @@ export function createPracticeDatabase(file: string, opts: GenerateOptions = {},
         const [city, postcode] = rng.pick(D.SUBURBS);
         const address = `${rng.chance(0.15) ? `${rng.int(1, 20)}/` : ''}${rng.int(1, 180)} ${rng.pick(D.STREET_NAMES)} ${rng.pick(D.STREET_TYPES)}`;
         const hasMedicare = rng.chance(0.93);
-        const expiry = formatDate(fromEpochDay(todayDay + rng.int(-60, 1800)));
+        // Bp keeps the Medicare expiry as text 'MM/YYYY' (a string in the EF scaffold of BPSPatients, github.com/2tajshariff/nrme.Booking.Api Models/BPPatients/Patients.cs).
+        const expiry = formatDate(fromEpochDay(todayDay + rng.int(-60, 1800))).replace(/^(\d{4})-(\d{2}).*$/, '$2/$1');
         const pension = age >= 65 && rng.chance(0.6) ? 1 : age >= 18 && rng.chance(0.08) ? 3 : null;
         const fund = age >= 18 && rng.chance(0.45) ? rng.pick(D.HEALTH_FUNDS) : null;
         const dva = age >= 70 && rng.chance(0.05);

@@ -17,7 +17,7 @@ const PATIENT_FROM = 'FROM PATIENTS p LEFT JOIN TITLES t ON t.TITLECODE = p.TITL
 const ADD_PATIENT_PARAMS = params(
   'titlecode:int, firstname:varchar!, middlename, surname:varchar!, preferredname, address1, address2, city, postcode, ' +
   'postaladdress, postalcity, postalpostcode, dob:date!, sexcode:int, homephone, workphone, mobilephone, medicareno, ' +
-  'medicarelineno, medicareexpiry:date, pensioncode:int, pensionno, pensionexpiry:date, dvacode:int, dvano, recordno, ' +
+  'medicarelineno, medicareexpiry, pensioncode:int, pensionno, pensionexpiry:date, dvacode:int, dvano, recordno, ' +
   'externalid, email, headoffamilyid:int, ethniccode:int, consentsmsreminder:int, nextofkinid:int, gendercode:int, ' +
   'pronouncode:int, emergencycontact',
 );
@@ -121,7 +121,7 @@ export const patientProcedures: ProcDef[] = [
     write: true,
     run: (db, args) => ({ returnValue: 0, rowsAffected: updatePatient(db, args, ADD_PATIENT_PARAMS.map((p) => p.name)) }),
   },
-  updater('BP_UpdatePatientMedicare', 'medicareno, medicarelineno, medicareexpiry:date'),
+  updater('BP_UpdatePatientMedicare', 'medicareno, medicarelineno, medicareexpiry'),
   updater('BP_UpdatePatientPension', 'pensioncode:int, pensionno, pensionstart:date, pensionexpiry:date'),
   updater('BP_UpdatePatientDVA', 'dvacode:int, dvano'),
   updater('BP_UpdatePatientContacts', 'homephone, workphone, mobilephone'),

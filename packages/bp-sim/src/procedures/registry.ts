@@ -1,16 +1,17 @@
 // Procedure lookup, argument binding (named or positional, case-insensitive, with or without '@'),
-// type conversion with SQL Server's error numbers, and transactional execution of write procedures.
+// type conversion with SQL Server's error numbers (conversions.ts), and transactional execution of write procedures.
 import type Database from 'better-sqlite3';
 import { LruCache, cacheSettings } from '../cache.js';
 import { SqlServerError } from '../errors.js';
-import { formatDate, formatDateTime, parseDateish } from '../dates.js';
+import { convertValue, sourceTypeOf } from '../conversions.js';
 import { type ParamType, type ProcDef, type ProcResult } from './types.js';
 import { lookupProcedures } from './lookups.js';
 import { appointmentReadProcedures } from './appointments-read.js';
 import { appointmentWriteProcedures } from './appointments-write.js';
 import { patientProcedures } from './patients.js';
 
-export interface ProcArg { name?: string; value: unknown; isDefault?: boolean }
+/** One argument of a call; sqlType is the type it arrives with (Halo SqlDbType or the variable's declared type). */
+export interface ProcArg { name?: string; value: unknown; isDefault?: boolean; sqlType?: string }
 
 const PROCEDURES = new Map<string, ProcDef>(
   [...lookupProcedures, ...appointmentReadProcedures, ...patientProcedures, ...appointmentWriteProcedures].map((p) => [p.name.toUpperCase(), p]),
@@ -41,38 +42,9 @@ function resolveProcedure(nameAsGiven: string): ProcDef {
   return def;
 }
 
-const sqlTypeName = (v: unknown): string => (typeof v === 'string' ? 'varchar' : typeof v === 'number' || typeof v === 'bigint' ? 'int' : typeof v);
-
-export function convertArg(value: unknown, type: ParamType): unknown {
-  if (value === null || value === undefined) return null;
-  const clash = (): SqlServerError => new SqlServerError(206, `Operand type clash: ${sqlTypeName(value)} is incompatible with ${type}`);
-  switch (type) {
-    case 'int': {
-      if (typeof value === 'number') { if (Number.isFinite(value)) return Math.trunc(value); throw clash(); }
-      if (typeof value === 'bigint') return Number(value);
-      if (typeof value === 'boolean') return value ? 1 : 0;
-      if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) return Number(value);
-      if (typeof value === 'string') throw new SqlServerError(8114, 'Error converting data type varchar to int.');
-      throw clash();
-    }
-    case 'bit': {
-      if (typeof value === 'boolean') return value ? 1 : 0;
-      if (typeof value === 'number' || typeof value === 'bigint') return Number(value) !== 0 ? 1 : 0;
-      if (typeof value === 'string' && /^\s*(1|0|true|false)\s*$/i.test(value)) return /1|true/i.test(value) ? 1 : 0;
-      throw new SqlServerError(8114, 'Error converting data type varchar to bit.');
-    }
-    case 'date': case 'datetime': {
-      if (typeof value !== 'string' && !(value instanceof Date)) throw clash();
-      const p = parseDateish(value);
-      if (!p) throw new SqlServerError(8114, `Error converting data type varchar to ${type}.`);
-      return type === 'date' ? formatDate(p) : formatDateTime(p);
-    }
-    default:
-      if (Buffer.isBuffer(value)) return value.toString('utf8');
-      if (value instanceof Date) return formatDateTime(parseDateish(value) ?? { y: 1900, m: 1, d: 1, H: 0, M: 0, S: 0 });
-      if (typeof value === 'boolean') return value ? '1' : '0';
-      return String(value);
-  }
+/** A caller's value converted to the parameter's type: SQL Server's parameter conversion (errors 8114 / 206). */
+export function convertArg(value: unknown, type: ParamType, sqlType?: string): unknown {
+  return convertValue(value, type, { context: 'parameter', from: sourceTypeOf(value, sqlType) });
 }
 
 /** Binds caller arguments to the procedure's parameters exactly as SQL Server reports mistakes. */
@@ -97,7 +69,7 @@ export function bindArgs(def: ProcDef, args: ProcArg[]): { values: Record<string
     if (supplied.has(param.name)) throw new SqlServerError(8143, `Parameter '@${param.name}' was supplied multiple times.`);
     if (arg.isDefault) return;
     supplied.add(param.name);
-    values[param.name] = convertArg(arg.value, param.type);
+    values[param.name] = convertArg(arg.value, param.type, arg.sqlType);
   });
   for (const p of def.params) {
     if (p.required && !supplied.has(p.name)) {

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { columnsOf } from '../cache.js';
 
-export type ParamType = 'int' | 'varchar' | 'date' | 'datetime' | 'bit';
+export type ParamType = 'int' | 'smallint' | 'tinyint' | 'varchar' | 'date' | 'datetime' | 'bit' | 'money';
 
 export interface ProcParam { name: string; type: ParamType; required?: boolean }
 

@@ -5,12 +5,14 @@ import { type StatementCache, columnsOf, statementCache } from '../cache.js';
 import { SqlServerError, syntaxError, toSqlServerError, unsupported } from '../errors.js';
 import { canonical, parseDateish } from '../dates.js';
 import { callProcedure, type ProcArg } from '../procedures/registry.js';
+import { currentDateFormat, languageDateFormat, setDateFormat } from '../conversions.js';
 import type { SimOutcome, SimParam } from '../types.js';
 import { castType, castValue } from './functions.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 import { type CompiledBatch, type Translation, compileBatch, varKey } from './compiled.js';
 
-interface Variable { value: unknown; type: string | null }
+/** A batch variable: `type` is its DECLAREd type (values are cast to it); `sqlType` the Halo type of a parameter. */
+interface Variable { value: unknown; type: string | null; sqlType?: string }
 type Vars = Map<string, Variable>;
 
 const IGNORED_SET_OPTIONS = new Set(['NOCOUNT', 'ANSI_NULLS', 'ANSI_PADDING', 'ANSI_WARNINGS', 'ANSI_NULL_DFLT_ON', 'ARITHABORT',
@@ -55,6 +57,7 @@ class BatchRunner {
   rowsAffected = -1;
   returnValue: number | null = null;
   private openedTransaction = false;
+  private readonly startFormat = currentDateFormat();
 
   private readonly statements: StatementCache;
   private batch: CompiledBatch | null = null;
@@ -161,8 +164,9 @@ class BatchRunner {
     if (stmt.reader) {
       if (this.columns !== null) { stmt.all(bind); return; } // later result sets run but are not returned
       this.columns = columnsOf(stmt);
-      // The last statement of the batch streams; an earlier one must finish before the next runs.
-      this.rows = last ? new MappedRows(stmt.iterate(bind) as IterableIterator<Record<string, unknown>>) : (stmt.all(bind) as Record<string, unknown>[]);
+      // The last statement of the batch streams; an earlier one must finish before the next runs. A
+      // batch that changed DATEFORMAT reads its rows now: the setting ends with the batch.
+      this.rows = last && currentDateFormat() === this.startFormat ? new MappedRows(stmt.iterate(bind) as IterableIterator<Record<string, unknown>>) : (stmt.all(bind) as Record<string, unknown>[]);
       return;
     }
     this.affected(stmt.run(bind).changes);
@@ -205,7 +209,22 @@ class BatchRunner {
       return;
     }
     if (isTok(target, 'ident') && IGNORED_SET_OPTIONS.has(target.u)) return; // session options with no effect on results here
+    if (isTok(target, 'ident') && (target.u === 'DATEFORMAT' || target.u === 'LANGUAGE')) return this.setDateOption(target.u, opTok);
     throw unsupported(`SET ${nodeText(target)}`);
+  }
+
+  /** SET DATEFORMAT dmy|mdy|ymd and SET LANGUAGE british|us_english: how date strings are read for the rest of the batch. */
+  private setDateOption(option: string, arg: Node | undefined): void {
+    const word = isTok(arg, 'ident') || isTok(arg, 'string') || isTok(arg, 'qident') ? arg.v : nodeText(arg);
+    if (option === 'DATEFORMAT') {
+      const f = word.toLowerCase();
+      if (f === 'mdy' || f === 'dmy' || f === 'ymd') { setDateFormat(f); return; }
+      if (f === 'dym' || f === 'myd' || f === 'ydm') throw unsupported(`SET DATEFORMAT ${word}`);
+      throw new SqlServerError(2741, 'SET DATEFORMAT date order not supported.');
+    }
+    const f = languageDateFormat(word);
+    if (!f) throw unsupported(`SET LANGUAGE ${word}`);
+    setDateFormat(f);
   }
 
   private exec(rest: Node[]): void {
@@ -241,12 +260,12 @@ class BatchRunner {
     const [v, w] = nodes;
     if (nodes.length === 2 && isOp(v, '-') && isTok(w, 'number')) return { name, value: -Number(w.v) };
     if (nodes.length !== 1 || !v) throw syntaxError(nodeText(nodes[1] ?? v));
-    if (isTok(v, 'string')) return { name, value: v.v };
-    if (isTok(v, 'number')) return { name, value: Number(v.v) };
+    if (isTok(v, 'string')) return { name, value: v.v, sqlType: 'varchar' };
+    if (isTok(v, 'number')) return { name, value: Number(v.v), sqlType: /^\d+$/.test(v.v) && Number(v.v) <= 2 ** 31 - 1 ? 'int' : /e/i.test(v.v) ? 'float' : 'numeric' };
     if (isTok(v, 'var')) {
       const variable = this.vars.get(varKey(v.v));
       if (!variable) throw new SqlServerError(137, `Must declare the scalar variable "${v.v}".`, 15);
-      return { name, value: variable.value };
+      return { name, value: variable.value, sqlType: variable.type ?? variable.sqlType };
     }
     if (isKw(v, 'NULL')) return { name, value: null };
     if (isKw(v, 'DEFAULT')) return { name, value: null, isDefault: true };
@@ -258,14 +277,19 @@ class BatchRunner {
 function declareParams(runner: BatchRunner, params: SimParam[]): void {
   for (const p of params) {
     if (p.direction === 'returnValue') continue;
-    runner.vars.set(varKey(p.name), { value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), type: null });
+    runner.vars.set(varKey(p.name), { value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), type: null, sqlType: p.sqlType });
   }
 }
 
 export function runTextBatch(db: Database.Database, readonly: boolean, text: string, params: SimParam[]): SimOutcome {
   const runner = new BatchRunner(db, readonly);
   declareParams(runner, params);
-  runner.run(text);
+  const dateFormat = currentDateFormat();
+  try {
+    runner.run(text);
+  } finally {
+    setDateFormat(dateFormat); // SET DATEFORMAT / LANGUAGE last for the batch only (docs/decisions.md)
+  }
   const output: Record<string, unknown> = {};
   for (const p of params) {
     if (p.direction === 'output' || p.direction === 'inputOutput') output[p.name] = runner.vars.get(varKey(p.name))?.value ?? null;
@@ -276,7 +300,7 @@ export function runTextBatch(db: Database.Database, readonly: boolean, text: str
 export function runProcedureBatch(db: Database.Database, name: string, params: SimParam[]): SimOutcome {
   const args: ProcArg[] = params
     .filter((p) => p.direction !== 'returnValue')
-    .map((p) => ({ name: p.name, value: p.direction === 'output' ? null : bindable(p.value, p.sqlType) }));
+    .map((p) => ({ name: p.name, value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), sqlType: p.sqlType }));
   const res = callProcedure(db, name, args);
   const output: Record<string, unknown> = {};
   for (const p of params) {

@@ -2,7 +2,8 @@
 // (date arithmetic, '+' meaning concatenation for strings, CAST/CONVERT conversions and their
 // errors). Doing this in JS is simpler and more faithful than composing SQLite built-ins.
 import type Database from 'better-sqlite3';
-import { SqlServerError, conversionError, dateConversionError, unsupported } from '../errors.js';
+import { conversionError, dateConversionError, unsupported } from '../errors.js';
+import { convertValue, parseType } from '../conversions.js';
 import {
   type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
 } from '../dates.js';
@@ -23,11 +24,11 @@ export function datePart(name: string): string {
   return p;
 }
 
+/** A date argument of DATEADD/DATEDIFF/DATEPART: converted as SQL Server does ('' is 1900-01-01, garbage is 241). */
 function dateArg(v: V): DateParts | null {
   if (v === null) return null;
-  const p = parseDateish(typeof v === 'string' ? v : String(v));
-  if (!p) throw dateConversionError();
-  return p;
+  const iso = convertValue(v, 'datetime', { context: 'expression' });
+  return parseDateish(iso);
 }
 
 const hasTime = (v: V): boolean => typeof v === 'string' && v.trim().length > 10;
@@ -93,24 +94,6 @@ export function datePartOf(part: string, d: V): number | null {
 const INT_RE = /^\s*[+-]?\d+\s*$/;
 const NUM_RE = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
-function toInt(v: V, type: string): number | bigint | null {
-  if (v === null) return null;
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v === 'bigint') return v;
-  const s = String(v);
-  if (INT_RE.test(s)) return Number(s);
-  throw conversionError(s, type);
-}
-
-function toNumber(v: V, type: string): number | null {
-  if (v === null) return null;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  const s = String(v);
-  if (NUM_RE.test(s)) return Number(s);
-  throw new SqlServerError(8114, `Error converting data type varchar to ${type}.`);
-}
-
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -142,43 +125,19 @@ export function castType(raw: string): string {
   throw unsupported(`CAST/CONVERT to ${raw}`);
 }
 
+/** CAST / CONVERT and typed-variable assignment: SQL Server's expression conversions (conversions.ts), plus CONVERT date styles. */
 export function castValue(v: V, type: string, style: V = null): V {
   if (v === null) return null;
-  const t = type.toUpperCase();
-  const base = t.replace(/\(.*$/, '');
-  switch (base) {
-    case 'INT': case 'BIGINT': case 'SMALLINT': case 'TINYINT': {
-      if (typeof v === 'string' && !INT_RE.test(v) && NUM_RE.test(v)) throw conversionError(v, base.toLowerCase());
-      return toInt(v, base.toLowerCase());
-    }
-    case 'BIT': {
-      if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return /^true$/i.test(v.trim()) ? 1 : 0;
-      const n = toNumber(v, 'bit');
-      return n === null ? null : n !== 0 ? 1 : 0;
-    }
-    case 'FLOAT': case 'REAL': return toNumber(v, 'float');
-    case 'MONEY': case 'SMALLMONEY': { const n = toNumber(v, 'money'); return n === null ? null : Math.round(n * 10000) / 10000; }
-    case 'DECIMAL': case 'NUMERIC': {
-      const n = toNumber(v, 'numeric');
-      const scale = Number(/,(\d+)\)/.exec(t)?.[1] ?? 0);
-      return n === null ? null : Math.round(n * 10 ** scale) / 10 ** scale;
-    }
-    case 'DATE': { const p = dateArg(v); return p ? formatDate(p) : null; }
-    case 'DATETIME': case 'DATETIME2': case 'SMALLDATETIME': { const p = dateArg(v); return p ? formatDateTime(p) : null; }
-    case 'TIME': { const p = dateArg(v); return p ? formatDateTime(p).slice(11) : null; }
-    default: {
-      // character types: optional date style, then SQL Server's silent truncation to the declared length
-      let s: string;
-      const p = typeof v === 'string' ? parseDateish(v) : null;
-      if (style !== null && p) s = formatStyle(p, Number(style));
-      else if (Buffer.isBuffer(v)) s = v.toString('utf8');
-      else s = String(v);
-      const len = /\((\d+)\)/.exec(t)?.[1];
-      const max = len ? Number(len) : /MAX/.test(t) ? Infinity : 30;
-      return s.length > max ? s.slice(0, max) : s;
-    }
-  }
+  const t = parseType(type);
+  if (!CHAR_TARGETS.has(t.base)) return convertValue(v, t, { context: 'expression' });
+  // character types: optional date style, then SQL Server's silent truncation to the declared length (30 when none is given in CAST)
+  const p = typeof v === 'string' && style !== null ? parseDateish(v) : null;
+  const s = p ? formatStyle(p, Number(style)) : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  const max = t.length ?? 30;
+  return s.length > max ? s.slice(0, max) : s;
 }
+
+const CHAR_TARGETS = new Set(['varchar', 'nvarchar', 'char', 'nchar', 'text', 'ntext']);
 
 /** T-SQL '+': numeric addition, string concatenation, or date + days, chosen from the runtime values. */
 export function tsqlAdd(a: V, b: V): V {
@@ -215,10 +174,10 @@ export function tsqlSub(a: V, b: V): V {
   return num(a) - num(b);
 }
 
-/** Normalises a value compared with, or stored into, a date column (see dates.ts). */
+/** Normalises a value compared with, or stored into, a date column (see dates.ts): '' is 1900-01-01, garbage is 241. */
 export function normaliseDate(v: V): V {
   if (typeof v !== 'string') return v;
-  const p = parseDateish(v);
+  const p = parseDateish(convertValue(v, 'datetime', { context: 'expression' }));
   if (!p) throw dateConversionError();
   return canonical(p);
 }
@@ -229,6 +188,7 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_getutcdate', () => new Date().toISOString().slice(0, 19).replace('T', ' '));
   db.function('tsql_newid', () => crypto.randomUUID().toUpperCase());
   db.function('tsql_dt', det, (v: V) => normaliseDate(v));
+  db.function('tsql_conv', det, (v: V, type: V) => convertValue(v, String(type), { context: 'expression' }));
   db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => castValue(v, String(type), style));
   db.function('tsql_dateadd', det, (p: V, n: V, d: V) => dateAdd(String(p), n, d));
   db.function('tsql_datediff', det, (p: V, a: V, b: V) => dateDiff(String(p), a, b));
