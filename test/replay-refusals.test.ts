@@ -12,7 +12,8 @@
 // "Database engine events and errors"): 8114 "Error converting data type varchar to int/date." when a
 // procedure parameter cannot take the value; 245 "Conversion failed when converting the varchar value
 // '…' to data type int." when a comparison converts a string to int; 241 "Conversion failed when
-// converting date and/or time from character string." for a date comparison; 515 "Cannot insert the
+// converting date and/or time from character string." for a comparison with a date column (242
+// "…resulted in an out-of-range value." when the column is a datetime); 515 "Cannot insert the
 // value NULL into column …; column does not allow nulls." (PATIENTS.RECORDSTATUS is NOT NULL in Bp: a
 // non-nullable int in the EF Core scaffold of a real BPSPatients database,
 // github.com/2tajshariff/nrme.Booking.Api Models/BPPatients/Patients.cs).
@@ -103,13 +104,15 @@ test('2. a numeric string into an Int procedure parameter is converted; \'abc\' 
   assert.match(e.errorMessage, /Error converting data type varchar to int/);
 });
 
-test('3. \'abc\' compared with an int column in a text query is refused with 245', async () => {
+test('3. \'abc\' compared with an int column in a text query is refused with 245, as a parameter and as a literal', async () => {
   const id = need();
   const sql = 'SELECT InternalID, Surname FROM BPS_Patients WHERE InternalID = @id';
   assert.deepEqual(rowsOf(await halo.call(sql, [input('@id', 'VarChar', String(id))])), [{ InternalID: id, Surname: surname }]);
   const e = sqlErrorOf(await halo.call(sql, [input('@id', 'VarChar', 'abc')]));
   assert.deepEqual([e.errorType, e.errorCode], ['mssql', 245]);
   assert.match(e.errorMessage, /Conversion failed when converting the varchar value 'abc' to data type int/);
+  const l = sqlErrorOf(await halo.call("SELECT InternalID FROM BPS_Patients WHERE InternalID = 'abc'"));
+  assert.equal(l.errorCode, 245);
 });
 
 test('4. \'31/02/2024\' for a date procedure parameter is refused with 8114; an ISO date string is accepted', async () => {
@@ -121,15 +124,21 @@ test('4. \'31/02/2024\' for a date procedure parameter is refused with 8114; an 
   assert.match(e.errorMessage, /Error converting data type varchar to date/);
 });
 
-test('5. \'31/02/2024\' compared with a date column is refused with 241, as a parameter and as a literal', async () => {
+test('5. \'31/02/2024\' compared with a date column is refused with 241 (242 for a datetime), as a parameter and as a literal', async () => {
   const id = need();
   const sql = 'SELECT InternalID FROM BPS_Patients WHERE Surname = @s AND DOB = @dob';
   assert.deepEqual(rowsOf(await halo.call(sql, [input('@s', 'VarChar', surname), input('@dob', 'VarChar', dob)])), [{ InternalID: id }]);
+  // SQL Server raises 241 when the target is a date and 242 (out of range) when it is a datetime;
+  // the simulated column's declared type says which the practice has.
+  const declared = String(practice.all('PRAGMA table_info(PATIENTS)').find((c) => c.name === 'DOB')?.type).toLowerCase();
+  const [code, message] = declared === 'date'
+    ? [241, /Conversion failed when converting date and\/or time from character string/]
+    : [242, /conversion of a varchar data type to a datetime data type resulted in an out-of-range value/];
   const p = sqlErrorOf(await halo.call(sql, [input('@s', 'VarChar', surname), input('@dob', 'VarChar', '31/02/2024')]));
-  assert.deepEqual([p.errorType, p.errorCode], ['mssql', 241]);
-  assert.match(p.errorMessage, /Conversion failed when converting date and\/or time from character string/);
+  assert.deepEqual([p.errorType, p.errorCode], ['mssql', code], `DOB is declared ${declared}`);
+  assert.match(p.errorMessage, message);
   const l = sqlErrorOf(await halo.call("SELECT InternalID FROM BPS_Patients WHERE DOB = '31/02/2024'"));
-  assert.equal(l.errorCode, 241);
+  assert.equal(l.errorCode, code);
 });
 
 test('6. NULL into a NOT NULL column is refused with 515 and changes nothing', async () => {

@@ -70,7 +70,9 @@ export function rowsOf(reply: HaloReply): Record<string, unknown>[] {
 /** The SQL Server error of a failed query: Halo answers 400 with status executionFailed and errorDetails. */
 export function sqlErrorOf(reply: HaloReply): { errorType: string; errorCode: number; errorMessage: string } {
   if (reply.status !== 400 || reply.body?.status !== 'executionFailed' || !reply.body.errorDetails) {
-    throw new Error(`expected a failed query with errorDetails, got HTTP ${reply.status} ${reply.text.slice(0, 600)}`);
+    const data = typeof reply.body?.result?.data === 'string' ? Buffer.from(reply.body.result.data, 'base64').toString('utf8').slice(0, 300) : undefined;
+    const got = reply.body?.status === 'successful' ? `a successful query (rowsAffected ${reply.body.result?.rowsAffected ?? '-'}, data ${data ?? '-'})` : reply.text.slice(0, 600);
+    throw new Error(`expected a failed query with errorDetails, got HTTP ${reply.status}: ${got}`);
   }
   return reply.body.errorDetails;
 }
