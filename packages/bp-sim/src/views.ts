@@ -91,3 +91,25 @@ export const DATE_COLUMN_NAMES: ReadonlySet<string> = new Set([
   ...['APPOINTMENTDATE', 'DOB', 'PENSIONSTART', 'PENSIONEXPIRY', 'STARTDATE', 'ENDDATE', 'SESSIONDATE',
     'FINISHDATE', 'REMINDERDUE', 'CREATED', 'HCHSTART'],
 ]);
+
+/** View columns whose name is an int column in some table but whose value is text (AppointmentType is a description). */
+const TEXT_IN_VIEWS: ReadonlySet<string> = new Set(
+  Object.values(VIEWS).flatMap((sql) => [...sql.matchAll(/(\S+)\s+AS\s+(\w+)/g)]
+    .filter((m) => !new RegExp(`^(\\w+\\.)?${m[2] ?? ''}$`, 'i').test(m[1] ?? '')).map((m) => (m[2] ?? '').toUpperCase())),
+);
+
+/**
+ * Upper-cased names of the integer columns (int in every table that has them, and integer in every
+ * view): a string compared with or stored into one is converted to int as SQL Server does.
+ */
+export const INT_COLUMN_NAMES: ReadonlySet<string> = new Set(
+  Object.values(TABLES).flatMap((cols) => cols.filter((c) => c.kind === 'int' || c.kind === 'pk').map((c) => c.name))
+    .filter((name) => !TEXT_IN_VIEWS.has(name) && !(name in TABLES) && Object.values(TABLES).every((cols) => cols.every((c) => c.name !== name || c.kind === 'int' || c.kind === 'pk'))),
+);
+
+/** The kind of a column of a table, for INSERT/UPDATE targets; undefined when the table or column is unknown. */
+export function tableColumnKind(table: string, column: string): 'int' | 'date' | undefined {
+  const c = TABLES[table.toUpperCase()]?.find((x) => x.name === column.toUpperCase());
+  if (!c) return undefined;
+  return c.kind === 'int' || c.kind === 'pk' ? 'int' : c.kind === 'date' || c.kind === 'datetime' ? 'date' : undefined;
+}

@@ -173,3 +173,51 @@ test('SET DATEFORMAT dmy / SET LANGUAGE british read DD/MM/YYYY for the rest of 
   sqlError(() => run(db, "SELECT CAST('14/03/1985' AS DATE)"), 241);
   sqlError(() => run(db, "SET DATEFORMAT xyz"), 2741);
 });
+
+const vc = (value: string | null) => ({ direction: 'input' as const, sqlType: 'VarChar', value });
+
+test("text queries: a VarChar compared with an int column converts ('12', ' 12 ' match; '' is 0; '1.5' / 'abc' are 245)", () => {
+  const one = (v: string) => run(db, 'SELECT InternalID FROM PATIENTS WHERE InternalID = @id', [{ name: '@id', ...vc(v) }]).rows;
+  assert.deepEqual(one('12'), [{ InternalID: 12 }]);
+  assert.deepEqual(one(' 12 '), [{ InternalID: 12 }]);
+  assert.deepEqual(one(''), []);
+  sqlError(() => one('1.5'), 245, /varchar value '1.5' to data type int/);
+  sqlError(() => one('abc'), 245);
+  assert.deepEqual(run(db, "SELECT InternalID FROM BPS_Patients WHERE InternalID IN ('3', @a) ORDER BY InternalID", [{ name: '@a', ...vc('4') }]).rows,
+    [{ InternalID: 3 }, { InternalID: 4 }]);
+  assert.equal(run(db, "SELECT COUNT(*) AS n FROM PATIENTS WHERE INTERNALID BETWEEN '1' AND @b", [{ name: '@b', ...vc('5') }]).rows[0]?.n, 5);
+  sqlError(() => run(db, "SELECT 1 FROM APPOINTMENTS WHERE '1.5' = USERID"), 245);
+  // a view column named like an int column but holding text is compared as text
+  const type = run(db, 'SELECT TOP 1 AppointmentType FROM BPS_Appointments WHERE AppointmentType IS NOT NULL').rows[0]?.AppointmentType;
+  assert.ok(run(db, 'SELECT TOP 1 1 AS x FROM BPS_Appointments WHERE AppointmentType = @t', [{ name: '@t', ...vc(String(type)) }]).rows.length === 1);
+});
+
+test("text queries: '' compared with a date column is 1900-01-01; a non-date is 241", () => {
+  assert.equal(run(db, 'SELECT COUNT(*) AS n FROM PATIENTS WHERE DOB = @d', [{ name: '@d', ...vc('') }]).rows[0]?.n, 0);
+  assert.ok(Number(run(db, 'SELECT COUNT(*) AS n FROM PATIENTS WHERE DOB > @d', [{ name: '@d', ...vc('') }]).rows[0]?.n) > 100);
+  sqlError(() => run(db, 'SELECT 1 FROM PATIENTS WHERE DOB = @d', [{ name: '@d', ...vc('soon') }]), 241);
+});
+
+test('INSERT and UPDATE convert text into the int and date columns of the target table', () => {
+  const id = Number(run(db, `INSERT INTO PATIENTS (FIRSTNAME, SURNAME, DOB, SEXCODE, TITLECODE, PENSIONEXPIRY, RECORDSTATUS, POSTCODE)
+    VALUES ('Typed', 'Insert', '19800102', @sex, '', @pe, ' 1 ', @pc); SELECT SCOPE_IDENTITY() AS id`,
+  [{ name: '@sex', ...vc('2') }, { name: '@pe', ...vc('') }, { name: '@pc', ...vc('2000') }]).rows[0]?.id);
+  const row = () => run(db, 'SELECT DOB, SEXCODE, TITLECODE, PENSIONEXPIRY, RECORDSTATUS, POSTCODE FROM PATIENTS WHERE INTERNALID = @id', { id }).rows[0];
+  assert.deepEqual(row(), { DOB: '1980-01-02', SEXCODE: 2, TITLECODE: 0, PENSIONEXPIRY: '1900-01-01', RECORDSTATUS: 1, POSTCODE: '2000' });
+  run(db, 'UPDATE PATIENTS SET SEXCODE = @s, PENSIONEXPIRY = @e, CITY = @c WHERE INTERNALID = @id',
+    [{ name: '@s', ...vc('1') }, { name: '@e', ...vc('2030-06-30') }, { name: '@c', ...vc('Ryde') }, { name: '@id', ...vc(String(id)) }]);
+  assert.deepEqual(row(), { DOB: '1980-01-02', SEXCODE: 1, TITLECODE: 0, PENSIONEXPIRY: '2030-06-30', RECORDSTATUS: 1, POSTCODE: '2000' });
+  sqlError(() => run(db, 'UPDATE PATIENTS SET SEXCODE = @s WHERE INTERNALID = @id', [{ name: '@s', ...vc('x') }, { name: '@id', ...vc(String(id)) }]), 245);
+  sqlError(() => run(db, "INSERT INTO PATIENTS (FIRSTNAME, DOB) VALUES ('A', 'someday')"), 241);
+});
+
+test('every view column treated as an integer column holds only integers', async () => {
+  const { INT_COLUMN_NAMES, VIEWS } = await import('../src/views.js');
+  for (const view of Object.keys(VIEWS)) {
+    const cols = run(db, `SELECT TOP 1 * FROM ${view}`).columns ?? [];
+    for (const c of cols.filter((x) => INT_COLUMN_NAMES.has(x.toUpperCase()))) {
+      const values = run(db, `SELECT DISTINCT ${c} AS v FROM ${view}`).rows.map((r) => r.v);
+      assert.ok(values.every((v) => v === null || Number.isInteger(v)), `${view}.${c} holds non-integers`);
+    }
+  }
+});

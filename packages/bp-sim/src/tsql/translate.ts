@@ -7,12 +7,13 @@
 // rejected by name ("Unsupported T-SQL construct: X"), and whatever is left is checked by SQLite
 // itself (its errors are mapped to SQL Server numbers in errors.ts). Anything in doubt fails loudly.
 import { SqlServerError, syntaxError, unsupported } from '../errors.js';
-import { DATE_COLUMN_NAMES } from '../views.js';
+import { type Out, expr, kw, op } from './out.js';
+import { typedValues } from './typed-values.js';
 import { castType, datePart } from './functions.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
-type OutKind = 'kw' | 'op' | 'name' | 'str' | 'num' | 'var' | 'expr' | 'group';
-export interface Out { k: OutKind; sql: string; u?: string; last?: string; lastRaw?: string; items?: Out[] }
+
+export type { Out } from './out.js';
 
 export interface TranslateContext { vars: Set<string> }
 
@@ -48,7 +49,6 @@ const FUNCTION_NAMES = new Set([...PASSTHROUGH, ...('GETDATE SYSDATETIME GETUTCD
   'CHARINDEX CONCAT NEWID FLOOR CEILING YEAR MONTH DAY DATEADD DATEDIFF DATEPART DATENAME CAST CONVERT SCOPE_IDENTITY COUNT_BIG ROUND').split(' ')]);
 
 const CLAUSE_END = new Set(['FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'UNION', 'EXCEPT', 'INTERSECT', 'INTO', 'OPTION', 'FOR']);
-const CMP = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '!<', '!>']);
 const MUL = new Set(['*', '/', '%']);
 
 /** The SQLite parameter name used for a T-SQL variable (T-SQL names are case-insensitive). */
@@ -58,9 +58,6 @@ export function sqliteParamName(tsqlVar: string): string {
 
 export const quoteString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const expr = (sql: string): Out => ({ k: 'expr', sql });
-const kw = (o: Out | undefined, ...words: string[]): boolean => !!o && o.k === 'kw' && words.includes(o.u ?? '');
-const op = (o: Out | undefined, ...ops: string[]): boolean => !!o && o.k === 'op' && ops.includes(o.sql);
 const isPrimary = (o: Out | undefined): boolean => !!o && (['name', 'str', 'num', 'var', 'expr', 'group'].includes(o.k) || kw(o, 'NULL'));
 
 export function emitList(list: Out[]): string {
@@ -291,8 +288,7 @@ function clausePass(out: Out[]): void {
   offsetFetch(out, limit);
   if (limit !== null) out.push({ k: 'kw', sql: 'LIMIT', u: 'LIMIT' }, expr(limit));
   arithmetic(out);
-  dateComparisons(out);
-  insertDates(out);
+  typedValues(out);
 }
 
 /** Handles TOP and the select list of the SELECT at index s; returns the TOP count if any. */
@@ -383,47 +379,5 @@ function arithmetic(out: Out[]): void {
     const fn = o.sql === '+' ? 'tsql_add' : 'tsql_sub';
     out.splice(l, r - l + 1, expr(`${fn}(${emitList(left)}, ${emitList(right)})`));
     i = l;
-  }
-}
-
-const isDateName = (o: Out | undefined): boolean => o?.k === 'name' && DATE_COLUMN_NAMES.has(o.last ?? '');
-const wrapDate = (o: Out | undefined): Out | undefined => (o && (o.k === 'str' || o.k === 'var') ? expr(`tsql_dt(${o.sql})`) : o);
-
-/** Literals and variables compared with a date column are normalised ('20240105' → '2024-01-05'). */
-function dateComparisons(out: Out[]): void {
-  for (let i = 0; i < out.length; i++) {
-    const o = out[i] as Out;
-    if (o.k === 'op' && CMP.has(o.sql)) {
-      if (isDateName(out[i - 1])) out[i + 1] = wrapDate(out[i + 1]) as Out;
-      if (isDateName(out[i + 1])) out[i - 1] = wrapDate(out[i - 1]) as Out;
-    } else if (kw(o, 'BETWEEN') && (isDateName(out[i - 1]) || (kw(out[i - 1], 'NOT') && isDateName(out[i - 2])))) {
-      out[i + 1] = wrapDate(out[i + 1]) as Out;
-      if (kw(out[i + 2], 'AND')) out[i + 3] = wrapDate(out[i + 3]) as Out;
-    } else if (kw(o, 'IN') && out[i + 1]?.k === 'group' && (isDateName(out[i - 1]) || (kw(out[i - 1], 'NOT') && isDateName(out[i - 2])))) {
-      const g = out[i + 1] as Out;
-      g.items = (g.items ?? []).map((x, k, all) => {
-        const single = (k === 0 || op(all[k - 1], ',')) && (k === all.length - 1 || op(all[k + 1], ','));
-        return single ? (wrapDate(x) as Out) : x;
-      });
-    }
-  }
-}
-
-/** INSERT INTO T (cols) VALUES (...): values going into date columns are normalised too. */
-function insertDates(out: Out[]): void {
-  if (!kw(out[0], 'INSERT')) return;
-  const colsAt = out.findIndex((o) => o.k === 'group');
-  const valuesAt = out.findIndex((o) => kw(o, 'VALUES'));
-  if (colsAt < 0 || valuesAt < colsAt) return;
-  const cols = (out[colsAt]?.items ?? []).filter((o) => o.k === 'name').map((o) => o.last ?? '');
-  for (let j = valuesAt + 1; j < out.length; j++) {
-    const g = out[j] as Out;
-    if (g.k !== 'group') continue;
-    let col = 0;
-    g.items = (g.items ?? []).map((x, k, all) => {
-      if (op(x, ',')) { col++; return x; }
-      const single = (k === 0 || op(all[k - 1], ',')) && (k === all.length - 1 || op(all[k + 1], ','));
-      return single && DATE_COLUMN_NAMES.has(cols[col] ?? '') ? (wrapDate(x) as Out) : x;
-    });
   }
 }
