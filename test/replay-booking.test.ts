@@ -182,6 +182,17 @@ WHERE
   assert.deepEqual(rows.map((r) => r.InternalID).sort((a, b) => Number(a) - Number(b)), others.map((o) => o.INTERNALID));
 });
 
+test('4b. find the patient: EXECUTE BPSPATIENTS.dbo.BP_GetPatientByNameDOB @firstname = @firstname, @surname = @surname, @dob = @dob', async () => {
+  const id = need(state.patientId, '3. add patient');
+  const rows = rowsOf(await halo.call('EXECUTE BPSPATIENTS.dbo.BP_GetPatientByNameDOB \n    @firstname = @firstname, \n    @surname = @surname, \n    @dob = @dob;', [
+    input('@firstname', 'VarChar', firstname),
+    input('@surname', 'VarChar', surname),
+    input('@dob', 'VarChar', dob),
+  ]));
+  const p = practice.patient(id)!;
+  assert.deepEqual(rows.map((r) => [r.InternalID, r.Firstname, r.Surname, r.DOB, r.MobilePhone]), [[id, p.FIRSTNAME, p.SURNAME, p.DOB, p.MOBILEPHONE]]);
+});
+
 test('5. find the patient on BPS_Patients: Surname LIKE @s AND DOB = @dob with VarChar parameters', async () => {
   const id = need(state.patientId, '3. add patient');
   const sql = 'SELECT InternalID, Firstname, Surname, DOB, MobilePhone FROM BPS_Patients WHERE Surname LIKE @s AND DOB = @dob';

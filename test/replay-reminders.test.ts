@@ -13,7 +13,8 @@
 //   record's status with a raw `SELECT Appointments.RECORDSTATUS from Appointments where
 //   Appointments.RECORDID = …`, which is replayed too. Messages to a practitioner go through
 //   BP_AddMessage (the Python Halo client's three-parameter form and the Node four-parameter form with
-//   PatID); a patient's results through BP_GetInvestigationSummary @InternalID.
+//   PatID); a patient's results through BP_GetInvestigationSummary @InternalID; the practice's
+//   locations (BP_GetPracticeLocations) and roster (BP_GetAllSessions) for the message text.
 //
 // Every step's rows are checked against the practice database read directly.
 import { test, before, after } from 'node:test';
@@ -45,6 +46,20 @@ function need<T>(value: T | undefined, step: string): T {
 const compact = (date: string): string => date.replace(/-/g, '');
 const byKey = (r: unknown[]): string => r.map((x) => String(x).padStart(12, '0')).join('|');
 const sorted = (rows: unknown[][]): unknown[][] => [...rows].sort((a, b) => byKey(a).localeCompare(byKey(b)));
+
+test('0a. the practice\'s locations for the message footer: BP_GetPracticeLocations', async () => {
+  const rows = rowsOf(await halo.proc('BPSPATIENTS.dbo.BP_GetPracticeLocations'));
+  const db = practice.all('SELECT LOCATIONID, LOCATIONNAME, PHONE FROM LOCATIONS WHERE RECORDSTATUS = 1 ORDER BY LOCATIONID');
+  assert.ok(db.length > 0);
+  assert.deepEqual(rows.map((r) => [r.LocationID, r.LocationName, r.Phone]).sort((a, b) => Number(a[0]) - Number(b[0])), db.map((l) => [l.LOCATIONID, l.LOCATIONNAME, l.PHONE]));
+});
+
+test('0b. who works which day: BP_GetAllSessions is the practice\'s weekly roster', async () => {
+  const rows = rowsOf(await halo.proc('BPSPATIENTS.dbo.BP_GetAllSessions'));
+  const db = practice.all('SELECT USERID, DAYOFWEEK, STARTTIME, ENDTIME, LENGTH FROM SESSIONS WHERE RECORDSTATUS = 1');
+  assert.ok(db.length > 0);
+  assert.deepEqual(sorted(rows.map((r) => [r.UserID, r.DayOfWeek, r.StartTime, r.EndTime, r.Length])), sorted(db.map((r) => [r.USERID, r.DAYOFWEEK, r.STARTTIME, r.ENDTIME, r.LENGTH])));
+});
 
 test('1. appointments in a date range: BPS_Appointments by its view columns, BETWEEN two YYYYMMDD strings', async () => {
   const from = localDate(1);
