@@ -124,7 +124,7 @@ function toInteger(v: unknown, to: string, from: string, ctx: ConversionContext)
     const n = Number(s);
     if (n < lo || n > hi || !Number.isSafeInteger(n)) {
       if (ctx === 'parameter') throw failParam(from, to);
-      // 248 for int ("overflowed an int column"), 244 for the smaller integer types.
+      // 248 for int (es.stackoverflow.com/q/467410 shows CONVERT(int, '2147483648') failing so), 244 for the smaller types.
       throw to === 'int'
         ? new SqlServerError(248, `The conversion of the ${from} value '${v}' overflowed an int column.`)
         : new SqlServerError(244, `The conversion of the ${from} value '${v}' overflowed a ${to} column. Use a larger integer column.`);
@@ -155,7 +155,7 @@ function toBit(v: unknown, from: string, ctx: ConversionContext): Value {
   if (typeof v !== 'string') throw clash(from, 'bit');
   const s = blanks(v);
   if (s === '') return 0; // '' → 0 like the other numeric types (nimblecoder.com lists bit)
-  if (/^true$/i.test(s)) return 1;
+  if (/^true$/i.test(s)) return 1; // 'True'/'False' are the only words bit takes (red-gate.com simple-talk "just exactly will cast to a bit")
   if (/^false$/i.test(s)) return 0;
   if (/^[+-]?\d+$/.test(s)) return Number(s) !== 0 ? 1 : 0;
   if (ctx === 'parameter') throw failParam(from, 'bit');

@@ -29,6 +29,11 @@ export function dateConversionError(): SqlServerError {
   return new SqlServerError(241, 'Conversion failed when converting date and/or time from character string.');
 }
 
+/** Error 515; SQL Server names the statement that failed (INSERT fails. / UPDATE fails.). */
+export function notNullError(table: string, column: string, verb: 'INSERT' | 'UPDATE'): SqlServerError {
+  return new SqlServerError(515, `Cannot insert the value NULL into column '${column}', table 'BPSPatients.dbo.${table}'; column does not allow nulls. ${verb} fails.`);
+}
+
 /** RAISERROR-style error raised by a simulated BP_* procedure. */
 export function procedureError(message: string): SqlServerError {
   return new SqlServerError(50000, message);
@@ -75,7 +80,7 @@ export function toSqlServerError(e: unknown): SqlServerError {
     return new SqlServerError(2627, `Violation of PRIMARY KEY or UNIQUE KEY constraint. Cannot insert duplicate key. (${msg})`, 14);
   }
   if ((m = msg.match(/NOT NULL constraint failed: (\w+)\.(\w+)/))) {
-    return new SqlServerError(515, `Cannot insert the value NULL into column '${m[2]}', table 'BPSPatients.dbo.${m[1]}'; column does not allow nulls. INSERT fails.`);
+    return notNullError(m[1] ?? '', m[2] ?? '', 'INSERT');
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new SqlServerError(547, `The statement conflicted with a constraint. (${msg})`);
   return new SqlServerError(8180, `Statement(s) could not be prepared. (SQLite: ${msg})`);

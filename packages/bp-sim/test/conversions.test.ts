@@ -199,8 +199,8 @@ test("text queries: '' compared with a date column is 1900-01-01; a non-date is 
 });
 
 test('INSERT and UPDATE convert text into the int and date columns of the target table', () => {
-  const id = Number(run(db, `INSERT INTO PATIENTS (FIRSTNAME, SURNAME, DOB, SEXCODE, TITLECODE, PENSIONEXPIRY, RECORDSTATUS, POSTCODE)
-    VALUES ('Typed', 'Insert', '19800102', @sex, '', @pe, ' 1 ', @pc); SELECT SCOPE_IDENTITY() AS id`,
+  const id = Number(run(db, `INSERT INTO PATIENTS (FIRSTNAME, SURNAME, DOB, SEXCODE, TITLECODE, PENSIONEXPIRY, RECORDSTATUS, POSTCODE, PATIENTSTATUS)
+    VALUES ('Typed', 'Insert', '19800102', @sex, '', @pe, ' 1 ', @pc, 1); SELECT SCOPE_IDENTITY() AS id`,
   [{ name: '@sex', ...vc('2') }, { name: '@pe', ...vc('') }, { name: '@pc', ...vc('2000') }]).rows[0]?.id);
   const row = () => run(db, 'SELECT DOB, SEXCODE, TITLECODE, PENSIONEXPIRY, RECORDSTATUS, POSTCODE FROM PATIENTS WHERE INTERNALID = @id', { id }).rows[0];
   assert.deepEqual(row(), { DOB: '1980-01-02', SEXCODE: 2, TITLECODE: 0, PENSIONEXPIRY: '1900-01-01', RECORDSTATUS: 1, POSTCODE: '2000' });
@@ -208,7 +208,17 @@ test('INSERT and UPDATE convert text into the int and date columns of the target
     [{ name: '@s', ...vc('1') }, { name: '@e', ...vc('2030-06-30') }, { name: '@c', ...vc('Ryde') }, { name: '@id', ...vc(String(id)) }]);
   assert.deepEqual(row(), { DOB: '1980-01-02', SEXCODE: 1, TITLECODE: 0, PENSIONEXPIRY: '2030-06-30', RECORDSTATUS: 1, POSTCODE: '2000' });
   sqlError(() => run(db, 'UPDATE PATIENTS SET SEXCODE = @s WHERE INTERNALID = @id', [{ name: '@s', ...vc('x') }, { name: '@id', ...vc(String(id)) }]), 245);
-  sqlError(() => run(db, "INSERT INTO PATIENTS (FIRSTNAME, DOB) VALUES ('A', 'someday')"), 241);
+  sqlError(() => run(db, "INSERT INTO PATIENTS (FIRSTNAME, DOB, RECORDSTATUS, PATIENTSTATUS) VALUES ('A', 'someday', 1, 1)"), 241);
+});
+
+test('NULL into a NOT NULL column is 515 naming the statement, and changes nothing', () => {
+  const id = Number(run(db, 'SELECT TOP 1 INTERNALID FROM PATIENTS ORDER BY INTERNALID').rows[0]?.INTERNALID);
+  sqlError(() => run(db, 'UPDATE PATIENTS SET RECORDSTATUS = NULL WHERE INTERNALID = @id', { id }), 515,
+    /^Cannot insert the value NULL into column 'RECORDSTATUS', table 'BPSPatients\.dbo\.PATIENTS'; column does not allow nulls\. UPDATE fails\.$/);
+  assert.equal(run(db, 'SELECT RECORDSTATUS FROM PATIENTS WHERE INTERNALID = @id', { id }).rows[0]?.RECORDSTATUS, 1);
+  sqlError(() => run(db, "INSERT INTO PATIENTS (FIRSTNAME, SURNAME, PATIENTSTATUS) VALUES ('No', 'Status', 1)"), 515, /'RECORDSTATUS'.*INSERT fails\.$/);
+  sqlError(() => run(db, "INSERT INTO APPOINTMENTS (INTERNALID, RECORDSTATUS, USERID, APPOINTMENTDATE, APPOINTMENTTIME, APPOINTMENTLENGTH, APPOINTMENTCODE) VALUES (1, 1, 1, '2026-01-06', 0, 900, 1)"),
+    515, /'APPOINTMENTTYPE', table 'BPSPatients\.dbo\.APPOINTMENTS'/);
 });
 
 test('every view column treated as an integer column holds only integers', async () => {
@@ -220,4 +230,15 @@ test('every view column treated as an integer column holds only integers', async
       assert.ok(values.every((v) => v === null || Number.isInteger(v)), `${view}.${c} holds non-integers`);
     }
   }
+});
+
+test("int → datetime in date functions: DATEDIFF(dd, 0, x) is a day number, DATEADD(dd, n, <int>) a midnight ('today' idiom)", () => {
+  assert.deepEqual(run(db, "SELECT DATEDIFF(dd, 0, '2026-01-05') AS n, DATEADD(dd, 0, DATEDIFF(dd, 0, '2026-01-05 14:30:00')) AS d").rows,
+    [{ n: 46025, d: '2026-01-05' }]);
+  const today = run(db, 'SELECT DATEADD(dd, @days, DATEDIFF(dd, 0, GETDATE())) AS d', [{ name: '@days', direction: 'input', sqlType: 'Int', value: 0 }]).rows[0]?.d;
+  const n = new Date();
+  assert.equal(today, `${n.getFullYear()}-${String(n.getMonth() + 1).padStart(2, '0')}-${String(n.getDate()).padStart(2, '0')}`);
+  const count = (sql: string) => Number(run(db, sql).rows[0]?.n);
+  assert.equal(count("SELECT COUNT(*) AS n FROM APPOINTMENTS a WHERE a.APPOINTMENTDATE = DATEADD(dd, 0, DATEDIFF(dd, 0, '2026-01-06'))"),
+    count("SELECT COUNT(*) AS n FROM APPOINTMENTS WHERE APPOINTMENTDATE = '2026-01-06'"));
 });

@@ -12,6 +12,7 @@ import * as D from './data.js';
 import { makeIhi, makeMedicareNumber } from './identifiers.js';
 import { PMS_VERSION } from '../practice.js';
 import { ensureIntegrationLoginTable } from '../integration-login.js';
+import { generateClinical } from './clinical.js';
 
 export interface GenerateOptions {
   patients?: number;
@@ -274,6 +275,8 @@ export function createPracticeDatabase(file: string, opts: GenerateOptions = {},
         if (id % step === 0 || id === patients) progress(id, patients, 'reminders');
       }
     })();
+
+    generateClinical(db, { seed, patients, practitioners, todayDay, staffFrom: practitioners + 1, staff: STAFF });
 
     // --- indexes and finish --------------------------------------------------------------------
     INDEXES.forEach((_ddl, i) => progress(i, INDEXES.length, 'indexes'));

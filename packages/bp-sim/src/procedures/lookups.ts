@@ -1,4 +1,4 @@
-// Read-only lookup procedures: users, sessions, locations.
+// Read-only lookup procedures: users, sessions, appointment types, locations.
 import { prepareCached } from '../cache.js';
 import { type ProcDef, params, resultSet } from './types.js';
 
@@ -34,6 +34,17 @@ export const lookupProcedures: ProcDef[] = [
           ENDTIME AS EndTime, LENGTH AS Length, STARTDATE AS StartDate, ENDDATE AS EndDate, WEEKS AS Weeks, CYCLEWEEK AS CycleWeek,
           CYCLEDATE AS CycleDate
         FROM SESSIONS WHERE RECORDSTATUS = 1 ORDER BY USERID, DAYOFWEEK, STARTTIME`)),
+      returnValue: 0,
+    }),
+  },
+  {
+    // No public client shows this procedure's columns; they are APPOINTMENTTYPES' own, in Bp's mixed case.
+    name: 'BP_GetAppointmentTypes',
+    params: [],
+    run: (db) => ({
+      ...resultSet(prepareCached(db, `SELECT APPOINTMENTCODE AS AppointmentCode, DESCRIPTION AS Description, APPOINTMENTLENGTH AS AppointmentLength,
+          LISTORDER AS ListOrder, ICONINDEX AS IconIndex
+        FROM APPOINTMENTTYPES WHERE RECORDSTATUS = 1 ORDER BY LISTORDER, APPOINTMENTCODE`)),
       returnValue: 0,
     }),
   },

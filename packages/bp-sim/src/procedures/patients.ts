@@ -121,6 +121,33 @@ export const patientProcedures: ProcDef[] = [
     write: true,
     run: (db, args) => ({ returnValue: 0, rowsAffected: updatePatient(db, args, ADD_PATIENT_PARAMS.map((p) => p.name)) }),
   },
+  {
+    // Parameters and order from a Node mssql client (InternalId, TitleCode, Surname, Firstname, Address, City,
+    // Postcode, ContactPhone, Relationship, ContactPhone2). The contact is a NEXTOFKIN row (TYPE 2) that
+    // PATIENTS.EMERGENCYID points to; a second call updates that row. Returns 0.
+    name: 'BP_SetEmergencyContact',
+    params: params('internalid:int!, titlecode:int, surname, firstname, address, city, postcode, contactphone, relationship, contactphone2'),
+    write: true,
+    run: (db, { values: v }) => {
+      const id = Number(v.internalid);
+      requirePatient(db, id);
+      const now = formatDateTime(nowLocal());
+      const fields = [v.titlecode ?? 0, v.surname ?? null, v.firstname ?? null, v.address ?? null, v.city ?? null, v.postcode ?? null,
+        v.contactphone ?? null, v.contactphone2 ?? null, v.relationship ?? null];
+      const current = prepareCached(db, `SELECT k.NEXTOFKINID AS id FROM PATIENTS p JOIN NEXTOFKIN k ON k.NEXTOFKINID = p.EMERGENCYID
+        WHERE p.INTERNALID = ? AND k.RECORDSTATUS = 1`).get(id) as { id: number } | undefined;
+      if (current) {
+        const r = prepareCached(db, `UPDATE NEXTOFKIN SET TITLECODE = ?, SURNAME = ?, FIRSTNAME = ?, ADDRESS = ?, CITY = ?, POSTCODE = ?,
+          CONTACTPHONE = ?, CONTACTPHONE2 = ?, RELATIONSHIP = ?, UPDATED = ?, UPDATEDBY = 0 WHERE NEXTOFKINID = ?`).run(...fields, now, current.id);
+        return { returnValue: 0, rowsAffected: r.changes };
+      }
+      const r = prepareCached(db, `INSERT INTO NEXTOFKIN (RECORDSTATUS, TITLECODE, SURNAME, FIRSTNAME, ADDRESS, CITY, POSTCODE, CONTACTPHONE,
+        CONTACTPHONE2, RELATIONSHIP, CREATED, CREATEDBY, HEADOFFAMILYID, TYPE, INTERNALID) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 2, ?)`)
+        .run(...fields, now, id);
+      const u = prepareCached(db, 'UPDATE PATIENTS SET EMERGENCYID = ?, UPDATED = ? WHERE INTERNALID = ?').run(Number(r.lastInsertRowid), now, id);
+      return { returnValue: 0, rowsAffected: r.changes + u.changes };
+    },
+  },
   updater('BP_UpdatePatientMedicare', 'medicareno, medicarelineno, medicareexpiry'),
   updater('BP_UpdatePatientPension', 'pensioncode:int, pensionno, pensionstart:date, pensionexpiry:date'),
   updater('BP_UpdatePatientDVA', 'dvacode:int, dvano'),

@@ -9,12 +9,13 @@ import { lookupProcedures } from './lookups.js';
 import { appointmentReadProcedures } from './appointments-read.js';
 import { appointmentWriteProcedures } from './appointments-write.js';
 import { patientProcedures } from './patients.js';
+import { clinicalProcedures } from './clinical.js';
 
 /** One argument of a call; sqlType is the type it arrives with (Halo SqlDbType or the variable's declared type). */
 export interface ProcArg { name?: string; value: unknown; isDefault?: boolean; sqlType?: string }
 
 const PROCEDURES = new Map<string, ProcDef>(
-  [...lookupProcedures, ...appointmentReadProcedures, ...patientProcedures, ...appointmentWriteProcedures].map((p) => [p.name.toUpperCase(), p]),
+  [...lookupProcedures, ...appointmentReadProcedures, ...patientProcedures, ...appointmentWriteProcedures, ...clinicalProcedures].map((p) => [p.name.toUpperCase(), p]),
 );
 
 export const procedureNames = (): string[] => [...PROCEDURES.values()].map((p) => p.name);

@@ -2,7 +2,7 @@
 // SELECT / INSERT / UPDATE / DELETE are translated (translate.ts) and run on SQLite.
 import type Database from 'better-sqlite3';
 import { type StatementCache, columnsOf, statementCache } from '../cache.js';
-import { SqlServerError, syntaxError, toSqlServerError, unsupported } from '../errors.js';
+import { SqlServerError, notNullError, syntaxError, toSqlServerError, unsupported } from '../errors.js';
 import { canonical, parseDateish } from '../dates.js';
 import { callProcedure, type ProcArg } from '../procedures/registry.js';
 import { currentDateFormat, languageDateFormat, setDateFormat } from '../conversions.js';
@@ -169,7 +169,13 @@ class BatchRunner {
       this.rows = last && currentDateFormat() === this.startFormat ? new MappedRows(stmt.iterate(bind) as IterableIterator<Record<string, unknown>>) : (stmt.all(bind) as Record<string, unknown>[]);
       return;
     }
-    this.affected(stmt.run(bind).changes);
+    try {
+      this.affected(stmt.run(bind).changes);
+    } catch (e) {
+      const err = toSqlServerError(e);
+      const m = err.number === 515 && /^UPDATE\b/i.test(t.sql) ? /column '(\w+)', table 'BPSPatients\.dbo\.(\w+)'/.exec(err.message) : null;
+      throw m ? notNullError(m[2] ?? '', m[1] ?? '', 'UPDATE') : err;
+    }
   }
 
   private declare(rest: Node[]): void {

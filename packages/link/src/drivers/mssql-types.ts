@@ -1,7 +1,7 @@
 // Halo SqlDbType names -> tedious data types, and tedious values -> the JSON the API returns.
 import { TYPES } from 'tedious';
 import type { DataType } from 'tedious/lib/data-type.js';
-import type { SqlDbType } from '@conduit/protocol';
+import { decodeParameterValue, type Parameter, type SqlDbType } from '@conduit/protocol';
 
 export const TEDIOUS_TYPES: Partial<Record<SqlDbType, DataType>> = {
   BigInt: TYPES.BigInt, Binary: TYPES.Binary, Bit: TYPES.Bit, Char: TYPES.Char, String: TYPES.NVarChar, Date: TYPES.Date,
@@ -26,6 +26,23 @@ export function tediousValue(t: SqlDbType, v: unknown): unknown {
   }
   if (t === 'Time' && typeof v === 'string') return new Date(`1970-01-01T${v}Z`);
   return v;
+}
+
+export interface TediousParameter { name: string; type: DataType; value: unknown; output: boolean; options?: { length: number } }
+
+/**
+ * One Halo parameter as tedious sends it: the declared SqlDbType decides the wire type, and the value
+ * is decoded as SqlClient would (an Int '12' travels as 12; a bad value is refused before the server).
+ * Conversions to the procedure's or column's type are then SQL Server's own: a VarChar '' sent to a
+ * date parameter arrives as varchar and the server makes it 1900-01-01, exactly as bp-sim does
+ * (docs/sql-server-conversions.md). NULL travels as NULL for every type.
+ */
+export function tediousParameter(p: Parameter): TediousParameter {
+  const value = p.direction === 'output' ? null : tediousValue(p.type, decodeParameterValue(p.name, p.type, p.value));
+  return {
+    name: p.name.replace(/^@/, ''), type: tediousType(p.type), value, output: p.direction !== 'input',
+    ...(p.size !== undefined ? { options: { length: p.size } } : {}),
+  };
 }
 
 /** A column value as JSON: dates as ISO 8601 without zone (as SQL Server stores them), binary as base64. */

@@ -7,10 +7,10 @@ interface ColumnValue {
   value: unknown;
   metadata: { colName: string };
 }
-import { decodeParameterValue, encodeParameterValue, ParameterValueError, type ResultParameter } from '@conduit/protocol';
+import { encodeParameterValue, ParameterValueError, type ResultParameter } from '@conduit/protocol';
 import { DriverError, type Driver, type DriverRequest, type DriverResult } from './driver.js';
 import type { ResultWriter } from '../result-writer.js';
-import { jsonValue, tediousType, tediousValue } from './mssql-types.js';
+import { jsonValue, tediousParameter } from './mssql-types.js';
 
 export interface MssqlLogin {
   user: string;
@@ -98,11 +98,9 @@ export class MssqlDriver implements Driver {
       try {
         for (const p of command.parameters) {
           if (p.direction === 'returnValue') continue;
-          const value = p.direction === 'output' ? null : tediousValue(p.type, decodeParameterValue(p.name, p.type, p.value));
-          const name = p.name.replace(/^@/, '');
-          const opts = p.size !== undefined ? { length: p.size } : undefined;
-          if (p.direction === 'input') request.addParameter(name, tediousType(p.type), value, opts);
-          else request.addOutputParameter(name, tediousType(p.type), value, opts);
+          const t = tediousParameter(p);
+          if (t.output) request.addOutputParameter(t.name, t.type, t.value, t.options);
+          else request.addParameter(t.name, t.type, t.value, t.options);
         }
       } catch (e) {
         return reject(e);
