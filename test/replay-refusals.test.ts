@@ -13,7 +13,7 @@
 // procedure parameter cannot take the value; 245 "Conversion failed when converting the varchar value
 // '…' to data type int." when a comparison converts a string to int; 241 "Conversion failed when
 // converting date and/or time from character string." for a comparison with a date column (242
-// "…resulted in an out-of-range value." when the column is a datetime); 515 "Cannot insert the
+// "…resulted in an out-of-range value." when the column is a datetime, sql-server-helper.com msg-242); 515 "Cannot insert the
 // value NULL into column …; column does not allow nulls." (PATIENTS.RECORDSTATUS is NOT NULL in Bp: a
 // non-nullable int in the EF Core scaffold of a real BPSPatients database,
 // github.com/2tajshariff/nrme.Booking.Api Models/BPPatients/Patients.cs).
