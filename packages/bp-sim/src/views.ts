@@ -92,6 +92,17 @@ export const DATE_COLUMN_NAMES: ReadonlySet<string> = new Set([
     'FINISHDATE', 'REMINDERDUE', 'CREATED', 'HCHSTART'],
 ]);
 
+/**
+ * Date columns that are `date` (not `datetime`) in every table that has them: a string that is no
+ * valid date fails with 241 there, where a datetime column answers 242 for an out-of-range day.
+ */
+export const DATE_ONLY_COLUMN_NAMES: ReadonlySet<string> = new Set(
+  [...DATE_COLUMN_NAMES].filter((name) => {
+    const kinds = Object.values(TABLES).flatMap((cols) => cols.filter((c) => c.name === name).map((c) => c.kind));
+    return kinds.length > 0 && kinds.every((k) => k === 'date');
+  }),
+);
+
 /** View columns whose name is an int column in some table but whose value is text (AppointmentType is a description). */
 const TEXT_IN_VIEWS: ReadonlySet<string> = new Set(
   Object.values(VIEWS).flatMap((sql) => [...sql.matchAll(/(\S+)\s+AS\s+(\w+)/g)]
@@ -108,8 +119,8 @@ export const INT_COLUMN_NAMES: ReadonlySet<string> = new Set(
 );
 
 /** The kind of a column of a table, for INSERT/UPDATE targets; undefined when the table or column is unknown. */
-export function tableColumnKind(table: string, column: string): 'int' | 'date' | undefined {
+export function tableColumnKind(table: string, column: string): 'int' | 'date' | 'datetime' | undefined {
   const c = TABLES[table.toUpperCase()]?.find((x) => x.name === column.toUpperCase());
   if (!c) return undefined;
-  return c.kind === 'int' || c.kind === 'pk' ? 'int' : c.kind === 'date' || c.kind === 'datetime' ? 'date' : undefined;
+  return c.kind === 'int' || c.kind === 'pk' ? 'int' : c.kind === 'date' ? 'date' : c.kind === 'datetime' ? 'datetime' : undefined;
 }

@@ -242,3 +242,10 @@ test("int → datetime in date functions: DATEDIFF(dd, 0, x) is a day number, DA
   assert.equal(count("SELECT COUNT(*) AS n FROM APPOINTMENTS a WHERE a.APPOINTMENTDATE = DATEADD(dd, 0, DATEDIFF(dd, 0, '2026-01-06'))"),
     count("SELECT COUNT(*) AS n FROM APPOINTMENTS WHERE APPOINTMENTDATE = '2026-01-06'"));
 });
+
+test('a string meeting a column: 241 for an impossible day against a date column, 242 against a datetime column', () => {
+  // PATIENTS.DOB is date; APPOINTMENTS.CREATED is datetime (schema.ts).
+  sqlError(() => run(db, "SELECT InternalID FROM BPS_Patients WHERE DOB = '2024-02-31'"), 241);
+  sqlError(() => run(db, "SELECT RECORDID FROM APPOINTMENTS WHERE CREATED = '2024-02-31'"), 242);
+  assert.equal(run(db, "SELECT COUNT(*) AS n FROM APPOINTMENTS WHERE CREATED > '2000-01-01'").rows.length, 1);
+});

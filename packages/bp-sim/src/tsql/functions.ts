@@ -175,9 +175,9 @@ export function tsqlSub(a: V, b: V): V {
 }
 
 /** Normalises a value compared with, or stored into, a date column (see dates.ts): '' is 1900-01-01, garbage is 241. */
-export function normaliseDate(v: V): V {
+export function normaliseDate(v: V, to: 'date' | 'datetime' = 'datetime'): V {
   if (typeof v !== 'string') return v;
-  const p = parseDateish(convertValue(v, 'datetime', { context: 'expression' }));
+  const p = parseDateish(convertValue(v, to, { context: 'expression' }));
   if (!p) throw dateConversionError();
   return canonical(p);
 }
@@ -187,7 +187,7 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_getdate', () => formatDateTime(nowLocal()));
   db.function('tsql_getutcdate', () => new Date().toISOString().slice(0, 19).replace('T', ' '));
   db.function('tsql_newid', () => crypto.randomUUID().toUpperCase());
-  db.function('tsql_dt', det, (v: V) => normaliseDate(v));
+  db.function('tsql_dt', { ...det, varargs: true }, (v: V, to: V = 'datetime') => normaliseDate(v, to === 'date' ? 'date' : 'datetime'));
   db.function('tsql_conv', det, (v: V, type: V) => convertValue(v, String(type), { context: 'expression' }));
   db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => castValue(v, String(type), style));
   db.function('tsql_dateadd', det, (p: V, n: V, d: V) => dateAdd(String(p), n, d));

@@ -1,25 +1,29 @@
 // Values meeting typed columns: a string literal or a variable compared with (=, <>, <, BETWEEN, IN)
 // or stored into (INSERT … VALUES, UPDATE … SET) a date or integer column is converted the way SQL
 // Server converts it implicitly (conversions.ts, expression rules): '' is 1900-01-01 or 0, '12' is 12,
-// '1.5' compared with an int column is error 245, a non-date compared with a date column 241.
+// '1.5' compared with an int column is error 245, a non-date compared with a date column 241
+// (242 with a datetime column when the day is out of range).
 // Columns are known by name (views.ts); INSERT/UPDATE use the target table's own column types.
-import { DATE_COLUMN_NAMES, INT_COLUMN_NAMES, tableColumnKind } from '../views.js';
+import { DATE_COLUMN_NAMES, DATE_ONLY_COLUMN_NAMES, INT_COLUMN_NAMES, tableColumnKind } from '../views.js';
 import { type Out, expr, kw, op } from './out.js';
 
-type Kind = 'int' | 'date';
+type Kind = 'int' | 'date' | 'datetime';
 
 const CMP = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '!<', '!>']);
 
 function kindOf(o: Out | undefined): Kind | undefined {
   if (o?.k !== 'name') return undefined;
   const n = o.last ?? '';
-  return DATE_COLUMN_NAMES.has(n) ? 'date' : INT_COLUMN_NAMES.has(n) ? 'int' : undefined;
+  if (DATE_COLUMN_NAMES.has(n)) return DATE_ONLY_COLUMN_NAMES.has(n) ? 'date' : 'datetime';
+  return INT_COLUMN_NAMES.has(n) ? 'int' : undefined;
 }
 
 /** Numbers and column references are left alone: only text literals and variables need converting. */
 function wrap(o: Out | undefined, kind: Kind | undefined): Out | undefined {
   if (!kind || !o || (o.k !== 'str' && o.k !== 'var')) return o;
-  return expr(kind === 'date' ? `tsql_dt(${o.sql})` : `tsql_conv(${o.sql}, 'int')`);
+  // A date column refuses an impossible day with 241, a datetime column with 242 (conversions.ts).
+  if (kind === 'int') return expr(`tsql_conv(${o.sql}, 'int')`);
+  return expr(`tsql_dt(${o.sql}, '${kind}')`);
 }
 
 /** Is items[k] a whole list element (between commas or the ends)? */
