@@ -14,6 +14,9 @@ import { ResultFiles } from './results/files.js';
 import { AsyncQueries, DEFAULT_ASYNC_LIMITS, type AsyncLimits } from './queries/async.js';
 import { RegisteredQueries, type RegisteredOptions } from './queries/registered.js';
 import { WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
+import { ClusterNode, type ClusterOptions } from './cluster/join.js';
+import { openBus } from './cluster/open-bus.js';
+import { nodeId } from './cluster/node-id.js';
 
 export interface CloudOptions {
   port?: number;
@@ -31,6 +34,8 @@ export interface CloudOptions {
   async?: Partial<AsyncLimits>;
   registered?: Partial<RegisteredOptions>;
   webhooks?: Partial<WebhookServiceOptions>;
+  /** Cluster mode: join the other nodes on the bus (Redis URL; none = a cluster of one, in-process). */
+  cluster?: { busUrl?: string; nodeId?: string; prefix?: string } & Partial<ClusterOptions>;
 }
 
 export interface RunningCloud {
@@ -42,6 +47,8 @@ export interface RunningCloud {
   publicKey: string;
   control: PracticeControl;
   webhooks: WebhookService;
+  /** This node's id on the bus (cluster mode only). */
+  nodeId?: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +59,10 @@ export function storeFile(dataDir: string): string {
 export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const log = opts.logger ?? pino({ name: 'conduit-cloud', level: opts.logLevel ?? 'info' }, pino.destination(2));
   const store = new SqliteStore(storeFile(opts.dataDir));
-  const interrupted = await store.failInterrupted(
+  const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  // One node owns everything in flight and every open session, so a start ends them all; in a cluster
+  // the other nodes' queries and sessions are live, and the reaper ends only what this node left.
+  const interrupted = bus ? [] : await store.failInterrupted(
     { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' },
     new Date().toISOString(),
   );
@@ -62,25 +72,35 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     files.remove(id);
     await store.deletePages(id);
   }
-  for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  if (!bus) for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
-  const control = new PracticeControl(store, gateway, audit, log, { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice });
+  const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
+  if (bus) {
+    practice.pairingFailuresPerIntegrator = { ...practice.pairingFailuresPerIntegrator, shared: { failures: bus.failures, name: 'pairing.integrator' } };
+    practice.pairingFailuresPerSite = { ...practice.pairingFailuresPerSite, shared: { failures: bus.failures, name: 'pairing.site' } };
+  }
+  const control = new PracticeControl(store, gateway, audit, log, practice);
   control.startWatching();
   const webhooks = new WebhookService(store, { log, ...opts.webhooks });
   webhooks.start();
-  const queries = new QueryService(store, gateway, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const asyncQueries = new AsyncQueries(store, gateway, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
+  const cluster = bus ? new ClusterNode({ bus, gateway, store, audit, files, log }, opts.cluster) : undefined;
+  const route = cluster?.router ?? gateway;
+  const queries = new QueryService(store, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+  const asyncQueries = new AsyncQueries(store, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
   asyncQueries.startSweeping();
   await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
   registered.startSweeping();
+  await cluster?.start(asyncQueries, registered);
   gateway.hooks = {
     welcomed: (session, site, isNew) => {
+      cluster?.welcomed(session);
       control.welcomed(session, site, isNew);
       registered.welcomed(session);
     },
+    closed: (session) => cluster?.closed(session),
     request: (session, msg) => control.request(session, msg),
     authFailed: (why) => control.authFailed(why),
     registered: (session, msg) => registered.onMessage(session, msg),
@@ -101,13 +121,16 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     publicKey: identity.publicKeyB64,
     control,
     webhooks,
+    nodeId: cluster?.nodeId,
     async close() {
+      await cluster?.leave();
       control.stop();
       asyncQueries.stop();
       registered.stop();
       await webhooks.stop();
       await gateway.close();
       await app.close();
+      await cluster?.close();
       await new Promise((r) => setImmediate(r));
       audit.flush();
       await store.close();

@@ -28,6 +28,8 @@ export interface RegisteredBody {
 
 export class RegisteredQueries {
   private sweeper?: NodeJS.Timeout;
+  /** Set in cluster mode: asks the node holding the site's Link to sync it. */
+  remoteSync?: (siteId: string) => Promise<void>;
 
   constructor(
     private readonly store: Store,
@@ -83,7 +85,7 @@ export class RegisteredQueries {
 
   /** Sends the Link the full set of queries it must run. */
   async syncSite(siteId: string, session: LinkSession | undefined = this.gateway.session(siteId)): Promise<void> {
-    if (!session) return;
+    if (!session) return this.remoteSync?.(siteId);
     const now = Date.now();
     const queries: RegisteredDefinition[] = (await this.store.registeredForSite(siteId, 'enabled'))
       .filter((r) => Date.parse(r.expiresAt) > now)
