@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { RedisBus } from '../packages/cloud/src/bus/redis.js';
 import { encodeFrame, decodeFrame } from '../packages/cloud/src/bus/frame.js';
 import { FailureLimiter } from '../packages/cloud/src/practice/rate-limit.js';
-import { startRedis, type TestRedis } from './support/cluster-redis.js';
+import { startRedis, type RedisServer } from './support/redis.js';
 import { waitFor } from './support/system.js';
 
-let redis: TestRedis;
+let redis: RedisServer;
 const buses: RedisBus[] = [];
 let n = 0;
 function bus(nodeId: string): RedisBus {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startCloud, configureWebhook, type RunningCloud } from '@conduit/cloud';
 import { System, waitFor, type ApiResponse } from './support/system.js';
-import { startRedis, type TestRedis } from './support/cluster-redis.js';
+import { startRedis, type RedisServer } from './support/redis.js';
 
 const quiet = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-let redis: TestRedis;
+let redis: RedisServer;
 let sys: System;
 let b: RunningCloud;
 
