@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { PgStore } from '../src/store/postgres.js';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import type { Store } from '../src/store/types.js';
-import { startPostgres, type PgServer } from '../../../test/support/postgres.js';
+import { freePort, startPostgres, type PgServer } from '../../../test/support/postgres.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,4 +113,11 @@ test('a PostgreSQL page read fails, not truncates, when the page is missing or r
     }
   }, /removed while it was read/);
   await store.close();
+});
+
+test('a store pointed at no server fails to open within its connect timeout', async () => {
+  const port = await freePort();
+  const t0 = Date.now();
+  await assert.rejects(PgStore.open(`postgres://conduit@127.0.0.1:${port}/none`, { poolSize: 1, connectTimeoutMs: 2_000 }), /ECONNREFUSED|timeout/);
+  assert.ok(Date.now() - t0 < 5_000);
 });

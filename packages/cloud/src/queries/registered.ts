@@ -138,19 +138,11 @@ export class RegisteredQueries {
     this.sweeper.unref();
   }
 
+  /** Ends this node's sessions' expired queries; the store ends each once, also when several nodes sweep. */
   async sweep(now = Date.now()): Promise<void> {
-    for (const session of this.gateway.sessionList) {
-      let changed = false;
-      for (const r of await this.store.registeredForSite(session.siteId, 'enabled')) {
-        if (Date.parse(r.expiresAt) <= now) {
-          r.status = 'completed';
-          r.completedAt = new Date(now).toISOString();
-          await this.store.updateRegistered(r);
-          changed = true;
-        }
-      }
-      if (changed) await this.syncSite(session.siteId, session);
-    }
+    const sessions = new Map(this.gateway.sessionList.map((s) => [s.siteId, s]));
+    const ended = await this.store.completeExpiredRegistered(new Date(now).toISOString(), [...sessions.keys()]);
+    for (const siteId of new Set(ended.map((r) => r.siteId))) await this.syncSite(siteId, sessions.get(siteId));
   }
 
   stop(): void {

@@ -41,8 +41,10 @@ export class PgPool implements Db {
   readonly pool: pg.Pool;
   private readonly db: Db;
 
-  constructor(url: string, max = 10) {
-    this.pool = new pg.Pool({ connectionString: url, max, types: TYPES, application_name: 'conduit-cloud' });
+  constructor(url: string, max = 10, connectTimeoutMs = 10_000) {
+    // A bounded connect: a node pointed at a wrong or unreachable server fails its start (or its request)
+    // instead of hanging.
+    this.pool = new pg.Pool({ connectionString: url, max, types: TYPES, application_name: 'conduit-cloud', connectionTimeoutMillis: connectTimeoutMs });
     // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.db = wrap(this.pool);

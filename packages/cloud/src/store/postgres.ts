@@ -16,6 +16,8 @@ import type {
 export interface PgStoreOptions {
   /** Connections in this node's pool (default 10). */
   poolSize?: number;
+  /** How long to wait for a connection (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -39,7 +41,7 @@ export class PgStore implements Store {
 
   /** Connects and applies the missing migrations (nodes starting at once wait for each other). */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
-    const db = new PgPool(url, opts.poolSize ?? 10);
+    const db = new PgPool(url, opts.poolSize ?? 10, opts.connectTimeoutMs ?? 10_000);
     try {
       await db.migrate(PG_MIGRATIONS);
     } catch (e) {
