@@ -70,6 +70,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const store = await openStore(opts.storeUrl ?? storeFile(opts.dataDir));
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   // One node owns everything in flight and every open session, so a start ends them all; in a cluster
   // the other nodes' queries and sessions are live, and the reaper ends only what this node left.
   const interrupted = bus ? [] : await store.failInterrupted(
