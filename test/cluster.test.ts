@@ -42,6 +42,9 @@ async function finished(node: number, id: string, timeoutMs: number): Promise<{ 
 }
 
 test('the Link is on node 1; node 3 pairs, runs immediate, async (pages read on node 2) and registered queries', async () => {
+  const keys = rig.nodes.map((p) => /Cloud public key[^:]*: (\S+)/.exec(p.out)?.[1]);
+  assert.ok(keys[0]);
+  assert.deepEqual(keys, [keys[0], keys[0], keys[0]], 'nodes started together share one signing key');
   assert.equal(await rig.links(0), 1);
   assert.equal(await rig.links(1), 0);
   assert.equal(await rig.links(2), 0);

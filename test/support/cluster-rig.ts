@@ -56,9 +56,8 @@ export class ClusterRig {
       rig.store = await rig.pg.createDatabase('conduit');
     }
     await conduit(['bp-sim', 'create', '--patients', String(opts.patients ?? 300), '--weeks', String(opts.weeks ?? 4), '--seed', '7', rig.db]);
-    // The first node makes the store and the Cloud's signing key; the others join it.
-    await rig.startNode(0);
-    await Promise.all(Array.from({ length: n - 1 }, (_, i) => rig.startNode(i + 1)));
+    // All nodes start at once on the new store: they must agree on one schema and one signing key.
+    await Promise.all(Array.from({ length: n }, (_, i) => rig.startNode(i)));
     const created = JSON.parse(await rig.admin('create', 'Cluster Test')) as { apiKey: string; id: string };
     rig.apiKey = created.apiKey;
     rig.integratorId = created.id;

@@ -1,12 +1,13 @@
 // Starts the Cloud: store, signing identity, Link gateway, query service and the HTTP API on one port.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { LIMITS } from '@conduit/protocol';
+import { LIMITS, exportPrivateKey, newIdentity } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { SqliteStore } from './store/sqlite.js';
 import { openStore, describeStore } from './store/open.js';
 import { pagesFor } from './results/pg-pages.js';
 import type { WebhookOutbox } from './webhooks/store.js';
+import { outboxFor } from './webhooks/pg-store.js';
 import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
@@ -84,6 +85,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     await store.deletePages(id);
   }
   if (!bus) for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  // Nodes starting together on a new store must agree on one signing key (Links pin it): the first
+  // insert wins and every node then reads that one.
+  if (bus && !(await store.getSetting('cloud.privateKey'))) await outboxFor(store).settingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
