@@ -1,25 +1,34 @@
 // Starts the Cloud: store, signing identity, Link gateway, query service and the HTTP API on one port.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { LIMITS } from '@conduit/protocol';
+import { LIMITS, exportPrivateKey, newIdentity } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
-import { SqliteStore } from './store/sqlite.js';
+import type { SqliteStore } from './store/sqlite.js';
+import { openStore, describeStore } from './store/open.js';
+import { pagesFor } from './results/pg-pages.js';
+import type { WebhookOutbox } from './webhooks/store.js';
+import { outboxFor } from './webhooks/pg-store.js';
 import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
 import { buildApp } from './http/app.js';
 import { AuditLog } from './audit/log.js';
 import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
-import { ResultFiles } from './results/files.js';
 import { AsyncQueries, DEFAULT_ASYNC_LIMITS, type AsyncLimits } from './queries/async.js';
 import { RegisteredQueries, type RegisteredOptions } from './queries/registered.js';
 import { WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
+import { ClusterNode, type ClusterOptions } from './cluster/join.js';
+import { openBus } from './cluster/open-bus.js';
+import { nodeId } from './cluster/node-id.js';
+import { ownedBy } from './cluster/owned-store.js';
 
 export interface CloudOptions {
   port?: number;
   host?: string;
-  /** Folder for the embedded store (cloud.db). */
+  /** Folder for the embedded store (cloud.db) and, with it, the result files. */
   dataDir: string;
+  /** A postgres:// URL for the shared cluster store (result pages included); default: the SQLite file in dataDir. */
+  storeUrl?: string;
   heartbeatIntervalMs?: number;
   logger?: Logger;
   logLevel?: string;
@@ -31,17 +40,25 @@ export interface CloudOptions {
   async?: Partial<AsyncLimits>;
   registered?: Partial<RegisteredOptions>;
   webhooks?: Partial<WebhookServiceOptions>;
+  /** Cluster mode: join the other nodes on the bus (Redis URL; none = a cluster of one, in-process). */
+  cluster?: { busUrl?: string; nodeId?: string; prefix?: string } & Partial<ClusterOptions>;
 }
 
 export interface RunningCloud {
   url: string;
   port: number;
+  /**
+   * The SQLite store (typed so for the single-node callers and tests that reach into it). With a postgres://
+   * storeUrl it is a PgStore: cluster callers must use only the Store interface (or narrow with instanceof).
+   */
   store: SqliteStore;
   gateway: Gateway;
   app: FastifyInstance;
   publicKey: string;
   control: PracticeControl;
-  webhooks: WebhookService;
+  webhooks: WebhookService<WebhookOutbox>;
+  /** This node's id on the bus (cluster mode only). */
+  nodeId?: string;
   close(): Promise<void>;
 }
 
@@ -51,36 +68,55 @@ export function storeFile(dataDir: string): string {
 
 export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const log = opts.logger ?? pino({ name: 'conduit-cloud', level: opts.logLevel ?? 'info' }, pino.destination(2));
-  const store = new SqliteStore(storeFile(opts.dataDir));
-  const interrupted = await store.failInterrupted(
+  const store = await openStore(opts.storeUrl ?? storeFile(opts.dataDir));
+  if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
+  const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
+  // One node owns everything in flight and every open session, so a start ends them all; in a cluster
+  // the other nodes' queries and sessions are live, and the reaper ends only what this node left.
+  const interrupted = bus ? [] : await store.failInterrupted(
     { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' },
     new Date().toISOString(),
   );
   if (interrupted.length > 0) log.warn({ interrupted: interrupted.length }, 'queries interrupted by the last stop were marked failed');
-  const files = new ResultFiles(join(opts.dataDir, 'results'));
+  const files = pagesFor(store, join(opts.dataDir, 'results'));
   for (const id of interrupted) {
-    files.remove(id);
+    await files.remove(id);
     await store.deletePages(id);
   }
-  for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  if (!bus) for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  // Nodes starting together on a new store must agree on one signing key (Links pin it): the first
+  // insert wins and every node then reads that one.
+  if (bus && !(await store.getSetting('cloud.privateKey'))) await outboxFor(store).settingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
-  const control = new PracticeControl(store, gateway, audit, log, { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice });
+  const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
+  if (bus) {
+    practice.pairingFailuresPerIntegrator = { ...practice.pairingFailuresPerIntegrator, shared: { failures: bus.failures, name: 'pairing.integrator' } };
+    practice.pairingFailuresPerSite = { ...practice.pairingFailuresPerSite, shared: { failures: bus.failures, name: 'pairing.site' } };
+  }
+  const control = new PracticeControl(store, gateway, audit, log, practice);
   control.startWatching();
-  const webhooks = new WebhookService(store, { log, ...opts.webhooks });
+  const webhooks = new WebhookService<WebhookOutbox>(store, { log, ...opts.webhooks });
   webhooks.start();
-  const queries = new QueryService(store, gateway, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const asyncQueries = new AsyncQueries(store, gateway, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
+  const cluster = bus ? new ClusterNode({ bus, gateway, store, audit, files, log }, opts.cluster) : undefined;
+  const route = cluster?.router ?? gateway;
+  const queryStore = bus ? ownedBy(store, bus.nodeId) : store;
+  const queries = new QueryService(queryStore, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+  const asyncQueries = new AsyncQueries(queryStore, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
   asyncQueries.startSweeping();
   await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
   registered.startSweeping();
+  await cluster?.start(asyncQueries, registered);
   gateway.hooks = {
     welcomed: (session, site, isNew) => {
+      cluster?.welcomed(session);
       control.welcomed(session, site, isNew);
       registered.welcomed(session);
     },
+    closed: (session) => cluster?.closed(session),
     request: (session, msg) => control.request(session, msg),
     authFailed: (why) => control.authFailed(why),
     registered: (session, msg) => registered.onMessage(session, msg),
@@ -95,19 +131,22 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   return {
     url: `http://${host}:${port}`,
     port,
-    store,
+    store: store as SqliteStore,
     gateway,
     app,
     publicKey: identity.publicKeyB64,
     control,
     webhooks,
+    nodeId: cluster?.nodeId,
     async close() {
+      await cluster?.leave();
       control.stop();
       asyncQueries.stop();
       registered.stop();
       await webhooks.stop();
       await gateway.close();
       await app.close();
+      await cluster?.close();
       await new Promise((r) => setImmediate(r));
       audit.flush();
       await store.close();

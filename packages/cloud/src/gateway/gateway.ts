@@ -26,6 +26,15 @@ export interface GatewayHooks {
   authFailed(why: string): void;
   /** A registered query ran at the Link. */
   registered?(session: LinkSession, msg: RegisteredMessage): void;
+  /** The site's current session ended (cluster presence is released). */
+  closed?(session: LinkSession): void;
+}
+
+/** Where the query services send queries: this gateway, or in a cluster the router in front of it. */
+export interface Dispatcher {
+  /** Whether the site's Link can be reached now (here or, in a cluster, on another node). */
+  reachable(siteId: string): boolean | Promise<boolean>;
+  dispatch(req: DispatchRequest): { outcome: Promise<DispatchOutcome>; cancel: (reason: string) => void };
 }
 
 export interface GatewayOptions {
@@ -46,7 +55,7 @@ export interface DispatchRequest {
   onUploading?: (at: number) => void;
 }
 
-export class Gateway {
+export class Gateway implements Dispatcher {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, LinkSession>();
   private readonly pinger: NodeJS.Timeout;
@@ -85,6 +94,21 @@ export class Gateway {
 
   session(siteId: string): LinkSession | undefined {
     return this.sessions.get(siteId);
+  }
+
+  /** In a cluster, a site's Link may be held by another node: its heartbeats then reach us through the store. */
+  clustered = false;
+
+  /** When the site's Link was last heard, for its availability; null when no session is known. */
+  lastHeard(site: SiteRecord): number | null {
+    const session = this.sessions.get(site.id);
+    if (session) return session.lastHeard;
+    if (this.clustered && site.session === 'open' && site.lastHeardAt) return Date.parse(site.lastHeardAt);
+    return null;
+  }
+
+  reachable(siteId: string): boolean {
+    return this.sessions.has(siteId);
   }
 
   get connectedSites(): string[] {
@@ -195,6 +219,7 @@ export class Gateway {
       this.sessions.delete(session.siteId);
       const clean = code === CLOSE.normal || code === CLOSE.goingAway;
       this.store.updateSite(session.siteId, { session: clean ? 'closed' : 'dropped', lastHeardAt: new Date(session.lastHeard).toISOString() }).catch(() => undefined);
+      this.hooks?.closed?.(session);
     }
     session.failAll((p) => ({ kind: 'disconnected', startedAt: p.startedAt }));
   }

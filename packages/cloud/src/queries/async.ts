@@ -6,7 +6,7 @@ import { LIMITS, type Command, type ErrorDetails, type QueryPage } from '@condui
 import type { PageRecord, QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { DispatchOutcome, PageSink } from '../gateway/session.js';
-import type { ResultFiles, PageWriter } from '../results/files.js';
+import type { PageStore, PageSink as PageWriter } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { availabilityOf } from '../sites.js';
@@ -39,15 +39,25 @@ export interface AsyncRequest {
   requestSize: number;
 }
 
+/** An async query to run here: the request without the site record (a node taking it over has only the id). */
+export type AsyncRun = Omit<AsyncRequest, 'site'> & { siteId: string };
+
+/** In a cluster: hands a query to the node holding the site's Link; its queued record, or undefined. */
+export interface AsyncHandover {
+  submitAsync(q: QueryRecord, req: Omit<AsyncRequest, 'site'>): Promise<QueryRecord | undefined>;
+}
+
 const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorMessage: string): ErrorDetails => ({ errorType, errorCode, errorMessage });
 
 export class AsyncQueries {
   private sweeper?: NodeJS.Timeout;
+  /** Set in cluster mode. */
+  remote?: AsyncHandover;
 
   constructor(
     private readonly store: Store,
-    private readonly gateway: Gateway,
-    private readonly files: ResultFiles,
+    private readonly gateway: Pick<Gateway, 'session' | 'dispatch'>,
+    private readonly files: PageStore,
     private readonly webhooks: WebhookEmitter,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -59,12 +69,20 @@ export class AsyncQueries {
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'async', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
     await this.store.insertQuery(q);
     if (!this.gateway.session(req.site.id)) {
+      // In a cluster the node holding the site's Link takes the query over (and stores its pages).
+      const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });
+      if (handed) return { answer: { status: 201, body: null }, record: handed, done: Promise.resolve() };
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);
       return { answer: { status: 503, body: envelope(503, message) }, record: q, done: Promise.resolve() };
     }
+    return this.run(q, { ...req, siteId: req.site.id }, now);
+  }
+
+  /** Queues a recorded async query at the site's Link connected here and ends it when the Link is done. */
+  async run(q: QueryRecord, req: AsyncRun, now = Date.parse(q.createdAt)): Promise<{ answer: HttpAnswer; record: QueryRecord; done: Promise<void> }> {
     transition(q, 'queued', Date.now());
     await this.store.updateQuery(q);
     const writers = new Map<number, PageWriter>();
@@ -92,7 +110,7 @@ export class AsyncQueries {
       },
     };
     const { outcome } = this.gateway.dispatch({
-      siteId: req.site.id,
+      siteId: req.siteId,
       deadline: now + req.maxTimeInQueue + this.limits.executionMs + this.limits.uploadAllowanceMs,
       paged: sink,
       onStarted: (t) => {
@@ -122,7 +140,7 @@ export class AsyncQueries {
       complete(q, status, now, d);
       await this.store.updateQuery(q);
       await this.store.deletePages(q.id);
-      this.files.remove(q.id);
+      await this.files.remove(q.id);
     };
     const stage = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
     switch (o.kind) {
@@ -200,7 +218,7 @@ export class AsyncQueries {
   async sweep(now = Date.now()): Promise<number> {
     const ids = await this.store.expiredResults(new Date(now).toISOString());
     for (const id of ids) {
-      this.files.remove(id);
+      await this.files.remove(id);
       await this.store.deletePages(id);
     }
     return ids.length;

@@ -8,7 +8,7 @@ import { LIMITS, type Command, type RegisteredDefinition } from '@conduit/protoc
 import type { RegisteredRecord, SiteRecord, Store } from '../store/types.js';
 import type { Gateway, RegisteredMessage } from '../gateway/gateway.js';
 import type { LinkSession } from '../gateway/session.js';
-import type { ResultFiles } from '../results/files.js';
+import type { PageStore } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { ApiError } from '../http/errors.js';
@@ -28,11 +28,13 @@ export interface RegisteredBody {
 
 export class RegisteredQueries {
   private sweeper?: NodeJS.Timeout;
+  /** Set in cluster mode: asks the node holding the site's Link to sync it. */
+  remoteSync?: (siteId: string) => Promise<void>;
 
   constructor(
     private readonly store: Store,
     private readonly gateway: Gateway,
-    private readonly files: ResultFiles,
+    private readonly files: PageStore,
     private readonly webhooks: WebhookEmitter,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -77,13 +79,13 @@ export class RegisteredQueries {
     }
   }
 
-  latestResult(r: RegisteredRecord): Buffer | undefined {
+  async latestResult(r: RegisteredRecord): Promise<Buffer | undefined> {
     return r.lastHash ? this.files.readWhole(r.id) : undefined;
   }
 
   /** Sends the Link the full set of queries it must run. */
   async syncSite(siteId: string, session: LinkSession | undefined = this.gateway.session(siteId)): Promise<void> {
-    if (!session) return;
+    if (!session) return this.remoteSync?.(siteId);
     const now = Date.now();
     const queries: RegisteredDefinition[] = (await this.store.registeredForSite(siteId, 'enabled'))
       .filter((r) => Date.parse(r.expiresAt) > now)
@@ -117,7 +119,7 @@ export class RegisteredQueries {
     r.lastError = null;
     if (msg.changed && msg.data !== undefined && msg.hash !== r.lastHash) {
       const data = Buffer.from(msg.data, 'base64');
-      this.files.writeWhole(r.id, data);
+      await this.files.writeWhole(r.id, data);
       r.lastHash = msg.hash;
       r.resultRows = msg.rows;
       r.resultSize = data.length;

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { LIMITS, type Command, type ErrorDetails } from '@conduit/protocol';
 import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
-import type { Gateway } from '../gateway/gateway.js';
+import type { Dispatcher } from '../gateway/gateway.js';
 import type { DispatchOutcome } from '../gateway/session.js';
 import { availabilityOf } from '../sites.js';
 import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
@@ -41,7 +41,7 @@ export class QueryService {
 
   constructor(
     private readonly store: Store,
-    private readonly gateway: Gateway,
+    private readonly gateway: Dispatcher,
     private readonly log: Logger,
     private readonly audit: AuditLog,
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
@@ -55,8 +55,7 @@ export class QueryService {
     const now = Date.now();
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
     await this.store.insertQuery(q);
-    const session = this.gateway.session(req.site.id);
-    if (!session) {
+    if (!(await this.gateway.reachable(req.site.id))) {
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);

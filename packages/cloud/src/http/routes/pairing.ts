@@ -16,8 +16,7 @@ export function pairingRoutes(deps: AppDeps): FastifyPluginAsync {
       app.post<{ Querystring: PairQuery }>(url, { schema: { querystring: pairQuery } }, async (req) => {
         const pmsType = PMS_TYPES_BY_NAME[req.query.practiceManagementName]!;
         const site = await deps.control.pair(req.integrator.id, { pmsType, pmsSiteId: req.query.practiceManagementSiteId }, req.query.pairingCode);
-        const session = deps.gateway.session(site.id);
-        return siteForIntegrator(site, availabilityOf(site, session ? session.lastHeard : null));
+        return siteForIntegrator(site, availabilityOf(site, deps.gateway.lastHeard(site)));
       });
     }
   };

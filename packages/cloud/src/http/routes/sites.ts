@@ -7,8 +7,7 @@ import type { SiteRecord } from '../../store/types.js';
 
 export function siteRoutes(deps: AppDeps): FastifyPluginAsync {
   const view = (site: SiteRecord): Record<string, unknown> => {
-    const session = deps.gateway.session(site.id);
-    return siteForIntegrator(site, availabilityOf(site, session ? session.lastHeard : null));
+    return siteForIntegrator(site, availabilityOf(site, deps.gateway.lastHeard(site)));
   };
   return async (app) => {
     app.get<{ Querystring: { practiceManagementSiteId: string; practiceManagementName: string } }>(
