@@ -6,7 +6,7 @@
 //   3. N idle simulated Links (the real handshake, heartbeats) spread over 3 fresh nodes: presence held,
 //      RSS per idle Link per node; then kill -9 of one node and the time until its Links are back on
 //      the others and the bus's presence has settled.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { HttpClient } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
-import { stopProc } from './lib/processes.js';
+import { cpuTimeMs, stopProc } from './lib/processes.js';
 import { table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
@@ -216,7 +216,25 @@ interface IdleResult {
   presenceSettledMs: number | null;
   afterKill: { fleet: FleetStats; presence: { total: number; byNode: Record<string, number> }; health: number[] };
   survivorsRssKb: { id: string; rssKb: number; links: number }[];
+  /** CPU ms each node used while the Links connected, per Link it admitted. */
+  connectCpuPerLinkMs: number[];
+  /** CPU ms of the simulated Links' processes while connecting, per Link. */
+  fleetCpuPerLinkMs: number;
+  /** CPU ms the surviving nodes used from the kill until settled, per Link of the killed node. */
+  stormCpuPerLinkMs: number | null;
+  /** Share of the machine's CPU time busy during the storm, and the share used by this run's processes. */
+  stormMachineBusy: number;
+  stormOursBusy: number;
 }
+
+/** Busy and total CPU jiffies of the whole machine, from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+
+const cpuOf = (pids: number[]): number => pids.reduce((a, p) => a + cpuTimeMs(p), 0);
 
 /** Median of a few RSS readings a second apart (single readings jitter with GC). */
 async function rssKb(pid: number, samples = 5): Promise<number> {
@@ -241,6 +259,7 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
     const idle = await Promise.all(c.nodes.map((n) => rssKb(n.proc.pid)));
     log(`  idle RSS: ${c.nodes.map((n, i) => `${n.id} ${(idle[i]! / KIB).toFixed(1)} MiB`).join(', ')}`);
     const urls = c.nodes.map((n) => n.url);
+    const cpuBefore = c.nodes.map((n) => cpuTimeMs(n.proc.pid));
     const started = await fleet.start(urls, o.links, o.linkProcesses, o.parallel, Date.now().toString(36), 30 * 60_000);
     log(`  opened in ${(started.ms / 1000).toFixed(1)} s: ${started.stats.up} up (${started.stats.perNode.join(' / ')}), ${started.stats.failures} failed attempts`);
     // Links whose first attempt failed retry on their backoff: wait until all are up, bounded.
@@ -251,6 +270,8 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
       fleetNow = await fleet.stats();
     }
     const connectMs = started.ms;
+    const cpuConnected = c.nodes.map((n) => cpuTimeMs(n.proc.pid));
+    const fleetCpuPerLinkMs = cpuOf(fleet.pids) / Math.max(1, fleetNow.up);
     let presence = await c.presence();
     const presBy = Date.now() + 30_000;
     while (presence.total < fleetNow.up && Date.now() < presBy) {
@@ -269,6 +290,8 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
       id: n.id, links: health[i]!, idleRssKb: idle[i]!, rssKb: after[i]!,
       perLinkKib: health[i]! > 0 ? (after[i]! - idle[i]!) / health[i]! : Number.NaN,
     }));
+    const connectCpuPerLinkMs = c.nodes.map((_, i) => (cpuConnected[i]! - cpuBefore[i]!) / Math.max(1, health[i]!));
+    log(`  CPU per admitted Link while connecting: ${c.nodes.map((n, i) => `${n.id} ${connectCpuPerLinkMs[i]!.toFixed(2)} ms`).join(', ')}; simulated Links ${fleetCpuPerLinkMs.toFixed(2)} ms`);
     for (const m of memory) log(`  ${m.id}: ${m.links} Links, RSS ${(m.idleRssKb / KIB).toFixed(1)} → ${(m.rssKb / KIB).toFixed(1)} MiB, ${m.perLinkKib.toFixed(1)} KiB per Link`);
     log(`  after the hold: up ${held.up}, drops ${held.drops - dropsBefore}, presence ${presenceHeld.total}, /healthz ${health.join(' / ')}`);
 
@@ -278,12 +301,19 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
     const killedHeld = health[victim]!;
     const live = c.nodes.map((_, i) => i).filter((i) => i !== victim);
     log(`  kill -9 ${killed} (pid ${c.nodes[victim]!.proc.pid}, ${killedHeld} Links)…`);
+    const ours = (): number[] => [...live.map((i) => c.nodes[i]!.proc.pid), ...fleet.pids, c.redis.child.pid!];
+    const stormCpu0 = cpuOf(live.map((i) => c.nodes[i]!.proc.pid));
+    const oursCpu0 = cpuOf(ours());
+    const jiffies0 = machineJiffies();
     const t0 = performance.now();
     c.kill9(victim);
     let linksBackMs: number | null = null;
     let presenceSettledMs: number | null = null;
     let last = { fleet: held, presence: presenceHeld, health };
     let lastLog = 0;
+    let stormCpu: number | null = null;
+    let oursCpu = 0;
+    let jiffies1 = jiffies0;
     while (performance.now() - t0 < o.settleTimeoutMs && (linksBackMs === null || presenceSettledMs === null)) {
       await sleep(500);
       const f = await fleet.stats();
@@ -291,12 +321,27 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
       const now = performance.now() - t0;
       if (linksBackMs === null && f.up === held.up && f.perNode[victim] === 0) linksBackMs = now;
       if (presenceSettledMs === null && p.total === held.up && !p.byNode[killed]) presenceSettledMs = now;
+      if (linksBackMs !== null && presenceSettledMs !== null) {
+        stormCpu = cpuOf(live.map((i) => c.nodes[i]!.proc.pid)) - stormCpu0;
+        oursCpu = cpuOf(ours()) - oursCpu0;
+        jiffies1 = machineJiffies();
+      }
       last = { fleet: f, presence: p, health: last.health };
       if (now - lastLog > 5000) {
         lastLog = now;
-        log(`    +${(now / 1000).toFixed(1)} s: up ${f.up} (${f.perNode.join(' / ')}); presence ${p.total} ${JSON.stringify(p.byNode)}`);
+        log(`    +${(now / 1000).toFixed(1)} s: up ${f.up} (${f.perNode.join(' / ')}), failed attempts ${f.failures}; presence ${p.total} ${JSON.stringify(p.byNode)}`);
       }
     }
+    if (stormCpu === null) {
+      stormCpu = cpuOf(live.map((i) => c.nodes[i]!.proc.pid)) - stormCpu0;
+      oursCpu = cpuOf(ours()) - oursCpu0;
+      jiffies1 = machineJiffies();
+    }
+    const dj = Math.max(1, jiffies1.total - jiffies0.total);
+    // A jiffy is 10 ms of one CPU (USER_HZ 100), as cpuTimeMs counts.
+    const stormMachineBusy = (jiffies1.busy - jiffies0.busy) / dj;
+    const stormOursBusy = oursCpu / 10 / dj;
+    log(`  storm: survivors used ${(stormCpu / killedHeld).toFixed(2)} ms CPU per reconnected Link; machine ${(stormMachineBusy * 100).toFixed(0)} % busy, this run's processes ${(stormOursBusy * 100).toFixed(0)} % of it all`);
     const healthAfter = await Promise.all(c.nodes.map((_, i) => (i === victim ? Promise.resolve(0) : c.links(i))));
     last = { ...last, health: healthAfter };
     log(`  Links back on live nodes after ${linksBackMs === null ? 'n/a (timed out)' : `${(linksBackMs / 1000).toFixed(1)} s`}; presence settled after ${presenceSettledMs === null ? 'n/a (timed out)' : `${(presenceSettledMs / 1000).toFixed(1)} s`}`);
@@ -304,6 +349,7 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
     return {
       storeNote: c.storeNote, requested: o.links, connectMs, connected: fleetNow, presenceAfterConnect: presence, presenceAfterHold: presenceHeld,
       healthAfterHold: health, dropsDuringHold: held.drops - dropsBefore, memory, killed, killedHeld, linksBackMs, presenceSettledMs, afterKill: last, survivorsRssKb,
+      connectCpuPerLinkMs, fleetCpuPerLinkMs, stormCpuPerLinkMs: stormCpu / killedHeld, stormMachineBusy, stormOursBusy,
     };
   } finally {
     await fleet.stop();
@@ -349,6 +395,8 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const a = idle.afterKill;
     out.push(`kill -9 of ${idle.killed} (${fmtRate(idle.killedHeld)} Links): all Links up again on live nodes after ${idle.linksBackMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.linksBackMs / 1000).toFixed(1)} s**`}; presence settled (as many keys as Links up, none naming ${idle.killed}) after ${idle.presenceSettledMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.presenceSettledMs / 1000).toFixed(1)} s**`}. ` +
       `At the end: ${a.fleet.up} Links up (${a.fleet.perNode.join(' / ')}), presence ${a.presence.total} (${Object.entries(a.presence.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}), /healthz ${a.health.join(' / ')}; survivors' RSS ${idle.survivorsRssKb.map((s) => `${s.id} ${mibs(s.rssKb)} MiB with ${fmtRate(s.links)} Links`).join(', ')}.`, '');
+    out.push(`CPU: while connecting, the nodes used ${idle.connectCpuPerLinkMs.map((v, i) => `${idle.memory[i]!.id} ${v.toFixed(2)}`).join(', ')} ms per Link they admitted (handshake, site registration in the store, presence, settings sent), the simulated Links' processes ${idle.fleetCpuPerLinkMs.toFixed(2)} ms per Link. ` +
+      `From the kill until settled the surviving nodes used ${idle.stormCpuPerLinkMs === null ? 'n/a' : idle.stormCpuPerLinkMs.toFixed(2)} ms of CPU per Link of the killed node; the machine was ${(idle.stormMachineBusy * 100).toFixed(0)} % busy over that time, this run's processes (nodes, simulated Links, Redis) ${(idle.stormOursBusy * 100).toFixed(0)} % of the machine — the rest was other work on the shared VM.`, '');
     const worst = Math.max(...idle.memory.map((n) => n.perLinkKib));
     const settled = idle.linksBackMs !== null && idle.presenceSettledMs !== null ? Math.max(idle.linksBackMs, idle.presenceSettledMs) : null;
     targets.push([`idle Links over 3 nodes, presence held`, `${fmtRate(10_000)}`, `${fmtRate(idle.presenceAfterHold.total)} presence keys for ${fmtRate(idle.connected.up)} Links up (asked for ${fmtRate(idle.requested)})`, verdict(idle.connected.up >= 10_000 && idle.presenceAfterHold.total === idle.connected.up)]);

@@ -2,8 +2,8 @@
 // an Ed25519 identity and an X25519 key, the Cloud's signed challenge checked, the challenge text
 // signed, the session key derived, welcome) and then an idle socket with the Link's heartbeats. No
 // database, no executors: what a node holds per idle Link is what is measured. On a lost connection it
-// waits the Link's own backoff, then tries the nodes in turn from the next one (as a load balancer that
-// skips a refused backend would), so a killed node's Links reconnect elsewhere.
+// waits the Link's own backoff, then tries another node (as a load balancer spreading connections and
+// skipping a refused backend would), so a killed node's Links reconnect elsewhere.
 import WebSocket from 'ws';
 import {
   PROTOCOL_VERSION, challengeText, importPublicKey, newEcdhKey, newIdentity, openFrame, randomNonce, sessionKey, signBytes,
@@ -106,10 +106,15 @@ export class FakeLink {
       settled?.();
       settled = undefined;
       if (this.stopped) return;
-      this.node = (this.node + 1) % this.urls.length;
       // A refused connection goes straight to the next node, as a load balancer skips a dead backend;
-      // once every node was tried, or after a session ended, the Link's backoff applies.
-      if (!opened && tried + 1 < this.urls.length) return this.connect(tried + 1);
+      // once every node was tried, or after a session ended, the Link's backoff applies and the next
+      // attempt goes to one of the other nodes at random (a load balancer spreads new connections).
+      if (!opened && tried + 1 < this.urls.length) {
+        this.node = (this.node + 1) % this.urls.length;
+        return this.connect(tried + 1);
+      }
+      const n = this.urls.length;
+      this.node = n > 1 ? (this.node + 1 + Math.floor(Math.random() * (n - 1))) % n : 0;
       this.backoff.connectionLasted(wasUp ? Date.now() - this.connectedAt : 0);
       this.retry = setTimeout(() => this.connect(0), this.backoff.next());
     });
