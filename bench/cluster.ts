@@ -14,14 +14,14 @@ import { HttpClient } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
-import { cpuTimeMs, stopProc } from './lib/processes.js';
+import { childPids, cpuTimeMs, stopProc } from './lib/processes.js';
 import { table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
 import { startConduit, stopConduit, type Conduit } from './lib/conduit.js';
 import { BenchCluster } from './lib/cluster-nodes.js';
 import { pairClusterSite, type ClusterSite } from './lib/cluster-site.js';
-import { PooledCase, round } from './lib/cluster-load.js';
+import { PooledCase, round, type CpuGroups } from './lib/cluster-load.js';
 import { FakeLinkFleet, type FleetStats } from './lib/fake-link-fleet.js';
 
 const PRACTICE: PracticeSpec = { patients: 1000, weeks: 4, seed: 1 };
@@ -99,6 +99,8 @@ interface LoadCase {
   name: string;
   concurrency: number;
   summary: Summary & { firstError?: string };
+  /** µs of CPU per completed query, by group of processes. */
+  cpuPerQueryUs: Record<string, number>;
 }
 
 interface LatencyResult {
@@ -123,19 +125,20 @@ async function checkAnswer(c: HttpClient, what: string): Promise<void> {
 }
 
 /** Cases measured in alternating rounds, rotating the order each round; samples pooled per case. */
-async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void): Promise<LoadCase[]> {
+async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
   const pooled = cases.map(() => new PooledCase());
   for (const c of cases) await round(c.targets, concurrency, o.warmupMs, Number.MAX_SAFE_INTEGER);
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + r) % cases.length;
-      await round(cases[i]!.targets, concurrency, o.roundMs, Number.MAX_SAFE_INTEGER, pooled[i]);
+      await round(cases[i]!.targets, concurrency, o.roundMs, Number.MAX_SAFE_INTEGER, pooled[i], groups);
     }
   }
   return cases.map((c, i) => {
     const summary = pooled[i]!.summary();
     log(`  c=${concurrency} ${c.name.padEnd(46)} n=${String(summary.count).padStart(6)} err=${summary.errors} p50=${fmtMs(summary.p50Ms)} ms p99=${fmtMs(summary.p99Ms)} ms ${fmtRate(summary.throughput)} q/s`);
-    return { name: c.name, concurrency, summary };
+    const cpuPerQueryUs = Object.fromEntries(Object.entries(pooled[i]!.cpuMs).map(([g, ms]) => [g, summary.count ? (ms * 1000) / summary.count : Number.NaN]));
+    return { name: c.name, concurrency, summary, cpuPerQueryUs };
   });
 }
 
@@ -164,12 +167,17 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
     await checkAnswer(ref1, 'single Cloud');
     await checkAnswer(a1, 'cluster node n1 (holds the Link)');
     await checkAnswer(b1, 'cluster node n2 (across the bus)');
+    const tree = (pid: number): number[] => [pid, ...childPids(pid)];
+    const groups: CpuGroups = {
+      'single Cloud': () => [single!.cloud.pid], n1: () => [cluster!.nodes[0]!.proc.pid], n2: () => [cluster!.nodes[1]!.proc.pid], n3: () => [cluster!.nodes[2]!.proc.pid],
+      Redis: () => [cluster!.redis.child.pid!], 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)], 'load generator': () => [process.pid],
+    };
     log('Latency, concurrency 1:');
     const c1 = await alternate([
       { name: 'single SQLite `conduit cloud`', targets: [ref1] },
       { name: 'cluster, same node (integrator and Link on n1)', targets: [a1] },
       { name: 'cluster, cross node (integrator n2, Link on n1)', targets: [b1] },
-    ], 1, o, log);
+    ], 1, o, log, groups);
     const n = o.concurrency;
     const refN = mk(single.url, single.apiKey, single.siteId, n);
     const aN = mk(cluster.nodes[0]!.url, site.apiKey, site.siteId, n);
@@ -179,7 +187,7 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
       { name: 'single SQLite `conduit cloud`', targets: [refN] },
       { name: 'cluster, one node (all load on n1, which holds the Link)', targets: [aN] },
       { name: 'cluster, 3 nodes (load spread over n1, n2, n3)', targets: spread },
-    ], n, o, log);
+    ], n, o, log, groups);
     return { storeNote: cluster.storeNote, c1, cN };
   } finally {
     for (const c of clients) c.close();
@@ -372,12 +380,19 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
   if (lat) {
     const [ref, same, cross] = lat.c1 as [LoadCase, LoadCase, LoadCase];
     const overhead = cross.summary.p50Ms - same.summary.p50Ms;
+    const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
     out.push('### Immediate queries', '');
     out.push(`One real Link (\`conduit link\`, 5 executor processes) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
       `Each case: ${o.warmupMs} ms warm-up, then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
     const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
     out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
-    out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms).`, '');
+    out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
+      `In CPU, a cross-node query cost ${(cpuTotal(cross) - cpuTotal(same)).toFixed(0)} µs more than a same-node one over all server-side processes (${cpuTotal(cross).toFixed(0)} vs ${cpuTotal(same).toFixed(0)} µs; table below) — time that on a machine with idle CPUs is spent without waiting for one.`, '');
+    const groupNames = Object.keys(same.cpuPerQueryUs);
+    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little):', '');
+    out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
+      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
+      ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
     const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
     const ratio = spreadN.summary.throughput / oneN.summary.throughput;
     out.push(`Throughput at concurrency ${o.concurrency}: 3 nodes ${fmtRate(spreadN.summary.throughput)} q/s = ×${ratio.toFixed(2)} of one cluster node (${fmtRate(oneN.summary.throughput)} q/s) and ×${(spreadN.summary.throughput / refN.summary.throughput).toFixed(2)} of the single SQLite Cloud (${fmtRate(refN.summary.throughput)} q/s). All three share one Link (one site) and the machine's 2 CPUs, so two thirds of the spread load crosses the bus to n1.`, '');

@@ -3,11 +3,17 @@
 // one case are pooled, so cases measured in alternating rounds see the machine's other load alike.
 import { Samples, summarise, type Summary } from './stats.js';
 import type { HttpClient } from './http-load.js';
+import { cpuTimeMs } from './processes.js';
+
+/** Named groups of processes whose CPU time is charged to the case measured meanwhile. */
+export type CpuGroups = Record<string, () => number[]>;
 
 export class PooledCase {
   readonly samples = new Samples();
   elapsedMs = 0;
   errors = 0;
+  /** CPU ms used by each group of processes over this case's rounds. */
+  readonly cpuMs: Record<string, number> = {};
   firstError?: string;
 
   summary(): Summary & { firstError?: string } {
@@ -16,7 +22,10 @@ export class PooledCase {
 }
 
 /** One round: `concurrency` workers for `durationMs` (or `maxRequests`), added to `into` unless it is a warm-up. */
-export async function round(targets: HttpClient[], concurrency: number, durationMs: number, maxRequests: number, into?: PooledCase): Promise<void> {
+export async function round(targets: HttpClient[], concurrency: number, durationMs: number, maxRequests: number, into?: PooledCase, groups: CpuGroups = {}): Promise<void> {
+  const pids = Object.entries(groups).map(([g, f]) => [g, f()] as const);
+  const cpu = (): number[] => pids.map(([, ps]) => ps.reduce((a, p) => a + cpuTimeMs(p), 0));
+  const cpu0 = into ? cpu() : [];
   let issued = 0;
   const started = performance.now();
   const until = started + durationMs;
@@ -42,5 +51,9 @@ export async function round(targets: HttpClient[], concurrency: number, duration
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  if (into) into.elapsedMs += performance.now() - started;
+  if (into) {
+    into.elapsedMs += performance.now() - started;
+    const cpu1 = cpu();
+    pids.forEach(([g], i) => (into.cpuMs[g] = (into.cpuMs[g] ?? 0) + cpu1[i]! - cpu0[i]!));
+  }
 }
