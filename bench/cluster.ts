@@ -337,7 +337,7 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
       last = { fleet: f, presence: p, health: last.health };
       if (now - lastLog > 5000) {
         lastLog = now;
-        log(`    +${(now / 1000).toFixed(1)} s: up ${f.up} (${f.perNode.join(' / ')}), failed attempts ${f.failures}; presence ${p.total} ${JSON.stringify(p.byNode)}`);
+        log(`    +${(now / 1000).toFixed(1)} s: up ${f.up} (${f.perNode.join(' / ')}), failed attempts ${f.failures} ${JSON.stringify(f.failedWhy)}; presence ${p.total} ${JSON.stringify(p.byNode)}`);
       }
     }
     if (stormCpu === null) {
@@ -410,6 +410,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const a = idle.afterKill;
     out.push(`kill -9 of ${idle.killed} (${fmtRate(idle.killedHeld)} Links): all Links up again on live nodes after ${idle.linksBackMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.linksBackMs / 1000).toFixed(1)} s**`}; presence settled (as many keys as Links up, none naming ${idle.killed}) after ${idle.presenceSettledMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.presenceSettledMs / 1000).toFixed(1)} s**`}. ` +
       `At the end: ${a.fleet.up} Links up (${a.fleet.perNode.join(' / ')}), presence ${a.presence.total} (${Object.entries(a.presence.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}), /healthz ${a.health.join(' / ')}; survivors' RSS ${idle.survivorsRssKb.map((s) => `${s.id} ${mibs(s.rssKb)} MiB with ${fmtRate(s.links)} Links`).join(', ')}.`, '');
+    out.push(`Failed attempts by why, over the whole run (each was retried on the Link's backoff): ${Object.entries(a.fleet.failedWhy).map(([k, v]) => `${k}: ${fmtRate(v)}`).join('; ') || 'none'}.`, '');
     out.push(`CPU: while connecting, the nodes used ${idle.connectCpuPerLinkMs.map((v, i) => `${idle.memory[i]!.id} ${v.toFixed(2)}`).join(', ')} ms per Link they admitted (handshake, site registration in the store, presence, settings sent), the simulated Links' processes ${idle.fleetCpuPerLinkMs.toFixed(2)} ms per Link. ` +
       `From the kill until settled the surviving nodes used ${idle.stormCpuPerLinkMs === null ? 'n/a' : idle.stormCpuPerLinkMs.toFixed(2)} ms of CPU per Link of the killed node; the machine was ${(idle.stormMachineBusy * 100).toFixed(0)} % busy over that time, this run's processes (nodes, simulated Links, Redis) ${(idle.stormOursBusy * 100).toFixed(0)} % of the machine — the rest was other work on the shared VM.`, '');
     const worst = Math.max(...idle.memory.map((n) => n.perLinkKib));

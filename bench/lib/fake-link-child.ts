@@ -15,6 +15,8 @@ export interface ChildStats {
   welcomes: number;
   drops: number;
   failures: number;
+  /** Failed attempts by why (close code during the handshake, or never opened). */
+  failedWhy: Record<string, number>;
   /** Epoch ms of the latest welcome. */
   lastWelcomeAt: number;
   /** Sites the Cloud assigned to the Links that are up (when asked for). */
@@ -28,6 +30,7 @@ let urls: string[] = [];
 let welcomes = 0;
 let drops = 0;
 let failures = 0;
+const failedWhy: Record<string, number> = {};
 let lastWelcomeAt = 0;
 
 const events = {
@@ -36,7 +39,10 @@ const events = {
     lastWelcomeAt = Date.now();
   },
   dropped: (): void => void drops++,
-  failed: (): void => void failures++,
+  failed: (_: FakeLink, why: string): void => {
+    failures++;
+    failedWhy[why] = (failedWhy[why] ?? 0) + 1;
+  },
 };
 
 function stats(withSites = false): ChildStats {
@@ -49,7 +55,7 @@ function stats(withSites = false): ChildStats {
     perNode[l.node]!++;
     sites.push(l.siteId!);
   }
-  return { up, perNode, welcomes, drops, failures, lastWelcomeAt, ...(withSites ? { sites } : {}) };
+  return { up, perNode, welcomes, drops, failures, failedWhy: { ...failedWhy }, lastWelcomeAt, ...(withSites ? { sites } : {}) };
 }
 
 const reply = (e: ChildEvent): void => void process.send!(e);

@@ -13,6 +13,7 @@ export interface FleetStats {
   welcomes: number;
   drops: number;
   failures: number;
+  failedWhy: Record<string, number>;
   lastWelcomeAt: number;
   sites?: string[];
 }
@@ -85,13 +86,14 @@ export class FakeLinkFleet {
 }
 
 function merge(all: ChildStats[], nodes: number): FleetStats {
-  const s: FleetStats = { up: 0, perNode: Array.from({ length: nodes }, () => 0), welcomes: 0, drops: 0, failures: 0, lastWelcomeAt: 0 };
+  const s: FleetStats = { up: 0, perNode: Array.from({ length: nodes }, () => 0), welcomes: 0, drops: 0, failures: 0, failedWhy: {}, lastWelcomeAt: 0 };
   for (const c of all) {
     s.up += c.up;
     c.perNode.forEach((n, i) => (s.perNode[i] = (s.perNode[i] ?? 0) + n));
     s.welcomes += c.welcomes;
     s.drops += c.drops;
     s.failures += c.failures;
+    for (const [k, v] of Object.entries(c.failedWhy)) s.failedWhy[k] = (s.failedWhy[k] ?? 0) + v;
     s.lastWelcomeAt = Math.max(s.lastWelcomeAt, c.lastWelcomeAt);
     if (c.sites) (s.sites ??= []).push(...c.sites);
   }

@@ -102,7 +102,7 @@ export class FakeLink {
       this.up = false;
       if (this.ws === ws) this.ws = undefined;
       if (wasUp) this.events.dropped(this);
-      else this.events.failed(this, opened ? `closed ${code} during the handshake` : 'connection refused');
+      else this.events.failed(this, opened ? `closed ${code} during the handshake` : 'not opened (refused, or no upgrade within 10 s)');
       settled?.();
       settled = undefined;
       if (this.stopped) return;
