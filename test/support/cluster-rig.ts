@@ -7,18 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrashProc } from './crash-cluster.js';
 import { startRedis, type RedisServer } from './redis.js';
+import { startPostgres, type PgServer } from './postgres.js';
 import { LoadBalancer } from './cluster-lb.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
+const ADMIN = join(import.meta.dirname, 'cluster-admin.ts');
 
 /**
  * Runs `conduit ...args` without blocking this process: the load balancer and the webhook receiver
  * live here, and a synchronous spawn would freeze the Link's traffic through them.
  */
-export function conduit(args: string[]): Promise<string> {
+export function conduit(args: string[], script = MAIN): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, CONDUIT_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, CONDUIT_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`conduit ${args.join(' ')} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
@@ -36,20 +38,27 @@ export class ClusterRig {
   readonly nodes: CrashProc[] = [];
   readonly urls: string[] = [];
   redis!: RedisServer;
+  pg?: PgServer;
+  /** The store every node shares: a postgres:// URL, or the SQLite file of the shared data dir. */
+  store = '';
   lb!: LoadBalancer;
   link!: CrashProc;
   apiKey = '';
   integratorId = '';
   siteId = '';
 
-  static async start(n = 3, opts: { patients?: number; weeks?: number } = {}): Promise<ClusterRig> {
+  static async start(n = 3, opts: { patients?: number; weeks?: number; store?: 'postgres' | 'sqlite' } = {}): Promise<ClusterRig> {
     const rig = new ClusterRig();
     rig.redis = await startRedis();
+    if (opts.store === 'sqlite') rig.store = join(rig.data, 'cloud.db');
+    else {
+      rig.pg = await startPostgres();
+      rig.store = await rig.pg.createDatabase('conduit');
+    }
     await conduit(['bp-sim', 'create', '--patients', String(opts.patients ?? 300), '--weeks', String(opts.weeks ?? 4), '--seed', '7', rig.db]);
-    // The first node makes the store and the Cloud's signing key; the others join it.
-    await rig.startNode(0);
-    await Promise.all(Array.from({ length: n - 1 }, (_, i) => rig.startNode(i + 1)));
-    const created = JSON.parse(await conduit(['admin', 'integrator', 'create', '--name', 'Cluster Test', '--json', '--data-dir', rig.data])) as { apiKey: string; id: string };
+    // All nodes start at once on the new store: they must agree on one schema and one signing key.
+    await Promise.all(Array.from({ length: n }, (_, i) => rig.startNode(i)));
+    const created = JSON.parse(await rig.admin('create', 'Cluster Test')) as { apiKey: string; id: string };
     rig.apiKey = created.apiKey;
     rig.integratorId = created.id;
     rig.lb = new LoadBalancer(rig.urls.map((u) => Number(new URL(u).port)));
@@ -61,10 +70,16 @@ export class ClusterRig {
 
   async startNode(i: number): Promise<CrashProc> {
     const port = this.urls[i] ? new URL(this.urls[i]).port : '0';
-    const p = new CrashProc(MAIN, ['cloud', '--cluster', '--bus', this.redis.url, '--node-id', `n${i + 1}`, '--port', port, '--data-dir', this.data, '--heartbeat-ms', '1000']);
+    const store = this.pg ? ['--store', this.store] : [];
+    const p = new CrashProc(MAIN, ['cloud', '--cluster', ...store, '--bus', this.redis.url, '--node-id', `n${i + 1}`, '--port', port, '--data-dir', this.data, '--heartbeat-ms', '1000']);
     this.nodes[i] = p;
     this.urls[i] = (await p.waitFor(/listening on (http:\/\/\S+)/, 90_000))[1]!;
     return p;
+  }
+
+  /** The operator's admin commands on the shared store (test/support/cluster-admin.ts). */
+  admin(cmd: 'create' | 'webhook' | 'verify' | 'stats', ...args: string[]): Promise<string> {
+    return conduit([cmd, this.store, ...args], ADMIN);
   }
 
   /** The practice ticks the integration and makes a pairing code. */
@@ -99,5 +114,6 @@ export class ClusterRig {
     for (const p of [this.link, ...this.nodes]) if (p?.running) await p.kill('SIGKILL');
     await this.lb?.stop();
     await this.redis?.stop();
+    await this.pg?.stop();
   }
 }

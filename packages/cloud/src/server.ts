@@ -1,28 +1,34 @@
 // Starts the Cloud: store, signing identity, Link gateway, query service and the HTTP API on one port.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { LIMITS } from '@conduit/protocol';
+import { LIMITS, exportPrivateKey, newIdentity } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
-import { SqliteStore } from './store/sqlite.js';
+import type { SqliteStore } from './store/sqlite.js';
+import { openStore, describeStore } from './store/open.js';
+import { pagesFor } from './results/pg-pages.js';
+import type { WebhookOutbox } from './webhooks/store.js';
+import { outboxFor } from './webhooks/pg-store.js';
 import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
 import { buildApp } from './http/app.js';
 import { AuditLog } from './audit/log.js';
 import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
-import { ResultFiles } from './results/files.js';
 import { AsyncQueries, DEFAULT_ASYNC_LIMITS, type AsyncLimits } from './queries/async.js';
 import { RegisteredQueries, type RegisteredOptions } from './queries/registered.js';
 import { WebhookService, type WebhookServiceOptions } from './webhooks/index.js';
 import { ClusterNode, type ClusterOptions } from './cluster/join.js';
 import { openBus } from './cluster/open-bus.js';
 import { nodeId } from './cluster/node-id.js';
+import { ownedBy } from './cluster/owned-store.js';
 
 export interface CloudOptions {
   port?: number;
   host?: string;
-  /** Folder for the embedded store (cloud.db). */
+  /** Folder for the embedded store (cloud.db) and, with it, the result files. */
   dataDir: string;
+  /** A postgres:// URL for the shared cluster store (result pages included); default: the SQLite file in dataDir. */
+  storeUrl?: string;
   heartbeatIntervalMs?: number;
   logger?: Logger;
   logLevel?: string;
@@ -41,12 +47,16 @@ export interface CloudOptions {
 export interface RunningCloud {
   url: string;
   port: number;
+  /**
+   * The SQLite store (typed so for the single-node callers and tests that reach into it). With a postgres://
+   * storeUrl it is a PgStore: cluster callers must use only the Store interface (or narrow with instanceof).
+   */
   store: SqliteStore;
   gateway: Gateway;
   app: FastifyInstance;
   publicKey: string;
   control: PracticeControl;
-  webhooks: WebhookService;
+  webhooks: WebhookService<WebhookOutbox>;
   /** This node's id on the bus (cluster mode only). */
   nodeId?: string;
   close(): Promise<void>;
@@ -58,8 +68,10 @@ export function storeFile(dataDir: string): string {
 
 export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const log = opts.logger ?? pino({ name: 'conduit-cloud', level: opts.logLevel ?? 'info' }, pino.destination(2));
-  const store = new SqliteStore(storeFile(opts.dataDir));
+  const store = await openStore(opts.storeUrl ?? storeFile(opts.dataDir));
+  if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   // One node owns everything in flight and every open session, so a start ends them all; in a cluster
   // the other nodes' queries and sessions are live, and the reaper ends only what this node left.
   const interrupted = bus ? [] : await store.failInterrupted(
@@ -67,12 +79,15 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     new Date().toISOString(),
   );
   if (interrupted.length > 0) log.warn({ interrupted: interrupted.length }, 'queries interrupted by the last stop were marked failed');
-  const files = new ResultFiles(join(opts.dataDir, 'results'));
+  const files = pagesFor(store, join(opts.dataDir, 'results'));
   for (const id of interrupted) {
-    files.remove(id);
+    await files.remove(id);
     await store.deletePages(id);
   }
   if (!bus) for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
+  // Nodes starting together on a new store must agree on one signing key (Links pin it): the first
+  // insert wins and every node then reads that one.
+  if (bus && !(await store.getSetting('cloud.privateKey'))) await outboxFor(store).settingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
@@ -83,12 +98,13 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   }
   const control = new PracticeControl(store, gateway, audit, log, practice);
   control.startWatching();
-  const webhooks = new WebhookService(store, { log, ...opts.webhooks });
+  const webhooks = new WebhookService<WebhookOutbox>(store, { log, ...opts.webhooks });
   webhooks.start();
   const cluster = bus ? new ClusterNode({ bus, gateway, store, audit, files, log }, opts.cluster) : undefined;
   const route = cluster?.router ?? gateway;
-  const queries = new QueryService(store, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const asyncQueries = new AsyncQueries(store, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
+  const queryStore = bus ? ownedBy(store, bus.nodeId) : store;
+  const queries = new QueryService(queryStore, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
+  const asyncQueries = new AsyncQueries(queryStore, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
   asyncQueries.startSweeping();
   await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
@@ -115,7 +131,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   return {
     url: `http://${host}:${port}`,
     port,
-    store,
+    store: store as SqliteStore,
     gateway,
     app,
     publicKey: identity.publicKeyB64,

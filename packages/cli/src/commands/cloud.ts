@@ -13,6 +13,7 @@ interface CloudFlags {
   cluster?: boolean;
   bus?: string;
   nodeId?: string;
+  store?: string;
 }
 
 export function cloudCommand(): Command {
@@ -23,6 +24,7 @@ export function cloudCommand(): Command {
     .option('--data-dir <dir>', 'folder for the embedded store (env CONDUIT_DATA_DIR)')
     .option('--heartbeat-ms <n>', 'Link heartbeat interval (env CONDUIT_HEARTBEAT_MS)', (v) => parseIntOption(v, '--heartbeat-ms'))
     .option('--audit-command-text', 'keep query command text in the audit log (env CONDUIT_AUDIT_COMMAND_TEXT=1; default: only its SHA-256)')
+    .option('--store <url>', 'the store: postgres://user:pass@host/db for a cluster (env CONDUIT_STORE_URL; default: the SQLite file in --data-dir)')
     .option('--cluster', 'run as one node of a cluster: Links and integrators may reach any node (env CONDUIT_CLUSTER=1)')
     .option('--bus <url>', 'the cluster bus, redis://host:port (env CONDUIT_BUS_URL; default with --cluster: a cluster of one, in-process)')
     .option('--node-id <id>', 'this node\'s name on the bus, stable across restarts (env CONDUIT_NODE_ID; default: host name and a random suffix)')
@@ -30,11 +32,13 @@ export function cloudCommand(): Command {
       const cluster = o.cluster ?? envStr('CONDUIT_CLUSTER') === '1';
       const busUrl = o.bus ?? envStr('CONDUIT_BUS_URL');
       const node = o.nodeId ?? envStr('CONDUIT_NODE_ID');
+      const storeUrl = o.store ?? envStr('CONDUIT_STORE_URL');
       if (!cluster && (busUrl || node)) throw new Error('--bus and --node-id need --cluster');
       const cloud = await startCloud({
         port: o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080)),
         host: o.host ?? envStr('CONDUIT_HOST', '127.0.0.1'),
         dataDir: o.dataDir ?? envStr('CONDUIT_DATA_DIR', '.conduit/cloud'),
+        storeUrl,
         heartbeatIntervalMs: o.heartbeatMs ?? envInt('CONDUIT_HEARTBEAT_MS', 60_000),
         logLevel: envStr('CONDUIT_LOG_LEVEL', 'info'),
         auditCommandText: o.auditCommandText ?? envStr('CONDUIT_AUDIT_COMMAND_TEXT') === '1',

@@ -54,11 +54,6 @@ export class InProcessBus implements Bus {
   async claimReap(): Promise<boolean> {
     return false;
   }
-  trackInFlight(): void {}
-  untrackInFlight(): void {}
-  async inFlightOf(): Promise<string[]> {
-    return [];
-  }
   async forgetNode(): Promise<void> {}
 
   async close(): Promise<void> {

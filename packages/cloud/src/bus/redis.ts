@@ -2,7 +2,7 @@
 // holding node refreshes; each node subscribes to its own inbox channel, and a PUBLISH that reaches no
 // subscriber tells the sender at once that the node is gone. Keys:
 //   <p>site:<siteId> -> node (PX ttl)       <p>node:<id> -> alive (PX ttl)     <p>nodes -> set of node ids
-//   <p>inflight:<node> -> set of query ids  <p>reap:<node> -> clean-up lock    <p>fail:<name>:<key> -> zset of times
+//   <p>reap:<node> -> clean-up lock         <p>fail:<name>:<key> -> zset of times
 // Channels: <p>inbox:<node> (frames), <p>fail:<name> (failures as they happen).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -121,20 +121,8 @@ export class RedisBus implements Bus {
     return (await this.cmd.set(`${this.p}reap:${node}`, this.nodeId, 'PX', 60_000, 'NX')) === 'OK';
   }
 
-  trackInFlight(queryId: string): void {
-    void this.cmd.sadd(`${this.p}inflight:${this.nodeId}`, queryId).catch(() => undefined);
-  }
-
-  untrackInFlight(queryId: string): void {
-    void this.cmd.srem(`${this.p}inflight:${this.nodeId}`, queryId).catch(() => undefined);
-  }
-
-  async inFlightOf(node: string): Promise<string[]> {
-    return this.cmd.smembers(`${this.p}inflight:${node}`);
-  }
-
   async forgetNode(node: string): Promise<void> {
-    await Promise.all([this.cmd.srem(`${this.p}nodes`, node), this.cmd.del(`${this.p}inflight:${node}`)]);
+    await this.cmd.srem(`${this.p}nodes`, node);
   }
 
   private addFailure(name: string, key: string, at: number, windowMs: number): void {

@@ -30,10 +30,6 @@ export interface Bus {
   lapsedNodes(): Promise<string[]>;
   /** Takes over a lapsed node's clean-up; true for exactly one caller. */
   claimReap(node: string): Promise<boolean>;
-  /** Queries a node has in flight, so a survivor can end them if it dies. */
-  trackInFlight(queryId: string): void;
-  untrackInFlight(queryId: string): void;
-  inFlightOf(node: string): Promise<string[]>;
   /** Forgets a node after its clean-up. */
   forgetNode(node: string): Promise<void>;
 

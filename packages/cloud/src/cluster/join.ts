@@ -8,7 +8,7 @@ import type { AsyncQueries } from '../queries/async.js';
 import type { RegisteredQueries } from '../queries/registered.js';
 import type { Store } from '../store/types.js';
 import type { AuditLog } from '../audit/log.js';
-import type { ResultFiles } from '../results/files.js';
+import type { PageStore } from '../results/page-store.js';
 import type { LinkSession } from '../gateway/session.js';
 import { ClusterRouter, DEFAULT_ROUTER_OPTIONS, type RouterOptions } from './router.js';
 import { ClusterHost } from './host.js';
@@ -28,7 +28,7 @@ export interface ClusterParts {
   gateway: Gateway;
   store: Store;
   audit: AuditLog;
-  files: ResultFiles;
+  files: PageStore;
   log: Logger;
 }
 

@@ -1,14 +1,13 @@
-// Ends the queries a dead node left in flight. Each node lists the queries it runs in a Redis set;
-// when a node's liveness key lapses, exactly one survivor (a SET NX lock) marks those still open as
-// failed with a Halo status, so no query stays "executing" forever. A node restarted under the same id
-// does this for its previous life at start.
+// Ends the queries a dead node left in flight. Each query record names the node that runs it
+// (cluster/owned-store.ts); when a node's liveness key lapses, exactly one survivor (a SET NX lock) has
+// the store fail that node's open queries with a Halo status, so no query stays "executing" forever.
+// A node restarted under the same id does this for its previous life at start.
 import type { Logger } from 'pino';
 import type { ErrorDetails } from '@conduit/protocol';
 import type { Bus } from '../bus/types.js';
-import { TERMINAL_STATUSES, type Store } from '../store/types.js';
-import { complete } from '../queries/lifecycle.js';
+import type { Store } from '../store/types.js';
 import type { AuditLog } from '../audit/log.js';
-import type { ResultFiles } from '../results/files.js';
+import type { PageStore } from '../results/page-store.js';
 
 const NODE_DIED: ErrorDetails = {
   errorType: 'haloLink', errorCode: 503,
@@ -22,7 +21,7 @@ export class Reaper {
   constructor(
     private readonly bus: Bus,
     private readonly store: Store,
-    private readonly files: ResultFiles,
+    private readonly files: PageStore,
     private readonly audit: AuditLog,
     private readonly log: Logger,
   ) {}
@@ -51,13 +50,11 @@ export class Reaper {
   /** Fails every open query the node had in flight; returns how many. */
   async reap(node: string): Promise<number> {
     let n = 0;
-    for (const id of await this.bus.inFlightOf(node)) {
+    for (const id of await this.store.failInterrupted(NODE_DIED, new Date().toISOString(), node)) {
       const q = await this.store.query(id);
-      if (!q || TERMINAL_STATUSES.has(q.status)) continue;
-      complete(q, q.status === 'uploading' ? 'uploadFailed' : 'executionFailed', Date.now(), NODE_DIED);
-      await this.store.updateQuery(q);
+      if (!q) continue;
       if (q.mode === 'async') {
-        this.files.remove(q.id);
+        await this.files.remove(q.id);
         await this.store.deletePages(q.id);
       }
       this.audit.record({

@@ -74,22 +74,13 @@ export class ClusterRouter implements Dispatcher {
   }
 
   dispatch(req: DispatchRequest): { outcome: Promise<DispatchOutcome>; cancel: (reason: string) => void } {
-    const qid = req.exec.queryId;
-    this.bus.trackInFlight(qid);
-    const untrack = (o: DispatchOutcome): DispatchOutcome => {
-      this.bus.untrackInFlight(qid);
-      return o;
-    };
-    if (this.gateway.reachable(req.siteId)) {
-      const local = this.gateway.dispatch(req);
-      return { outcome: local.outcome.then(untrack), cancel: local.cancel };
-    }
+    if (this.gateway.reachable(req.siteId)) return this.gateway.dispatch(req);
     const rid = randomUUID();
     const cancel = (reason: string): void => {
       const w = this.waiting.get(rid);
       if (w) void this.bus.send(w.node, encodeFrame({ t: 'cancel', from: this.bus.nodeId, rid, reason } satisfies Wire)).catch(() => undefined);
     };
-    return { outcome: this.remote(rid, req).then(untrack), cancel };
+    return { outcome: this.remote(rid, req), cancel };
   }
 
   private async remote(rid: string, req: DispatchRequest, retried = false): Promise<DispatchOutcome> {

@@ -14,7 +14,7 @@ import type { PracticeControl } from '../practice/control.js';
 import type { AuditLog } from '../audit/log.js';
 import type { AsyncQueries } from '../queries/async.js';
 import type { RegisteredQueries } from '../queries/registered.js';
-import type { ResultFiles } from '../results/files.js';
+import type { PageStore } from '../results/page-store.js';
 import { asyncRoutes } from './routes/async.js';
 import { registeredRoutes } from './routes/registered.js';
 
@@ -30,7 +30,7 @@ export interface AppDeps {
   queries: QueryService;
   asyncQueries: AsyncQueries;
   registered: RegisteredQueries;
-  files: ResultFiles;
+  files: PageStore;
   control: PracticeControl;
   audit: AuditLog;
   log: Logger;

@@ -6,7 +6,7 @@ import { LIMITS, type Command, type ErrorDetails, type QueryPage } from '@condui
 import type { PageRecord, QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { DispatchOutcome, PageSink } from '../gateway/session.js';
-import type { ResultFiles, PageWriter } from '../results/files.js';
+import type { PageStore, PageSink as PageWriter } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { availabilityOf } from '../sites.js';
@@ -57,7 +57,7 @@ export class AsyncQueries {
   constructor(
     private readonly store: Store,
     private readonly gateway: Pick<Gateway, 'session' | 'dispatch'>,
-    private readonly files: ResultFiles,
+    private readonly files: PageStore,
     private readonly webhooks: WebhookEmitter,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -140,7 +140,7 @@ export class AsyncQueries {
       complete(q, status, now, d);
       await this.store.updateQuery(q);
       await this.store.deletePages(q.id);
-      this.files.remove(q.id);
+      await this.files.remove(q.id);
     };
     const stage = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
     switch (o.kind) {
@@ -218,7 +218,7 @@ export class AsyncQueries {
   async sweep(now = Date.now()): Promise<number> {
     const ids = await this.store.expiredResults(new Date(now).toISOString());
     for (const id of ids) {
-      this.files.remove(id);
+      await this.files.remove(id);
       await this.store.deletePages(id);
     }
     return ids.length;

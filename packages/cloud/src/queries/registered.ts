@@ -8,7 +8,7 @@ import { LIMITS, type Command, type RegisteredDefinition } from '@conduit/protoc
 import type { RegisteredRecord, SiteRecord, Store } from '../store/types.js';
 import type { Gateway, RegisteredMessage } from '../gateway/gateway.js';
 import type { LinkSession } from '../gateway/session.js';
-import type { ResultFiles } from '../results/files.js';
+import type { PageStore } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { ApiError } from '../http/errors.js';
@@ -34,7 +34,7 @@ export class RegisteredQueries {
   constructor(
     private readonly store: Store,
     private readonly gateway: Gateway,
-    private readonly files: ResultFiles,
+    private readonly files: PageStore,
     private readonly webhooks: WebhookEmitter,
     private readonly audit: AuditLog,
     private readonly log: Logger,
@@ -79,7 +79,7 @@ export class RegisteredQueries {
     }
   }
 
-  latestResult(r: RegisteredRecord): Buffer | undefined {
+  async latestResult(r: RegisteredRecord): Promise<Buffer | undefined> {
     return r.lastHash ? this.files.readWhole(r.id) : undefined;
   }
 
@@ -119,7 +119,7 @@ export class RegisteredQueries {
     r.lastError = null;
     if (msg.changed && msg.data !== undefined && msg.hash !== r.lastHash) {
       const data = Buffer.from(msg.data, 'base64');
-      this.files.writeWhole(r.id, data);
+      await this.files.writeWhole(r.id, data);
       r.lastHash = msg.hash;
       r.resultRows = msg.rows;
       r.resultSize = data.length;
@@ -138,19 +138,11 @@ export class RegisteredQueries {
     this.sweeper.unref();
   }
 
+  /** Ends this node's sessions' expired queries; the store ends each once, also when several nodes sweep. */
   async sweep(now = Date.now()): Promise<void> {
-    for (const session of this.gateway.sessionList) {
-      let changed = false;
-      for (const r of await this.store.registeredForSite(session.siteId, 'enabled')) {
-        if (Date.parse(r.expiresAt) <= now) {
-          r.status = 'completed';
-          r.completedAt = new Date(now).toISOString();
-          await this.store.updateRegistered(r);
-          changed = true;
-        }
-      }
-      if (changed) await this.syncSite(session.siteId, session);
-    }
+    const sessions = new Map(this.gateway.sessionList.map((s) => [s.siteId, s]));
+    const ended = await this.store.completeExpiredRegistered(new Date(now).toISOString(), [...sessions.keys()]);
+    for (const siteId of new Set(ended.map((r) => r.siteId))) await this.syncSite(siteId, sessions.get(siteId));
   }
 
   stop(): void {

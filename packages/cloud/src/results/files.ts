@@ -3,15 +3,14 @@
 import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, type ReadStream } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-
-const SAFE_ID = /^[0-9a-f-]{36}$/;
+import type { Readable } from 'node:stream';
+import { base64Json, SAFE_ID, type PageSink, type PageStore } from './page-store.js';
 
 /**
  * Writes one page. Writes and the fsync run off the event loop (chained, so they stay in order), so
  * storing a page never holds up the immediate queries the same Cloud is answering.
  */
-export class PageWriter {
+export class PageWriter implements PageSink {
   private bytes = 0;
   private chain: Promise<unknown>;
   private failed?: Error;
@@ -46,7 +45,7 @@ export class PageWriter {
   }
 }
 
-export class ResultFiles {
+export class ResultFiles implements PageStore {
   constructor(private readonly root: string) {
     mkdirSync(root, { recursive: true });
   }
@@ -80,20 +79,7 @@ export class ResultFiles {
    * read from disk, so a page is never held whole in memory (twice over, as a string) to answer.
    */
   base64Body(queryId: string, page: number, parameters: unknown): Readable {
-    const file = createReadStream(this.file(queryId, page), { highWaterMark: 3 * 21_846 });
-    async function* body(): AsyncGenerator<string> {
-      yield '{"data":"';
-      let rest = Buffer.alloc(0);
-      for await (const chunk of file as AsyncIterable<Buffer>) {
-        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-        const whole = buf.length - (buf.length % 3);
-        yield buf.subarray(0, whole).toString('base64');
-        rest = Buffer.from(buf.subarray(whole));
-      }
-      if (rest.length) yield rest.toString('base64');
-      yield `","parameters":${JSON.stringify(parameters ?? [])}}`;
-    }
-    return Readable.from(body());
+    return base64Json(createReadStream(this.file(queryId, page), { highWaterMark: 3 * 21_846 }), parameters);
   }
 
   remove(queryId: string): void {

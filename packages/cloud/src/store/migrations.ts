@@ -75,3 +75,13 @@ SQLITE_MIGRATIONS.push(`
     result_parameters TEXT);
   CREATE INDEX registered_site ON registered_queries (site_id, status);
 `);
+
+// Cluster-ready state: the node holding a query's session, shared pairing-failure counters, and leases for
+// work one holder at a time must do.
+SQLITE_MIGRATIONS.push(`
+  ALTER TABLE queries ADD COLUMN node TEXT;
+  CREATE TABLE pairing_failures (key TEXT NOT NULL, at_ms INTEGER NOT NULL);
+  CREATE INDEX pairing_failures_key ON pairing_failures (key, at_ms);
+  CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until_ms INTEGER NOT NULL);
+  CREATE INDEX registered_expiry ON registered_queries (expires_at) WHERE status = 'enabled';
+`);

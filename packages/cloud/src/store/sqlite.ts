@@ -5,93 +5,14 @@ import { dirname } from 'node:path';
 import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { eventHash, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import {
+  auditFromRow, QUERY_COLUMNS, queryFromRow, queryParams, REG_COLUMNS, registeredFromRow, registeredParams, SITE_COLUMNS, siteFromRow, siteValue,
+  type Row,
+} from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
   RegisteredRecord, RegisteredStatus, SiteRecord, Store,
 } from './types.js';
-
-type Row = Record<string, unknown>;
-
-function siteFromRow(r: Row): SiteRecord {
-  return {
-    id: r.id as string, linkId: r.link_id as string, pmsType: r.pms_type as SiteRecord['pmsType'],
-    pmsSiteId: r.pms_site_id as string, practiceName: r.practice_name as string, pmsVersion: r.pms_version as string,
-    linkVersion: r.link_version as string, catalogues: JSON.parse(r.catalogues as string) as SiteRecord['catalogues'],
-    authoritative: r.authoritative === 1, status: r.status as SiteRecord['status'], createdAt: r.created_at as string,
-    enrichedAt: r.enriched_at as string, lastHeardAt: (r.last_heard_at as string | null) ?? null,
-    clientTimestamp: (r.client_timestamp as string | null) ?? null, session: r.session as SiteRecord['session'],
-    supersededBy: (r.superseded_by as string | null) ?? null,
-  };
-}
-
-function auditFromRow(r: Row): AuditEvent {
-  return {
-    seq: r.seq as number, at: r.at as string, kind: r.kind as string, actor: r.actor as string,
-    siteId: (r.site_id as string | null) ?? null, integratorId: (r.integrator_id as string | null) ?? null,
-    outcome: r.outcome as AuditEvent['outcome'], details: JSON.parse(r.details as string) as Record<string, unknown>,
-    prevHash: r.prev_hash as string, hash: r.hash as string,
-  };
-}
-
-const SITE_COLUMNS: Record<keyof Omit<SiteRecord, 'id'>, string> = {
-  linkId: 'link_id', pmsType: 'pms_type', pmsSiteId: 'pms_site_id', practiceName: 'practice_name', pmsVersion: 'pms_version',
-  linkVersion: 'link_version', catalogues: 'catalogues', authoritative: 'authoritative', status: 'status', createdAt: 'created_at',
-  enrichedAt: 'enriched_at', lastHeardAt: 'last_heard_at', clientTimestamp: 'client_timestamp', session: 'session',
-  supersededBy: 'superseded_by',
-};
-
-function siteValue(key: keyof SiteRecord, v: unknown): unknown {
-  if (key === 'catalogues') return JSON.stringify(v);
-  if (key === 'authoritative') return v ? 1 : 0;
-  return v;
-}
-
-function queryFromRow(r: Row): QueryRecord {
-  return {
-    id: r.id as string, integratorId: r.integrator_id as string, siteId: r.site_id as string, mode: r.mode as QueryRecord['mode'],
-    status: r.status as QueryRecord['status'], maxTimeInQueue: r.max_time_in_queue as number, commandSize: r.command_size as number,
-    requestSize: r.request_size as number, commandHash: r.command_hash as string, executionMode: r.execution_mode as QueryRecord['executionMode'],
-    createdAt: r.created_at as string, updatedAt: r.updated_at as string, completedAt: (r.completed_at as string | null) ?? null,
-    statusTiming: JSON.parse(r.status_timing as string) as QueryRecord['statusTiming'],
-    sqlExecutionDuration: (r.sql_execution_duration as number | null) ?? null, resultSize: (r.result_size as number | null) ?? null,
-    rows: (r.rows as number | null) ?? null, rowsAffected: (r.rows_affected as number | null) ?? null,
-    errorDetails: r.error_details ? (JSON.parse(r.error_details as string) as ErrorDetails) : null,
-    parameters: r.parameters ? (JSON.parse(r.parameters as string) as QueryRecord['parameters']) : null,
-    resultsExpireAt: (r.results_expire_at as string | null) ?? null,
-  };
-}
-
-const REG_COLUMNS = ['integrator_id', 'site_id', 'name', 'command', 'frequency', 'duration', 'status', 'request_size', 'created_at', 'expires_at',
-  'completed_at', 'last_hash', 'last_error', 'last_succeeded_at', 'last_failed_at', 'last_execution_duration', 'succeeded_count', 'failed_count',
-  'result_size_sum', 'result_rows', 'result_size', 'result_parameters'];
-
-function registeredParams(r: RegisteredRecord): unknown[] {
-  return [r.integratorId, r.siteId, r.name, JSON.stringify(r.command), r.frequency, r.duration, r.status, r.requestSize, r.createdAt, r.expiresAt,
-    r.completedAt, r.lastHash, r.lastError ? JSON.stringify(r.lastError) : null, r.lastSucceededAt, r.lastFailedAt, r.lastExecutionDuration,
-    r.succeededCount, r.failedCount, r.resultSizeSum, r.resultRows, r.resultSize, r.resultParameters ? JSON.stringify(r.resultParameters) : null, r.id];
-}
-
-function registeredFromRow(r: Row): RegisteredRecord {
-  return {
-    id: r.id as string, integratorId: r.integrator_id as string, siteId: r.site_id as string, name: r.name as string,
-    command: JSON.parse(r.command as string) as RegisteredRecord['command'], frequency: r.frequency as number, duration: r.duration as number,
-    status: r.status as RegisteredStatus, requestSize: r.request_size as number, createdAt: r.created_at as string, expiresAt: r.expires_at as string,
-    completedAt: (r.completed_at as string | null) ?? null, lastHash: (r.last_hash as string | null) ?? null,
-    lastError: r.last_error ? (JSON.parse(r.last_error as string) as ErrorDetails) : null,
-    lastSucceededAt: (r.last_succeeded_at as string | null) ?? null, lastFailedAt: (r.last_failed_at as string | null) ?? null,
-    lastExecutionDuration: (r.last_execution_duration as number | null) ?? null, succeededCount: r.succeeded_count as number,
-    failedCount: r.failed_count as number, resultSizeSum: r.result_size_sum as number, resultRows: (r.result_rows as number | null) ?? null,
-    resultSize: (r.result_size as number | null) ?? null,
-    resultParameters: r.result_parameters ? (JSON.parse(r.result_parameters as string) as RegisteredRecord['resultParameters']) : null,
-  };
-}
-
-function queryParams(q: QueryRecord): unknown[] {
-  return [q.integratorId, q.siteId, q.mode, q.status, q.maxTimeInQueue, q.commandSize, q.requestSize, q.commandHash,
-    q.executionMode, q.createdAt, q.updatedAt, q.completedAt, JSON.stringify(q.statusTiming), q.sqlExecutionDuration,
-    q.resultSize, q.rows, q.rowsAffected, q.errorDetails ? JSON.stringify(q.errorDetails) : null,
-    q.parameters ? JSON.stringify(q.parameters) : null, q.resultsExpireAt, q.id];
-}
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
@@ -107,12 +28,8 @@ export class SqliteStore implements Store {
     this.migrate();
     const d = this.db;
     this.stmts = {
-      insertQuery: d.prepare(`INSERT INTO queries (integrator_id, site_id, mode, status, max_time_in_queue, command_size, request_size,
-        command_hash, execution_mode, created_at, updated_at, completed_at, status_timing, sql_execution_duration, result_size, rows,
-        rows_affected, error_details, parameters, results_expire_at, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
-      updateQuery: d.prepare(`UPDATE queries SET integrator_id=?, site_id=?, mode=?, status=?, max_time_in_queue=?, command_size=?,
-        request_size=?, command_hash=?, execution_mode=?, created_at=?, updated_at=?, completed_at=?, status_timing=?,
-        sql_execution_duration=?, result_size=?, rows=?, rows_affected=?, error_details=?, parameters=?, results_expire_at=? WHERE id=?`),
+      insertQuery: d.prepare(`INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES (${QUERY_COLUMNS.map(() => '?').join(', ')}, ?)`),
+      updateQuery: d.prepare(`UPDATE queries SET ${QUERY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`),
       query: d.prepare('SELECT * FROM queries WHERE id = ?'),
       integratorByKey: d.prepare(`SELECT i.id, i.name, i.created_at FROM integrator_keys k JOIN integrators i ON i.id = k.integrator_id WHERE k.key_hash = ?`),
       site: d.prepare('SELECT * FROM sites WHERE id = ?'),
@@ -211,10 +128,13 @@ export class SqliteStore implements Store {
     return r ? queryFromRow(r) : undefined;
   }
 
-  async failInterrupted(details: ErrorDetails, at: string): Promise<string[]> {
-    const open = (this.prep('SELECT * FROM queries WHERE completed_at IS NULL').all() as Row[]).map(queryFromRow);
+  async failInterrupted(details: ErrorDetails, at: string, node?: string): Promise<string[]> {
+    const open = (node === undefined
+      ? this.prep('SELECT * FROM queries WHERE completed_at IS NULL').all()
+      : this.prep('SELECT * FROM queries WHERE completed_at IS NULL AND node = ?').all(node)) as Row[];
+    const rows = open.map(queryFromRow);
     const tx = this.db.transaction(() => {
-      for (const q of open) {
+      for (const q of rows) {
         // An async query cut off while its pages were arriving failed in upload; otherwise in execution.
         q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
         q.errorDetails = details;
@@ -224,7 +144,7 @@ export class SqliteStore implements Store {
       }
     });
     tx.immediate();
-    return open.map((q) => q.id);
+    return rows.map((q) => q.id);
   }
 
   async integrations(p: PracticeKey): Promise<Integration[]> {
@@ -369,6 +289,45 @@ export class SqliteStore implements Store {
       ? this.prep('SELECT * FROM registered_queries WHERE site_id = ? AND status = ? ORDER BY created_at').all(siteId, status)
       : this.prep('SELECT * FROM registered_queries WHERE site_id = ? ORDER BY created_at').all(siteId);
     return (rows as Row[]).map(registeredFromRow);
+  }
+
+  async completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]> {
+    if (siteIds && siteIds.length === 0) return [];
+    return this.db.transaction((): RegisteredRecord[] => {
+      const sites = siteIds ? ` AND site_id IN (SELECT value FROM json_each(?))` : '';
+      const args: unknown[] = siteIds ? [at, JSON.stringify(siteIds)] : [at];
+      const due = (this.prep(`SELECT * FROM registered_queries WHERE status = 'enabled' AND expires_at <= ?${sites} ORDER BY expires_at`).all(...args) as Row[])
+        .map(registeredFromRow);
+      const end = this.prep(`UPDATE registered_queries SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'enabled'`);
+      for (const r of due) {
+        end.run(at, r.id);
+        r.status = 'completed';
+        r.completedAt = at;
+      }
+      return due;
+    }).immediate();
+  }
+
+  async recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void> {
+    this.db.transaction(() => {
+      this.prep('DELETE FROM pairing_failures WHERE key = ? AND at_ms <= ?').run(key, atMs - windowMs);
+      this.prep('INSERT INTO pairing_failures (key, at_ms) VALUES (?, ?)').run(key, atMs);
+    }).immediate();
+  }
+
+  async pairingFailures(key: string, sinceMs: number): Promise<number[]> {
+    return (this.prep('SELECT at_ms FROM pairing_failures WHERE key = ? AND at_ms > ? ORDER BY at_ms').all(key, sinceMs) as { at_ms: number }[]).map((r) => r.at_ms);
+  }
+
+  async claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const r = this.prep(`INSERT INTO leases (name, holder, until_ms) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
+      WHERE leases.holder = excluded.holder OR leases.until_ms <= ?`).run(name, holder, nowMs + leaseMs, nowMs);
+    return r.changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.prep('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
   }
 
   async getSetting(key: string): Promise<string | undefined> {

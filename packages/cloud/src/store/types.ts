@@ -109,6 +109,8 @@ export interface QueryRecord {
   parameters: ResultParameter[] | null;
   /** When the result pages of an async query are deleted (then 410 Gone). */
   resultsExpireAt: string | null;
+  /** The Cloud node that holds the query's Link session (cluster mode); absent or null on a single node. */
+  node?: string | null;
 }
 
 export interface PageRecord {
@@ -163,8 +165,11 @@ export interface Store {
   insertQuery(q: QueryRecord): Promise<void>;
   updateQuery(q: QueryRecord): Promise<void>;
   query(id: string): Promise<QueryRecord | undefined>;
-  /** Marks every query that was in flight when the Cloud stopped as failed; returns their ids. */
-  failInterrupted(details: ErrorDetails, at: string): Promise<string[]>;
+  /**
+   * Marks every query that was in flight when the Cloud stopped as failed; returns their ids. With `node`, only
+   * the queries of that node (a cluster node restarting, or another node cleaning up after a dead one).
+   */
+  failInterrupted(details: ErrorDetails, at: string, node?: string): Promise<string[]>;
 
   integrations(practice: PracticeKey): Promise<Integration[]>;
   /** Replaces a practice's integration settings; returns the previous ones. */
@@ -197,6 +202,25 @@ export interface Store {
   registered(id: string): Promise<RegisteredRecord | undefined>;
   /** Registered queries of a site, optionally only those in a status. */
   registeredForSite(siteId: string, status?: RegisteredStatus): Promise<RegisteredRecord[]>;
+
+  /**
+   * Ends the enabled registered queries whose duration has passed by `at` (optionally only those of `siteIds`)
+   * and returns the ones this call ended: a query is ended, and returned, by one caller only across all nodes.
+   */
+  completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]>;
+
+  /** Records one failed pairing attempt under `key`; failures older than `atMs - windowMs` are dropped. */
+  recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void>;
+  /** Times (ms since the epoch, oldest first) of the failed attempts under `key` since `sinceMs`. */
+  pairingFailures(key: string, sinceMs: number): Promise<number[]>;
+
+  /**
+   * Takes or renews the lease `name` for `holder` until `nowMs + leaseMs`; true when `holder` holds it now.
+   * For work one node at a time must do (sweeps): the lease of a dead node lapses and another takes over.
+   */
+  claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

@@ -2,7 +2,9 @@
 // + "\n" + secretVersion), lowercase hex. Only the master key (32 random bytes, settings key webhooks.masterKey) is kept.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SqliteStore } from '../store/sqlite.js';
-import { WebhookStore, type WebhookConfig } from './store.js';
+import type { PgStore } from '../store/postgres.js';
+import type { WebhookConfig } from './store.js';
+import { outboxFor } from './pg-store.js';
 import { validateUrlTemplate } from './url.js';
 
 export const MASTER_KEY_SETTING = 'webhooks.masterKey';
@@ -12,9 +14,9 @@ export function deriveWebhookSecret(masterKey: Buffer, integratorId: string, sec
 }
 
 /** The master key, made on first use. Safe against a concurrent first use by another process: the first writer wins. */
-export async function webhookMasterKey(store: SqliteStore): Promise<Buffer> {
+export async function webhookMasterKey(store: SqliteStore | PgStore): Promise<Buffer> {
   const stored = await store.getSetting(MASTER_KEY_SETTING);
-  const hex = stored ?? new WebhookStore(store.db).settingOnce(MASTER_KEY_SETTING, randomBytes(32).toString('hex'));
+  const hex = stored ?? await outboxFor(store).settingOnce(MASTER_KEY_SETTING, randomBytes(32).toString('hex'));
   const key = Buffer.from(hex, 'hex');
   if (key.length !== 32) throw new Error(`setting ${MASTER_KEY_SETTING} is not a 32-byte hex key`);
   return key;
@@ -32,15 +34,15 @@ export interface ConfiguredWebhook extends WebhookConfig {
  * one stops working at once, also for retries still queued). Writes an audit event (never the secret).
  */
 export async function configureWebhook(
-  store: SqliteStore, integratorId: string, urlTemplate: string, opts: { rotate?: boolean } = {},
+  store: SqliteStore | PgStore, integratorId: string, urlTemplate: string, opts: { rotate?: boolean } = {},
 ): Promise<ConfiguredWebhook> {
   const template = validateUrlTemplate(urlTemplate);
   if (!(await store.listIntegrators()).some((i) => i.id === integratorId)) throw new Error(`no integrator with id ${integratorId}`);
   const masterKey = await webhookMasterKey(store);
-  const ws = new WebhookStore(store.db);
-  const before = ws.config(integratorId);
+  const ws = outboxFor(store);
+  const before = await ws.config(integratorId);
   const at = new Date().toISOString();
-  const cfg = ws.upsertConfig(integratorId, template, opts.rotate ?? false, at);
+  const cfg = await ws.upsertConfig(integratorId, template, opts.rotate ?? false, at);
   const rotated = before?.secretVersion !== cfg.secretVersion;
   await store.appendAudit({
     at, kind: 'admin.webhookConfigured', actor: 'operator', siteId: null, integratorId, outcome: 'ok',
@@ -50,7 +52,7 @@ export async function configureWebhook(
 }
 
 /** The current secret of an integrator's webhook, or undefined if it has none. */
-export async function webhookSecret(store: SqliteStore, integratorId: string): Promise<string | undefined> {
-  const cfg = new WebhookStore(store.db).config(integratorId);
+export async function webhookSecret(store: SqliteStore | PgStore, integratorId: string): Promise<string | undefined> {
+  const cfg = await outboxFor(store).config(integratorId);
   return cfg ? deriveWebhookSecret(await webhookMasterKey(store), integratorId, cfg.secretVersion) : undefined;
 }

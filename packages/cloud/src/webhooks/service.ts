@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SqliteStore } from '../store/sqlite.js';
+import type { PgStore } from '../store/postgres.js';
 import type { WebhookEmitter, WebhookEvent } from './types.js';
-import { WebhookStore, type OutboxRow, type WebhookStats } from './store.js';
+import type { OutboxRow, WebhookOutbox, WebhookStore } from './store.js';
+import { outboxFor } from './pg-store.js';
 import { expandUrlTemplate } from './url.js';
 import { signWebhook } from './signing.js';
 import { nextDelay } from './backoff.js';
@@ -42,8 +44,13 @@ type Outcome =
   | { kind: 'retry' | 'failed'; status: number | null; error: string }
   | { kind: 'stopped' };
 
-export class WebhookService implements WebhookEmitter {
-  readonly outbox: WebhookStore;
+/**
+ * `O` types the outbox for callers that know their store (the SQLite outbox answers synchronously); the loop
+ * itself awaits every outbox call, so it runs on either store. In a cluster each due row is claimed by one node
+ * (the PostgreSQL outbox claims with FOR UPDATE SKIP LOCKED), so a webhook is sent by one node at a time.
+ */
+export class WebhookService<O extends WebhookOutbox = WebhookStore> implements WebhookEmitter {
+  readonly outbox: O;
   private readonly o: WebhookServiceOptions;
   private masterKey?: Buffer;
   private running = false;
@@ -54,24 +61,24 @@ export class WebhookService implements WebhookEmitter {
   private readonly inFlight = new Map<string, Promise<void>>();
   private stopController = new AbortController();
 
-  constructor(private readonly store: SqliteStore, opts: Partial<WebhookServiceOptions> = {}) {
+  constructor(private readonly store: SqliteStore | PgStore, opts: Partial<WebhookServiceOptions> = {}) {
     this.o = { ...DEFAULT_WEBHOOK_OPTIONS, ...opts };
     const { baseDelayMs, capDelayMs, maxAttempts, timeoutMs, leaseMs, concurrency, pollMs } = this.o;
     if (!(baseDelayMs > 0 && capDelayMs >= baseDelayMs)) throw new Error('webhooks: need 0 < baseDelayMs <= capDelayMs');
     if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new Error('webhooks: maxAttempts must be a positive integer');
     if (!(timeoutMs > 0 && leaseMs > timeoutMs)) throw new Error('webhooks: need 0 < timeoutMs < leaseMs');
     if (!(Number.isInteger(concurrency) && concurrency >= 1) || !(pollMs > 0)) throw new Error('webhooks: bad concurrency or pollMs');
-    this.outbox = new WebhookStore(store.db);
+    this.outbox = outboxFor(store) as O;
   }
 
   /** Durably records the event if the integrator has a webhook, and wakes the loop; does not wait for delivery. */
   async enqueue(event: WebhookEvent): Promise<void> {
-    const cfg = this.outbox.config(event.integratorId);
+    const cfg = await this.outbox.config(event.integratorId);
     if (!cfg) return;
     const id = randomUUID();
     // Key order is part of the contract's bytes: id, occurredAt, siteId, queryId, webhookSource.
     const body = JSON.stringify({ id, occurredAt: event.occurredAt, siteId: event.siteId, queryId: event.queryId, webhookSource: event.source });
-    this.outbox.insert({
+    await this.outbox.insert({
       id, integratorId: event.integratorId, siteId: event.siteId, queryId: event.queryId, source: event.source,
       occurredAt: event.occurredAt, url: expandUrlTemplate(cfg.urlTemplate, event), body, createdAt: new Date().toISOString(),
     });
@@ -100,8 +107,8 @@ export class WebhookService implements WebhookEmitter {
     }
   }
 
-  stats(integratorId?: string): WebhookStats {
-    return this.outbox.stats(integratorId);
+  stats(integratorId?: string): ReturnType<O['stats']> {
+    return this.outbox.stats(integratorId) as ReturnType<O['stats']>;
   }
 
   private kick(): void {
@@ -125,7 +132,7 @@ export class WebhookService implements WebhookEmitter {
       this.masterKey ??= await webhookMasterKey(this.store);
       if (!this.running) return;
       const now = Date.now();
-      const rows = this.outbox.claimDue(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), this.o.concurrency - this.inFlight.size);
+      const rows = await this.outbox.claimDue(new Date(now).toISOString(), new Date(now + this.o.leaseMs).toISOString(), this.o.concurrency - this.inFlight.size);
       for (const row of rows) {
         const p = this.deliver(row).catch((e: Error) => this.o.log?.warn({ id: row.id, err: e.message }, 'webhook delivery bookkeeping failed'))
           .finally(() => {
@@ -134,7 +141,7 @@ export class WebhookService implements WebhookEmitter {
           });
         this.inFlight.set(row.id, p);
       }
-      this.scheduleWake();
+      await this.scheduleWake();
     } catch (e) {
       // The store may be busy or closing; the poll timer tries again.
       if (this.running) this.o.log?.warn({ err: (e as Error).message }, 'webhook outbox poll failed');
@@ -142,33 +149,33 @@ export class WebhookService implements WebhookEmitter {
   }
 
   /** Wakes the loop when the next row falls due, if that is sooner than the next poll. */
-  private scheduleWake(): void {
+  private async scheduleWake(): Promise<void> {
     clearTimeout(this.wakeTimer);
-    const due = this.outbox.nextDueAt();
+    const due = await this.outbox.nextDueAt();
     if (!due || !this.running) return;
     const wait = Math.max(0, Date.parse(due) - Date.now());
     if (wait < this.o.pollMs) this.wakeTimer = setTimeout(() => this.kick(), wait + 1).unref();
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const cfg = this.outbox.config(row.integratorId);
+    const cfg = await this.outbox.config(row.integratorId);
     const outcome: Outcome = cfg
       ? await this.send(row, deriveWebhookSecret(this.masterKey!, row.integratorId, cfg.secretVersion))
       : { kind: 'failed', status: null, error: 'the integrator no longer has a webhook' };
     const at = new Date().toISOString();
     const log = this.o.log;
     if (outcome.kind === 'delivered') {
-      this.outbox.markDelivered(row.id, outcome.status, at);
+      await this.outbox.markDelivered(row.id, outcome.status, at);
       log?.debug({ id: row.id, attempt: row.attempts, status: outcome.status }, 'webhook delivered');
     } else if (outcome.kind === 'stopped') {
-      this.outbox.release(row.id, row.attempts, at);
+      await this.outbox.release(row.id, row.attempts, at);
     } else if (outcome.kind === 'retry' && row.attempts < this.o.maxAttempts) {
       const delay = nextDelay(row.lastDelayMs, { baseMs: this.o.baseDelayMs, capMs: this.o.capDelayMs }, this.o.random);
-      this.outbox.markRetry(row.id, row.attempts, new Date(Date.now() + delay).toISOString(), delay, outcome.status, outcome.error);
+      await this.outbox.markRetry(row.id, row.attempts, new Date(Date.now() + delay).toISOString(), delay, outcome.status, outcome.error);
       log?.info({ id: row.id, integratorId: row.integratorId, attempt: row.attempts, status: outcome.status, error: outcome.error, retryInMs: delay }, 'webhook attempt failed; will retry');
     } else {
       const error = outcome.kind === 'retry' ? `${outcome.error} (gave up after ${row.attempts} attempts)` : outcome.error;
-      this.outbox.markFailed(row.id, row.attempts, at, outcome.status, error);
+      await this.outbox.markFailed(row.id, row.attempts, at, outcome.status, error);
       log?.warn({ id: row.id, integratorId: row.integratorId, attempts: row.attempts, status: outcome.status, error }, 'webhook delivery failed');
     }
   }

@@ -59,7 +59,29 @@ export interface WebhookStats {
 
 type Row = Record<string, unknown>;
 
-function outboxFromRow(r: Row): OutboxRow {
+type Awaitable<T> = T | Promise<T>;
+export type NewOutboxRow = Pick<OutboxRow, 'id' | 'integratorId' | 'siteId' | 'queryId' | 'source' | 'occurredAt' | 'url' | 'body' | 'createdAt'>;
+
+/**
+ * What the delivery loop needs from an outbox. The SQLite store answers synchronously, the PostgreSQL one
+ * (pg-store.ts) with promises: a caller that awaits every call works with either.
+ */
+export interface WebhookOutbox {
+  config(integratorId: string): Awaitable<WebhookConfig | undefined>;
+  upsertConfig(integratorId: string, urlTemplate: string, rotate: boolean, at: string): Awaitable<WebhookConfig>;
+  settingOnce(key: string, value: string): Awaitable<string>;
+  insert(row: NewOutboxRow): Awaitable<void>;
+  row(id: string): Awaitable<OutboxRow | undefined>;
+  claimDue(now: string, leaseUntil: string, limit: number): Awaitable<OutboxRow[]>;
+  nextDueAt(): Awaitable<string | undefined>;
+  markDelivered(id: string, status: number, at: string): Awaitable<void>;
+  markRetry(id: string, attempt: number, nextAt: string, delayMs: number, lastStatus: number | null, lastError: string | null): Awaitable<void>;
+  markFailed(id: string, attempt: number, at: string, lastStatus: number | null, lastError: string | null): Awaitable<void>;
+  release(id: string, attempt: number, at: string): Awaitable<void>;
+  stats(integratorId?: string, failures?: number): Awaitable<WebhookStats>;
+}
+
+export function outboxFromRow(r: Row): OutboxRow {
   return {
     id: r.id as string, integratorId: r.integrator_id as string, siteId: r.site_id as string, queryId: r.query_id as string,
     source: r.source as string, occurredAt: r.occurred_at as string, url: r.url as string, body: r.body as string,
@@ -69,7 +91,7 @@ function outboxFromRow(r: Row): OutboxRow {
   };
 }
 
-export class WebhookStore {
+export class WebhookStore implements WebhookOutbox {
   constructor(readonly db: Database.Database) {}
 
   config(integratorId: string): WebhookConfig | undefined {
@@ -97,7 +119,7 @@ export class WebhookStore {
     return (this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
   }
 
-  insert(row: Pick<OutboxRow, 'id' | 'integratorId' | 'siteId' | 'queryId' | 'source' | 'occurredAt' | 'url' | 'body' | 'createdAt'>): void {
+  insert(row: NewOutboxRow): void {
     this.db.prepare(`INSERT INTO webhook_outbox (id, integrator_id, site_id, query_id, source, occurred_at, url, body, status, attempts,
       next_attempt_at, last_delay_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0, ?)`)
       .run(row.id, row.integratorId, row.siteId, row.queryId, row.source, row.occurredAt, row.url, row.body, row.createdAt, row.createdAt);

@@ -35,7 +35,7 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
     if (q.executionMode === 'nonQuery' && n === 1) return { page: undefined };
     const p = pages.find((x) => x.pageNumber === n);
     if (!p) throw new ApiError(404, `The query has ${pages.length} result page(s); there is no page ${n}.`);
-    if (!deps.files.exists(q.id, n)) throw new ApiError(410, 'The results of this query are no longer available.');
+    if (!(await deps.files.exists(q.id, n))) throw new ApiError(410, 'The results of this query are no longer available.');
     return { page: p };
   };
 

@@ -34,7 +34,7 @@ export function registeredRoutes(deps: AppDeps): FastifyPluginAsync {
     app.get<{ Params: { siteId: string; queryId: string } }>('/integrator/sites/:siteId/queries/registered/:queryId/results', { schema: { params: queryParams } }, async (req) => {
       const site = await deps.control.access(req.integrator.id, req.params.siteId);
       const r = await deps.registered.owned(req.integrator.id, site.id, req.params.queryId);
-      const data = deps.registered.latestResult(r);
+      const data = await deps.registered.latestResult(r);
       if (!data) throw new ApiError(404, 'The registered query has no result yet; it is uploaded after its first successful run.');
       return { data: data.toString('base64'), parameters: r.resultParameters ?? [], rows: r.resultRows ?? 0, size: data.length };
     });

@@ -1,0 +1,112 @@
+// PostgreSQL connections for the cluster store: a pool, transactions, `?` placeholders, and migrations
+// applied at start under an advisory lock so nodes starting together apply each step once.
+import pg from 'pg';
+
+/** BIGINT (oid 20) as a JS number: counters and sizes here stay far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Lock keys (pg_advisory_lock takes a bigint): one for migrations, one serialising audit appends. */
+export const LOCK_MIGRATE = 0x636f6e6475697401n;
+export const LOCK_AUDIT = 0x636f6e6475697402n;
+
+export type Row = Record<string, unknown>;
+
+export interface Db {
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Rows changed by an UPDATE/DELETE/INSERT. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+}
+
+/** Rewrites `?` placeholders (the SQLite store's style) to `$1, $2, …`. The SQL here has no `?` in literals. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function wrap(c: pg.Pool | pg.PoolClient): Db {
+  return {
+    async query(sql, params = []) {
+      return (await c.query({ text: numbered(sql), values: params })).rows as Row[];
+    },
+    async run(sql, params = []) {
+      return (await c.query({ text: numbered(sql), values: params })).rowCount ?? 0;
+    },
+  };
+}
+
+export class PgPool implements Db {
+  readonly pool: pg.Pool;
+  private readonly db: Db;
+
+  constructor(url: string, max = 10, connectTimeoutMs = 10_000) {
+    // A bounded connect: a node pointed at a wrong or unreachable server fails its start (or its request)
+    // instead of hanging.
+    this.pool = new pg.Pool({ connectionString: url, max, types: TYPES, application_name: 'conduit-cloud', connectionTimeoutMillis: connectTimeoutMs });
+    // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.db = wrap(this.pool);
+  }
+
+  query(sql: string, params?: unknown[]): Promise<Row[]> {
+    return this.db.query(sql, params);
+  }
+
+  run(sql: string, params?: unknown[]): Promise<number> {
+    return this.db.run(sql, params);
+  }
+
+  /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
+  async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(wrap(c));
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * Applies the missing steps in order, each in its own transaction with its row in schema_migrations. A
+   * session advisory lock makes nodes that start at once wait for each other instead of racing.
+   */
+  async migrate(steps: string[]): Promise<number[]> {
+    const c = await this.pool.connect();
+    const applied: number[] = [];
+    try {
+      await c.query('SELECT pg_advisory_lock($1)', [LOCK_MIGRATE.toString()]);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const done = new Set((await c.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
+      for (const [i, sql] of steps.entries()) {
+        const version = i + 1;
+        if (done.has(version)) continue;
+        await c.query('BEGIN');
+        try {
+          await c.query(sql);
+          await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, new Date().toISOString()]);
+          await c.query('COMMIT');
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw new Error(`migration ${version} failed: ${(e as Error).message}`, { cause: e });
+        }
+        applied.push(version);
+      }
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [LOCK_MIGRATE.toString()]).catch(() => undefined);
+      c.release();
+    }
+    return applied;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,123 @@
+// The Store, webhook outbox and result page contracts on PostgreSQL, against a throw-away server started here; plus migrations at start.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PgStore } from '../src/store/postgres.js';
+import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
+import type { Store } from '../src/store/types.js';
+import { freePort, startPostgres, type PgServer } from '../../../test/support/postgres.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { outboxFor, PgWebhookStore } from '../src/webhooks/pg-store.js';
+import { WebhookStore } from '../src/webhooks/store.js';
+import { pagesFor, PgPageStore } from '../src/results/pg-pages.js';
+import { ResultFiles } from '../src/results/files.js';
+import { describeStore, openStore } from '../src/store/open.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { storeSuite } from './store-suite.js';
+import { outboxSuite } from './store-outbox-suite.js';
+import { pagesSuite } from './store-pages-suite.js';
+
+let server: PgServer;
+const urls = new WeakMap<Store, string>();
+
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  await server?.stop();
+});
+
+storeSuite('PostgreSQL', {
+  async open() {
+    const url = await server.createDatabase();
+    const s = await PgStore.open(url, { poolSize: 4 });
+    urls.set(s, url);
+    return s;
+  },
+  async reopen(store) {
+    await store.close();
+    const url = urls.get(store)!;
+    const s = await PgStore.open(url, { poolSize: 4 });
+    urls.set(s, url);
+    return s;
+  },
+  async dump(store, table) {
+    return (store as PgStore).db.query(`SELECT * FROM ${table}`);
+  },
+});
+
+outboxSuite('PostgreSQL', {
+  async open() {
+    const store = await PgStore.open(await server.createDatabase(), { poolSize: 6 });
+    return { store, outbox: new PgWebhookStore(store.db) };
+  },
+});
+
+pagesSuite('PostgreSQL', {
+  async open() {
+    const store = await PgStore.open(await server.createDatabase(), { poolSize: 4 });
+    return { pages: new PgPageStore(store.db), close: () => store.close() };
+  },
+});
+
+test('nodes starting at once on an empty database apply each migration once, in order', async () => {
+  const url = await server.createDatabase();
+  const stores = await Promise.all(Array.from({ length: 4 }, () => PgStore.open(url, { poolSize: 2 })));
+  const rows = await stores[0]!.db.query('SELECT version FROM schema_migrations ORDER BY applied_at, version');
+  assert.deepEqual(rows.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
+  await Promise.all(stores.map((s) => s.close()));
+});
+
+test('a failing migration leaves nothing half-applied and refuses to start', async () => {
+  const url = await server.createDatabase();
+  const s = await PgStore.open(url, { poolSize: 1 });
+  const steps = [...PG_MIGRATIONS, 'CREATE TABLE good (x INT); CREATE TABLE broken (x NOSUCHTYPE);'];
+  await assert.rejects(s.db.migrate(steps), new RegExp(`migration ${steps.length} failed`));
+  assert.deepEqual(await s.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'good'`), []);
+  assert.equal((await s.db.query('SELECT count(*)::int AS n FROM schema_migrations'))[0]!.n, PG_MIGRATIONS.length);
+  await s.close();
+});
+
+test('the store is chosen by its location: a postgres:// URL or a SQLite file; passwords stay out of logs', async () => {
+  const url = await server.createDatabase();
+  const pgStore = await openStore(url, { poolSize: 1 });
+  assert.ok(pgStore instanceof PgStore);
+  assert.ok(outboxFor(pgStore) instanceof PgWebhookStore);
+  assert.ok(pagesFor(pgStore, '/nonexistent') instanceof PgPageStore);
+  await pgStore.close();
+  const dir = mkdtempSync(join(tmpdir(), 'conduit-open-'));
+  const file = await openStore(join(dir, 'cloud.db'));
+  assert.ok(file instanceof SqliteStore);
+  assert.ok(outboxFor(file) instanceof WebhookStore);
+  assert.ok(pagesFor(file, join(dir, 'results')) instanceof ResultFiles);
+  await file.close();
+  await assert.rejects(openStore('mysql://x/y'), /unsupported store URL scheme/);
+  assert.equal(describeStore('postgres://u:secret@db:5432/conduit'), 'postgres://u:***@db:5432/conduit');
+  assert.equal(describeStore(join(dir, 'cloud.db')), join(dir, 'cloud.db'));
+});
+
+test('a PostgreSQL page read fails, not truncates, when the page is missing or removed while it is read', async () => {
+  const store = await PgStore.open(await server.createDatabase(), { poolSize: 3 });
+  const pages = new PgPageStore(store.db);
+  const q = '00000000-0000-4000-8000-00000000abcd';
+  await assert.rejects(async () => { for await (const _ of pages.stream(q, 1)) { /* nothing */ } }, /no page 1/);
+  const w = pages.open(q, 1);
+  w.write(Buffer.alloc(3 * 256 * 1024, 1));
+  await w.finish();
+  let got = 0;
+  await assert.rejects(async () => {
+    for await (const c of pages.stream(q, 1)) {
+      got += (c as Buffer).length;
+      if (got === 256 * 1024) await pages.remove(q);
+    }
+  }, /removed while it was read/);
+  await store.close();
+});
+
+test('a store pointed at no server fails to open within its connect timeout', async () => {
+  const port = await freePort();
+  const t0 = Date.now();
+  await assert.rejects(PgStore.open(`postgres://conduit@127.0.0.1:${port}/none`, { poolSize: 1, connectTimeoutMs: 2_000 }), /ECONNREFUSED|timeout/);
+  assert.ok(Date.now() - t0 < 5_000);
+});
