@@ -37,7 +37,7 @@ export class BenchCluster {
 
   /** What the nodes store their state in, for the report. */
   get storeNote(): string {
-    return this.storeUrl ? 'one throw-away PostgreSQL 15 (--store)' : 'one shared SQLite store folder (--data-dir; this tree\'s `conduit cloud` has no --store yet)';
+    return this.storeUrl ? 'one throw-away PostgreSQL 15 (`--store postgres://…`; pages in PostgreSQL)' : 'one shared SQLite store folder (--data-dir; this tree\'s `conduit cloud` has no --store yet)';
   }
 
   static async start(dir: string, o: ClusterNodesOptions, log: (s: string) => void): Promise<BenchCluster> {
@@ -70,11 +70,6 @@ export class BenchCluster {
     });
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())![1]!;
     this.nodes[i] = { id, proc, url };
-  }
-
-  /** Arguments that point an admin command at this cluster's store. */
-  get storeArgs(): string[] {
-    return ['--data-dir', this.dataDir, ...(this.storeUrl ? ['--store', this.storeUrl] : [])];
   }
 
   /** How many Links a node holds, from its /healthz (-1 when it does not answer). */

@@ -2,8 +2,10 @@
 // its site through another node, as the practice and the integrator do it (tick, pairing code,
 // pair-site). The same flow as bench/lib/conduit.ts, on a cluster.
 import { join } from 'node:path';
-import { CLI, runNode, spawnNode, stopProc, type Proc } from './processes.js';
+import { CLI, REPO, runNode, spawnNode, stopProc, type Proc } from './processes.js';
 import type { BenchCluster } from './cluster-nodes.js';
+
+const CLUSTER_ADMIN = join(REPO, 'test', 'support', 'cluster-admin.ts');
 
 export interface ClusterSite {
   link: Proc;
@@ -12,7 +14,11 @@ export interface ClusterSite {
 }
 
 export async function pairClusterSite(c: BenchCluster, runDir: string, database: string, linkNode: number, pairNode: number, logLevel: string, log: (s: string) => void): Promise<ClusterSite> {
-  const created = await runNode([CLI, 'admin', 'integrator', 'create', '--name', 'Bench Cluster Integrator', '--json', ...c.storeArgs], runDir, 'cluster-admin');
+  // `conduit admin` opens the SQLite store of --data-dir; on PostgreSQL the integrator is created through
+  // the same library call by the cluster tests' admin helper.
+  const created = c.storeUrl
+    ? await runNode([CLUSTER_ADMIN, 'create', c.storeUrl, 'Bench Cluster Integrator'], runDir, 'cluster-admin')
+    : await runNode([CLI, 'admin', 'integrator', 'create', '--name', 'Bench Cluster Integrator', '--json', '--data-dir', c.dataDir], runDir, 'cluster-admin');
   const integrator = JSON.parse(created.trim().split('\n').pop()!) as { id: string; apiKey: string };
   const state = join(runDir, 'cluster-link-state.db');
   const link = await spawnNode({
