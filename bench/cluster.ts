@@ -389,7 +389,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
       `In CPU, a cross-node query cost ${(cpuTotal(cross) - cpuTotal(same)).toFixed(0)} µs more than a same-node one over all server-side processes (${cpuTotal(cross).toFixed(0)} vs ${cpuTotal(same).toFixed(0)} µs; table below) — time that on a machine with idle CPUs is spent without waiting for one.`, '');
     const groupNames = Object.keys(same.cpuPerQueryUs);
-    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little):', '');
+    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little; the processes of a PostgreSQL store are not counted):', '');
     out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
       [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
       ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
