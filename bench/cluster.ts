@@ -14,7 +14,7 @@ import { HttpClient } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
-import { childPids, cpuTimeMs, stopProc } from './lib/processes.js';
+import { childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
 import { table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
@@ -233,6 +233,8 @@ interface IdleResult {
   /** Share of the machine's CPU time busy during the storm, and the share used by this run's processes. */
   stormMachineBusy: number;
   stormOursBusy: number;
+  /** Surviving nodes that exited during the storm, with how. */
+  survivorsExited: string[];
 }
 
 /** Busy and total CPU jiffies of the whole machine, from /proc/stat. */
@@ -240,6 +242,12 @@ function machineJiffies(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - f[3]! - f[4]!, total };
+}
+
+/** How a node process ended ("exit 1", "SIGKILL"), or undefined while it runs. */
+function exitedHow(p: Proc): string | undefined {
+  if (p.child.exitCode !== null) return `exit ${p.child.exitCode}`;
+  return p.child.signalCode ?? undefined;
 }
 
 const cpuOf = (pids: number[]): number => pids.reduce((a, p) => a + cpuTimeMs(p), 0);
@@ -324,6 +332,8 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
     let jiffies1 = jiffies0;
     while (performance.now() - t0 < o.settleTimeoutMs && (linksBackMs === null || presenceSettledMs === null)) {
       await sleep(500);
+      // Nothing can settle once every survivor has exited: stop waiting.
+      if (live.every((i) => exitedHow(c.nodes[i]!.proc) !== undefined)) break;
       const f = await fleet.stats();
       const p = await c.presence();
       const now = performance.now() - t0;
@@ -350,14 +360,17 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
     const stormMachineBusy = (jiffies1.busy - jiffies0.busy) / dj;
     const stormOursBusy = oursCpu / 10 / dj;
     log(`  storm: survivors used ${(stormCpu / killedHeld).toFixed(2)} ms CPU per reconnected Link; machine ${(stormMachineBusy * 100).toFixed(0)} % busy, this run's processes ${(stormOursBusy * 100).toFixed(0)} % of it all`);
+    const survivorsExited = live.filter((i) => exitedHow(c.nodes[i]!.proc) !== undefined).map((i) => `${c.nodes[i]!.id} (${exitedHow(c.nodes[i]!.proc)}; see its log)`);
+    if (survivorsExited.length) log(`  surviving nodes that exited: ${survivorsExited.join(', ')}`);
     const healthAfter = await Promise.all(c.nodes.map((_, i) => (i === victim ? Promise.resolve(0) : c.links(i))));
     last = { ...last, health: healthAfter };
     log(`  Links back on live nodes after ${linksBackMs === null ? 'n/a (timed out)' : `${(linksBackMs / 1000).toFixed(1)} s`}; presence settled after ${presenceSettledMs === null ? 'n/a (timed out)' : `${(presenceSettledMs / 1000).toFixed(1)} s`}`);
-    const survivorsRssKb = await Promise.all(live.map(async (i) => ({ id: c.nodes[i]!.id, rssKb: await rssKb(c.nodes[i]!.proc.pid, 3), links: healthAfter[i]! })));
+    const running = live.filter((i) => exitedHow(c.nodes[i]!.proc) === undefined);
+    const survivorsRssKb = await Promise.all(running.map(async (i) => ({ id: c.nodes[i]!.id, rssKb: await rssKb(c.nodes[i]!.proc.pid, 3), links: healthAfter[i]! })));
     return {
       storeNote: c.storeNote, requested: o.links, connectMs, connected: fleetNow, presenceAfterConnect: presence, presenceAfterHold: presenceHeld,
       healthAfterHold: health, dropsDuringHold: held.drops - dropsBefore, memory, killed, killedHeld, linksBackMs, presenceSettledMs, afterKill: last, survivorsRssKb,
-      connectCpuPerLinkMs, fleetCpuPerLinkMs, stormCpuPerLinkMs: stormCpu / killedHeld, stormMachineBusy, stormOursBusy,
+      connectCpuPerLinkMs, fleetCpuPerLinkMs, stormCpuPerLinkMs: survivorsExited.length ? null : stormCpu / killedHeld, stormMachineBusy, stormOursBusy, survivorsExited,
     };
   } finally {
     await fleet.stop();
@@ -410,6 +423,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const a = idle.afterKill;
     out.push(`kill -9 of ${idle.killed} (${fmtRate(idle.killedHeld)} Links): all Links up again on live nodes after ${idle.linksBackMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.linksBackMs / 1000).toFixed(1)} s**`}; presence settled (as many keys as Links up, none naming ${idle.killed}) after ${idle.presenceSettledMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.presenceSettledMs / 1000).toFixed(1)} s**`}. ` +
       `At the end: ${a.fleet.up} Links up (${a.fleet.perNode.join(' / ')}), presence ${a.presence.total} (${Object.entries(a.presence.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}), /healthz ${a.health.join(' / ')}; survivors' RSS ${idle.survivorsRssKb.map((s) => `${s.id} ${mibs(s.rssKb)} MiB with ${fmtRate(s.links)} Links`).join(', ')}.`, '');
+    if (idle.survivorsExited.length) out.push(`**Surviving nodes exited during the storm: ${idle.survivorsExited.join(', ')}.**`, '');
     out.push(`Failed attempts by why, over the whole run (each was retried on the Link's backoff): ${Object.entries(a.fleet.failedWhy).map(([k, v]) => `${k}: ${fmtRate(v)}`).join('; ') || 'none'}.`, '');
     out.push(`CPU: while connecting, the nodes used ${idle.connectCpuPerLinkMs.map((v, i) => `${idle.memory[i]!.id} ${v.toFixed(2)}`).join(', ')} ms per Link they admitted (handshake, site registration in the store, presence, settings sent), the simulated Links' processes ${idle.fleetCpuPerLinkMs.toFixed(2)} ms per Link. ` +
       `From the kill until settled the surviving nodes used ${idle.stormCpuPerLinkMs === null ? 'n/a' : idle.stormCpuPerLinkMs.toFixed(2)} ms of CPU per Link of the killed node; the machine was ${(idle.stormMachineBusy * 100).toFixed(0)} % busy over that time, this run's processes (nodes, simulated Links, Redis) ${(idle.stormOursBusy * 100).toFixed(0)} % of the machine — the rest was other work on the shared VM.`, '');
