@@ -15,6 +15,7 @@ const SUITES: Record<string, { description: string; load: () => Promise<Suite> }
     description: "the booking product's reads and an add/cancel write through the Connector, Conduit and shadow vs the same calls direct on the database",
     load: async () => (await import('./backends.js')).suite,
   },
+  cluster: { description: 'cluster nodes on Redis: cross-node immediate overhead, throughput over 3 nodes, idle Links per node, a node kill', load: async () => (await import('./cluster.js')).suite },
 };
 
 function usage(): string {

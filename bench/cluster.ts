@@ -1,0 +1,468 @@
+// The `cluster` suite (issue 13): `conduit cloud --cluster` nodes as their own processes on one Redis
+// (the bus) and one store, measured in one run against one node and against a single SQLite Cloud:
+//   1. cross-node immediate query overhead at p50, concurrency 1 (integrator on node B, Link on node A)
+//      over the same-node path (integrator and Link on node A);
+//   2. throughput with the integrator's load spread over 3 nodes vs all of it on one node;
+//   3. N idle simulated Links (the real handshake, heartbeats) spread over 3 fresh nodes: presence held,
+//      RSS per idle Link per node; then kill -9 of one node and the time until its Links are back on
+//      the others and the bus's presence has settled.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HttpClient } from './lib/http-load.js';
+import { machine, type Machine } from './lib/machine.js';
+import { memStatus } from './lib/memory.js';
+import { practiceCopy, type PracticeSpec } from './lib/practice.js';
+import { childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
+import { table, writeRaw, writeSection } from './lib/results.js';
+import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
+import type { Suite } from './lib/suite.js';
+import { startConduit, stopConduit, type Conduit } from './lib/conduit.js';
+import { BenchCluster } from './lib/cluster-nodes.js';
+import { pairClusterSite, type ClusterSite } from './lib/cluster-site.js';
+import { PooledCase, round, type CpuGroups } from './lib/cluster-load.js';
+import { FakeLinkFleet, type FleetStats } from './lib/fake-link-fleet.js';
+
+const PRACTICE: PracticeSpec = { patients: 1000, weeks: 4, seed: 1 };
+const QUERY = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42';
+const KIB = 1024;
+
+interface Options {
+  rounds: number;
+  roundMs: number;
+  warmupMs: number;
+  concurrency: number;
+  links: number;
+  linkProcesses: number;
+  parallel: number;
+  heartbeatMs: number;
+  holdMs: number;
+  settleTimeoutMs: number;
+  logLevel: string;
+  latency: boolean;
+  idle: boolean;
+  write: boolean;
+  keep: boolean;
+}
+
+const HELP = `npm run bench -- cluster [options]
+
+  --rounds <n>            alternating measured rounds per case (default 5)
+  --round-ms <ms>         length of one round (default 1000)
+  --warmup <ms>           warm-up per path, not measured (default 1500)
+  --concurrency <n>       throughput concurrency (default 32)
+  --links <n>             idle simulated Links over 3 nodes (default 10000)
+  --link-processes <n>    processes holding the simulated Links (default 4)
+  --parallel <n>          handshakes in flight per such process (default 25)
+  --heartbeat-ms <n>      the nodes' Link heartbeat interval (default 20000)
+  --hold-ms <ms>          how long the idle Links are held before memory is read (default 45000)
+  --settle-timeout <ms>   give up waiting for the reconnect storm after this (default 180000)
+  --log-level <level>     CONDUIT_LOG_LEVEL for nodes and Links (default warn)
+  --no-latency            skip parts 1 and 2 (latency and throughput)
+  --no-idle               skip part 3 (idle Links, node kill)
+  --no-write              print only; leave bench/RESULTS.md alone
+  --keep                  keep the run folder`;
+
+function options(args: string[]): Options | undefined {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      rounds: { type: 'string', default: '5' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '1500' },
+      concurrency: { type: 'string', default: '32' }, links: { type: 'string', default: '10000' }, 'link-processes': { type: 'string', default: '4' },
+      parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
+      'settle-timeout': { type: 'string', default: '180000' }, 'log-level': { type: 'string', default: 'warn' },
+      'no-latency': { type: 'boolean', default: false }, 'no-idle': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help) return undefined;
+  const int = (s: string, what: string): number => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive whole number, got "${s}"`);
+    return n;
+  };
+  return {
+    rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), concurrency: int(v.concurrency, '--concurrency'),
+    links: int(v.links, '--links'), linkProcesses: int(v['link-processes'], '--link-processes'), parallel: int(v.parallel, '--parallel'),
+    heartbeatMs: int(v['heartbeat-ms'], '--heartbeat-ms'), holdMs: int(v['hold-ms'], '--hold-ms'), settleTimeoutMs: int(v['settle-timeout'], '--settle-timeout'),
+    logLevel: v['log-level'], latency: !v['no-latency'], idle: !v['no-idle'], write: !v['no-write'], keep: v.keep,
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------
+// Parts 1 and 2: latency and throughput.
+
+interface LoadCase {
+  name: string;
+  concurrency: number;
+  summary: Summary & { firstError?: string };
+  /** µs of CPU per completed query, by group of processes. */
+  cpuPerQueryUs: Record<string, number>;
+}
+
+interface LatencyResult {
+  storeNote: string;
+  c1: LoadCase[];
+  cN: LoadCase[];
+}
+
+function client(url: string, apiKey: string, siteId: string, sockets: number): HttpClient {
+  return new HttpClient({
+    url: `${url}/integrator/sites/${siteId}/queries/immediate`, method: 'POST',
+    headers: { 'Ocp-Apim-Subscription-Key': apiKey }, body: JSON.stringify({ command: { text: QUERY } }),
+  }, sockets);
+}
+
+async function checkAnswer(c: HttpClient, what: string): Promise<void> {
+  const res = await c.send();
+  if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.body.toString().slice(0, 300)}`);
+  const body = JSON.parse(res.body.toString()) as { result?: { data?: string } };
+  const rows = JSON.parse(Buffer.from(body.result?.data ?? '', 'base64').toString() || '[]') as { InternalID?: number }[];
+  if (rows.length !== 1 || rows[0]?.InternalID !== 42) throw new Error(`${what}: unexpected rows ${JSON.stringify(rows).slice(0, 200)}`);
+}
+
+/** Cases measured in alternating rounds, rotating the order each round; samples pooled per case. */
+async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
+  const pooled = cases.map(() => new PooledCase());
+  for (const c of cases) await round(c.targets, concurrency, o.warmupMs, Number.MAX_SAFE_INTEGER);
+  for (let r = 0; r < o.rounds; r++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (k + r) % cases.length;
+      await round(cases[i]!.targets, concurrency, o.roundMs, Number.MAX_SAFE_INTEGER, pooled[i], groups);
+    }
+  }
+  return cases.map((c, i) => {
+    const summary = pooled[i]!.summary();
+    log(`  c=${concurrency} ${c.name.padEnd(46)} n=${String(summary.count).padStart(6)} err=${summary.errors} p50=${fmtMs(summary.p50Ms)} ms p99=${fmtMs(summary.p99Ms)} ms ${fmtRate(summary.throughput)} q/s`);
+    const cpuPerQueryUs = Object.fromEntries(Object.entries(pooled[i]!.cpuMs).map(([g, ms]) => [g, summary.count ? (ms * 1000) / summary.count : Number.NaN]));
+    return { name: c.name, concurrency, summary, cpuPerQueryUs };
+  });
+}
+
+async function latencyParts(runDir: string, o: Options, log: (s: string) => void): Promise<LatencyResult> {
+  const singleDir = join(runDir, 'single');
+  const clusterDir = join(runDir, 'cluster-a');
+  mkdirSync(singleDir);
+  mkdirSync(clusterDir);
+  let single: Conduit | undefined;
+  let cluster: BenchCluster | undefined;
+  let site: ClusterSite | undefined;
+  const clients: HttpClient[] = [];
+  try {
+    log('Single SQLite Cloud (reference):');
+    single = await startConduit(singleDir, practiceCopy(singleDir, PRACTICE, log), { logLevel: o.logLevel }, log);
+    log('Cluster of 3 nodes:');
+    cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000 }, log);
+    site = await pairClusterSite(cluster, clusterDir, practiceCopy(clusterDir, PRACTICE, log), 0, 1, o.logLevel, log);
+    const mk = (url: string, key: string, siteId: string, sockets: number): HttpClient => {
+      const c = client(url, key, siteId, sockets);
+      clients.push(c);
+      return c;
+    };
+    const ref1 = mk(single.url, single.apiKey, single.siteId, 1);
+    const [a1, b1] = [0, 1].map((i) => mk(cluster!.nodes[i]!.url, site!.apiKey, site!.siteId, 1)) as [HttpClient, HttpClient];
+    await checkAnswer(ref1, 'single Cloud');
+    await checkAnswer(a1, 'cluster node n1 (holds the Link)');
+    await checkAnswer(b1, 'cluster node n2 (across the bus)');
+    const tree = (pid: number): number[] => [pid, ...childPids(pid)];
+    const groups: CpuGroups = {
+      'single Cloud': () => [single!.cloud.pid], n1: () => [cluster!.nodes[0]!.proc.pid], n2: () => [cluster!.nodes[1]!.proc.pid], n3: () => [cluster!.nodes[2]!.proc.pid],
+      Redis: () => [cluster!.redis.child.pid!], 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)], 'load generator': () => [process.pid],
+    };
+    log('Latency, concurrency 1:');
+    const c1 = await alternate([
+      { name: 'single SQLite `conduit cloud`', targets: [ref1] },
+      { name: 'cluster, same node (integrator and Link on n1)', targets: [a1] },
+      { name: 'cluster, cross node (integrator n2, Link on n1)', targets: [b1] },
+    ], 1, o, log, groups);
+    const n = o.concurrency;
+    const refN = mk(single.url, single.apiKey, single.siteId, n);
+    const aN = mk(cluster.nodes[0]!.url, site.apiKey, site.siteId, n);
+    const spread = cluster.nodes.map((node) => mk(node.url, site!.apiKey, site!.siteId, Math.ceil(n / 3)));
+    log(`Throughput, concurrency ${n}:`);
+    const cN = await alternate([
+      { name: 'single SQLite `conduit cloud`', targets: [refN] },
+      { name: 'cluster, one node (all load on n1, which holds the Link)', targets: [aN] },
+      { name: 'cluster, 3 nodes (load spread over n1, n2, n3)', targets: spread },
+    ], n, o, log, groups);
+    return { storeNote: cluster.storeNote, c1, cN };
+  } finally {
+    for (const c of clients) c.close();
+    if (site) await stopProc(site.link);
+    if (cluster) await cluster.stop();
+    if (single) await stopConduit(single);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Part 3: idle Links, memory, node kill.
+
+interface NodeMemory {
+  id: string;
+  links: number;
+  idleRssKb: number;
+  rssKb: number;
+  perLinkKib: number;
+}
+
+interface IdleResult {
+  storeNote: string;
+  requested: number;
+  connectMs: number;
+  connected: FleetStats;
+  presenceAfterConnect: { total: number; byNode: Record<string, number> };
+  presenceAfterHold: { total: number; byNode: Record<string, number> };
+  healthAfterHold: number[];
+  dropsDuringHold: number;
+  memory: NodeMemory[];
+  killed: string;
+  killedHeld: number;
+  linksBackMs: number | null;
+  presenceSettledMs: number | null;
+  afterKill: { fleet: FleetStats; presence: { total: number; byNode: Record<string, number> }; health: number[] };
+  survivorsRssKb: { id: string; rssKb: number; links: number }[];
+  /** CPU ms each node used while the Links connected, per Link it admitted. */
+  connectCpuPerLinkMs: number[];
+  /** CPU ms of the simulated Links' processes while connecting, per Link. */
+  fleetCpuPerLinkMs: number;
+  /** CPU ms the surviving nodes used from the kill until settled, per Link of the killed node. */
+  stormCpuPerLinkMs: number | null;
+  /** Share of the machine's CPU time busy during the storm, and the share used by this run's processes. */
+  stormMachineBusy: number;
+  stormOursBusy: number;
+  /** Surviving nodes that exited during the storm, with how. */
+  survivorsExited: string[];
+}
+
+/** Busy and total CPU jiffies of the whole machine, from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+
+/** How a node process ended ("exit 1", "SIGKILL"), or undefined while it runs. */
+function exitedHow(p: Proc): string | undefined {
+  if (p.child.exitCode !== null) return `exit ${p.child.exitCode}`;
+  return p.child.signalCode ?? undefined;
+}
+
+const cpuOf = (pids: number[]): number => pids.reduce((a, p) => a + cpuTimeMs(p), 0);
+
+/** Median of a few RSS readings a second apart (single readings jitter with GC). */
+async function rssKb(pid: number, samples = 5): Promise<number> {
+  const v: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    v.push(memStatus(pid)?.rssKb ?? 0);
+    if (i < samples - 1) await sleep(1000);
+  }
+  return v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+}
+
+async function idlePart(runDir: string, o: Options, log: (s: string) => void): Promise<IdleResult> {
+  const dir = join(runDir, 'cluster-b');
+  mkdirSync(dir);
+  let cluster: BenchCluster | undefined;
+  const fleet = new FakeLinkFleet();
+  try {
+    log(`Idle Links: ${o.links} simulated Links over 3 fresh nodes (heartbeat ${o.heartbeatMs} ms):`);
+    cluster = await BenchCluster.start(dir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: o.heartbeatMs }, log);
+    const c = cluster;
+    await sleep(5000);
+    const idle = await Promise.all(c.nodes.map((n) => rssKb(n.proc.pid)));
+    log(`  idle RSS: ${c.nodes.map((n, i) => `${n.id} ${(idle[i]! / KIB).toFixed(1)} MiB`).join(', ')}`);
+    const urls = c.nodes.map((n) => n.url);
+    const cpuBefore = c.nodes.map((n) => cpuTimeMs(n.proc.pid));
+    const started = await fleet.start(urls, o.links, o.linkProcesses, o.parallel, Date.now().toString(36), 30 * 60_000);
+    log(`  opened in ${(started.ms / 1000).toFixed(1)} s: ${started.stats.up} up (${started.stats.perNode.join(' / ')}), ${started.stats.failures} failed attempts`);
+    // Links whose first attempt failed retry on their backoff: wait until all are up, bounded.
+    let fleetNow = started.stats;
+    const upBy = Date.now() + 120_000;
+    while (fleetNow.up < o.links && Date.now() < upBy) {
+      await sleep(1000);
+      fleetNow = await fleet.stats();
+    }
+    const connectMs = started.ms;
+    const cpuConnected = c.nodes.map((n) => cpuTimeMs(n.proc.pid));
+    const fleetCpuPerLinkMs = cpuOf(fleet.pids) / Math.max(1, fleetNow.up);
+    let presence = await c.presence();
+    const presBy = Date.now() + 30_000;
+    while (presence.total < fleetNow.up && Date.now() < presBy) {
+      await sleep(1000);
+      presence = await c.presence();
+    }
+    log(`  up ${fleetNow.up} (${fleetNow.perNode.join(' / ')}); presence keys ${presence.total} ${JSON.stringify(presence.byNode)}`);
+    const dropsBefore = fleetNow.drops;
+    log(`  holding for ${o.holdMs} ms…`);
+    await sleep(o.holdMs);
+    const held = await fleet.stats();
+    const presenceHeld = await c.presence();
+    const health = await Promise.all(c.nodes.map((_, i) => c.links(i)));
+    const after = await Promise.all(c.nodes.map((n) => rssKb(n.proc.pid)));
+    const memory = c.nodes.map((n, i): NodeMemory => ({
+      id: n.id, links: health[i]!, idleRssKb: idle[i]!, rssKb: after[i]!,
+      perLinkKib: health[i]! > 0 ? (after[i]! - idle[i]!) / health[i]! : Number.NaN,
+    }));
+    const connectCpuPerLinkMs = c.nodes.map((_, i) => (cpuConnected[i]! - cpuBefore[i]!) / Math.max(1, health[i]!));
+    log(`  CPU per admitted Link while connecting: ${c.nodes.map((n, i) => `${n.id} ${connectCpuPerLinkMs[i]!.toFixed(2)} ms`).join(', ')}; simulated Links ${fleetCpuPerLinkMs.toFixed(2)} ms`);
+    for (const m of memory) log(`  ${m.id}: ${m.links} Links, RSS ${(m.idleRssKb / KIB).toFixed(1)} → ${(m.rssKb / KIB).toFixed(1)} MiB, ${m.perLinkKib.toFixed(1)} KiB per Link`);
+    log(`  after the hold: up ${held.up}, drops ${held.drops - dropsBefore}, presence ${presenceHeld.total}, /healthz ${health.join(' / ')}`);
+
+    // Kill the node holding the most Links.
+    const victim = health.indexOf(Math.max(...health));
+    const killed = c.nodes[victim]!.id;
+    const killedHeld = health[victim]!;
+    const live = c.nodes.map((_, i) => i).filter((i) => i !== victim);
+    log(`  kill -9 ${killed} (pid ${c.nodes[victim]!.proc.pid}, ${killedHeld} Links)…`);
+    const ours = (): number[] => [...live.map((i) => c.nodes[i]!.proc.pid), ...fleet.pids, c.redis.child.pid!];
+    const stormCpu0 = cpuOf(live.map((i) => c.nodes[i]!.proc.pid));
+    const oursCpu0 = cpuOf(ours());
+    const jiffies0 = machineJiffies();
+    const t0 = performance.now();
+    c.kill9(victim);
+    let linksBackMs: number | null = null;
+    let presenceSettledMs: number | null = null;
+    let last = { fleet: held, presence: presenceHeld, health };
+    let lastLog = 0;
+    let stormCpu: number | null = null;
+    let oursCpu = 0;
+    let jiffies1 = jiffies0;
+    while (performance.now() - t0 < o.settleTimeoutMs && (linksBackMs === null || presenceSettledMs === null)) {
+      await sleep(500);
+      // Nothing can settle once every survivor has exited: stop waiting.
+      if (live.every((i) => exitedHow(c.nodes[i]!.proc) !== undefined)) break;
+      const f = await fleet.stats();
+      const p = await c.presence();
+      const now = performance.now() - t0;
+      if (linksBackMs === null && f.up === held.up && f.perNode[victim] === 0) linksBackMs = now;
+      if (presenceSettledMs === null && p.total === held.up && !p.byNode[killed]) presenceSettledMs = now;
+      if (linksBackMs !== null && presenceSettledMs !== null) {
+        stormCpu = cpuOf(live.map((i) => c.nodes[i]!.proc.pid)) - stormCpu0;
+        oursCpu = cpuOf(ours()) - oursCpu0;
+        jiffies1 = machineJiffies();
+      }
+      last = { fleet: f, presence: p, health: last.health };
+      if (now - lastLog > 5000) {
+        lastLog = now;
+        log(`    +${(now / 1000).toFixed(1)} s: up ${f.up} (${f.perNode.join(' / ')}), failed attempts ${f.failures} ${JSON.stringify(f.failedWhy)}; presence ${p.total} ${JSON.stringify(p.byNode)}`);
+      }
+    }
+    if (stormCpu === null) {
+      stormCpu = cpuOf(live.map((i) => c.nodes[i]!.proc.pid)) - stormCpu0;
+      oursCpu = cpuOf(ours()) - oursCpu0;
+      jiffies1 = machineJiffies();
+    }
+    const dj = Math.max(1, jiffies1.total - jiffies0.total);
+    // A jiffy is 10 ms of one CPU (USER_HZ 100), as cpuTimeMs counts.
+    const stormMachineBusy = (jiffies1.busy - jiffies0.busy) / dj;
+    const stormOursBusy = oursCpu / 10 / dj;
+    log(`  storm: survivors used ${(stormCpu / killedHeld).toFixed(2)} ms CPU per reconnected Link; machine ${(stormMachineBusy * 100).toFixed(0)} % busy, this run's processes ${(stormOursBusy * 100).toFixed(0)} % of it all`);
+    const survivorsExited = live.filter((i) => exitedHow(c.nodes[i]!.proc) !== undefined).map((i) => `${c.nodes[i]!.id} (${exitedHow(c.nodes[i]!.proc)}; see its log)`);
+    if (survivorsExited.length) log(`  surviving nodes that exited: ${survivorsExited.join(', ')}`);
+    const healthAfter = await Promise.all(c.nodes.map((_, i) => (i === victim ? Promise.resolve(0) : c.links(i))));
+    last = { ...last, health: healthAfter };
+    log(`  Links back on live nodes after ${linksBackMs === null ? 'n/a (timed out)' : `${(linksBackMs / 1000).toFixed(1)} s`}; presence settled after ${presenceSettledMs === null ? 'n/a (timed out)' : `${(presenceSettledMs / 1000).toFixed(1)} s`}`);
+    const running = live.filter((i) => exitedHow(c.nodes[i]!.proc) === undefined);
+    const survivorsRssKb = await Promise.all(running.map(async (i) => ({ id: c.nodes[i]!.id, rssKb: await rssKb(c.nodes[i]!.proc.pid, 3), links: healthAfter[i]! })));
+    return {
+      storeNote: c.storeNote, requested: o.links, connectMs, connected: fleetNow, presenceAfterConnect: presence, presenceAfterHold: presenceHeld,
+      healthAfterHold: health, dropsDuringHold: held.drops - dropsBefore, memory, killed, killedHeld, linksBackMs, presenceSettledMs, afterKill: last, survivorsRssKb,
+      connectCpuPerLinkMs, fleetCpuPerLinkMs, stormCpuPerLinkMs: survivorsExited.length ? null : stormCpu / killedHeld, stormMachineBusy, stormOursBusy, survivorsExited,
+    };
+  } finally {
+    await fleet.stop();
+    if (cluster) await cluster.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report.
+
+const verdict = (ok: boolean): string => (ok ? '**met**' : '**NOT met**');
+const mibs = (kb: number): string => (kb / KIB).toFixed(1);
+
+function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: IdleResult | undefined, loadEnd: number): string {
+  const out: string[] = ['## Cluster', ''];
+  out.push(`Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average ${m.loadAvg1} at the start, ${loadEnd} at the end (the VM is shared with other work, which competes for both CPUs: every figure here carries that noise).`, '');
+  out.push('Setup: every part is its own process on 127.0.0.1, started through the CLI (`node --import tsx packages/cli/src/main.ts`): `conduit cloud --cluster --bus <redis> --node-id nX` nodes on one throw-away `redis-server` (the bus) and ' +
+    `${(lat ?? idle)?.storeNote ?? 'one store'}; a single-node \`conduit cloud\` on its own SQLite store as the reference. Node and Link log level: ${o.logLevel}.`, '');
+  const targets: string[][] = [];
+  if (lat) {
+    const [ref, same, cross] = lat.c1 as [LoadCase, LoadCase, LoadCase];
+    const overhead = cross.summary.p50Ms - same.summary.p50Ms;
+    const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
+    out.push('### Immediate queries', '');
+    out.push(`One real Link (\`conduit link\`, 5 executor processes) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
+      `Each case: ${o.warmupMs} ms warm-up, then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
+    const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
+    out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
+    out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
+      `In CPU, a cross-node query cost ${(cpuTotal(cross) - cpuTotal(same)).toFixed(0)} µs more than a same-node one over all server-side processes (${cpuTotal(cross).toFixed(0)} vs ${cpuTotal(same).toFixed(0)} µs; table below) — time that on a machine with idle CPUs is spent without waiting for one.`, '');
+    const groupNames = Object.keys(same.cpuPerQueryUs);
+    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little; the processes of a PostgreSQL store are not counted):', '');
+    out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
+      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
+      ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
+    const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
+    const ratio = spreadN.summary.throughput / oneN.summary.throughput;
+    out.push(`Throughput at concurrency ${o.concurrency}: 3 nodes ${fmtRate(spreadN.summary.throughput)} q/s = ×${ratio.toFixed(2)} of one cluster node (${fmtRate(oneN.summary.throughput)} q/s) and ×${(spreadN.summary.throughput / refN.summary.throughput).toFixed(2)} of the single SQLite Cloud (${fmtRate(refN.summary.throughput)} q/s). All three share one Link (one site) and the machine's 2 CPUs, so two thirds of the spread load crosses the bus to n1.`, '');
+    targets.push(['cross-node immediate overhead at p50, concurrency 1', '≤ 0.5 ms', `${overhead.toFixed(3)} ms`, verdict(overhead <= 0.5)]);
+    targets.push([`throughput, 3 nodes vs one node, concurrency ${o.concurrency}`, '≥ ×1.0', `×${ratio.toFixed(2)} (${fmtRate(spreadN.summary.throughput)} vs ${fmtRate(oneN.summary.throughput)} q/s)`, verdict(ratio >= 1)]);
+  }
+  if (idle) {
+    out.push('### Idle Links, memory, node kill', '');
+    out.push(`Three fresh nodes (heartbeat ${o.heartbeatMs} ms). ${idle.requested} simulated Links (bench/lib/fake-link.ts: the real handshake — hello with an Ed25519 identity and an X25519 key, the Cloud's signed challenge checked, the challenge signed, welcome checked — then an idle socket answering pings and sending heartbeats; no database, no executors) held by ${o.linkProcesses} processes, at most ${o.parallel} handshakes in flight each; Link g first goes to node g mod 3. ` +
+      `Each registers as a new site (its own Bp Site ID). A Link that loses its session waits the Link's own backoff (packages/link DEFAULT_BACKOFF: first delay 1–5 s at random) and tries the next node, going straight on to the one after when a connection is refused (as a load balancer skips a dead backend). ` +
+      `RSS is VmRSS from /proc, the median of 5 readings 1 s apart: idle = 5 s after the nodes started, with Links = after ${o.holdMs} ms holding them; per Link = (RSS with Links − RSS idle) / the node's Links (its /healthz).`, '');
+    out.push(`Opened in ${(idle.connectMs / 1000).toFixed(1)} s: ${idle.connected.up} of ${idle.requested} up (${idle.connected.perNode.join(' / ')} on n1 / n2 / n3; ${idle.connected.failures} failed attempts retried). Bus presence keys: ${idle.presenceAfterConnect.total} after connecting, ${idle.presenceAfterHold.total} after the hold (${Object.entries(idle.presenceAfterHold.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}); /healthz after the hold ${idle.healthAfterHold.join(' / ')}; sessions dropped during the hold: ${idle.dropsDuringHold}.`, '');
+    out.push(table(['node', 'idle Links held', 'RSS idle MiB', 'RSS with Links MiB', 'difference MiB', 'per idle Link KiB'],
+      idle.memory.map((n) => [n.id, fmtRate(n.links), mibs(n.idleRssKb), mibs(n.rssKb), mibs(n.rssKb - n.idleRssKb), n.perLinkKib.toFixed(1)]), ['l', 'r', 'r', 'r', 'r', 'r']), '');
+    const a = idle.afterKill;
+    out.push(`kill -9 of ${idle.killed} (${fmtRate(idle.killedHeld)} Links): all Links up again on live nodes after ${idle.linksBackMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.linksBackMs / 1000).toFixed(1)} s**`}; presence settled (as many keys as Links up, none naming ${idle.killed}) after ${idle.presenceSettledMs === null ? `n/a (not within ${o.settleTimeoutMs / 1000} s)` : `**${(idle.presenceSettledMs / 1000).toFixed(1)} s**`}. ` +
+      `At the end: ${a.fleet.up} Links up (${a.fleet.perNode.join(' / ')}), presence ${a.presence.total} (${Object.entries(a.presence.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}), /healthz ${a.health.join(' / ')}; survivors' RSS ${idle.survivorsRssKb.map((s) => `${s.id} ${mibs(s.rssKb)} MiB with ${fmtRate(s.links)} Links`).join(', ')}.`, '');
+    if (idle.survivorsExited.length) out.push(`**Surviving nodes exited during the storm: ${idle.survivorsExited.join(', ')}.**`, '');
+    out.push(`Failed attempts by why, over the whole run (each was retried on the Link's backoff): ${Object.entries(a.fleet.failedWhy).map(([k, v]) => `${k}: ${fmtRate(v)}`).join('; ') || 'none'}.`, '');
+    out.push(`CPU: while connecting, the nodes used ${idle.connectCpuPerLinkMs.map((v, i) => `${idle.memory[i]!.id} ${v.toFixed(2)}`).join(', ')} ms per Link they admitted (handshake, site registration in the store, presence, settings sent), the simulated Links' processes ${idle.fleetCpuPerLinkMs.toFixed(2)} ms per Link. ` +
+      `From the kill until settled the surviving nodes used ${idle.stormCpuPerLinkMs === null ? 'n/a' : idle.stormCpuPerLinkMs.toFixed(2)} ms of CPU per Link of the killed node; the machine was ${(idle.stormMachineBusy * 100).toFixed(0)} % busy over that time, this run's processes (nodes, simulated Links, Redis) ${(idle.stormOursBusy * 100).toFixed(0)} % of the machine — the rest was other work on the shared VM.`, '');
+    const worst = Math.max(...idle.memory.map((n) => n.perLinkKib));
+    const settled = idle.linksBackMs !== null && idle.presenceSettledMs !== null ? Math.max(idle.linksBackMs, idle.presenceSettledMs) : null;
+    targets.push([`idle Links over 3 nodes, presence held`, `${fmtRate(10_000)}`, `${fmtRate(idle.presenceAfterHold.total)} presence keys for ${fmtRate(idle.connected.up)} Links up (asked for ${fmtRate(idle.requested)})`, verdict(idle.connected.up >= 10_000 && idle.presenceAfterHold.total === idle.connected.up)]);
+    targets.push(['memory per idle Link per node', '≤ 50 KiB', `${idle.memory.map((n) => `${n.id} ${n.perLinkKib.toFixed(1)}`).join(', ')} KiB`, verdict(worst <= 50)]);
+    targets.push(['reconnect storm after a node kill settles', '≤ 60 s', settled === null ? 'did not settle in time' : `${(settled / 1000).toFixed(1)} s`, verdict(settled !== null && settled <= 60_000)]);
+  }
+  out.push('### Targets', '', table(['target', 'goal', 'measured', 'verdict'], targets), '');
+  return out.join('\n');
+}
+
+async function run(args: string[]): Promise<string> {
+  const o = options(args);
+  if (!o) {
+    console.log(HELP);
+    return '';
+  }
+  const log = (s: string): void => console.log(s);
+  const m = machine();
+  const runDir = mkdtempSync(join(tmpdir(), 'conduit-bench-cluster-'));
+  log(`cluster: run folder ${runDir}`);
+  try {
+    const lat = o.latency ? await latencyParts(runDir, o, log) : undefined;
+    const idle = o.idle ? await idlePart(runDir, o, log) : undefined;
+    const loadEnd = Math.round((await import('node:os')).loadavg()[0]! * 100) / 100;
+    const md = report(m, o, lat, idle, loadEnd);
+    const raw = writeRaw(`cluster-${m.date.replace(/[:.]/g, '-')}.json`, { machine: m, options: o, lat, idle });
+    log(`\n${md}\nraw figures: ${raw}`);
+    if (o.write) writeSection('cluster', md);
+    return md;
+  } finally {
+    if (!o.keep) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+export const suite: Suite = {
+  name: 'cluster',
+  description: 'cluster nodes on Redis: cross-node immediate overhead, throughput over 3 nodes, idle Links per node, a node kill',
+  run,
+};

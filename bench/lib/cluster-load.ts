@@ -1,0 +1,59 @@
+// Closed-loop load over several targets at once, measured in rounds: worker w always sends to
+// targets[w mod targets.length] (so load is spread evenly over nodes), and samples of every round of
+// one case are pooled, so cases measured in alternating rounds see the machine's other load alike.
+import { Samples, summarise, type Summary } from './stats.js';
+import type { HttpClient } from './http-load.js';
+import { cpuTimeMs } from './processes.js';
+
+/** Named groups of processes whose CPU time is charged to the case measured meanwhile. */
+export type CpuGroups = Record<string, () => number[]>;
+
+export class PooledCase {
+  readonly samples = new Samples();
+  elapsedMs = 0;
+  errors = 0;
+  /** CPU ms used by each group of processes over this case's rounds. */
+  readonly cpuMs: Record<string, number> = {};
+  firstError?: string;
+
+  summary(): Summary & { firstError?: string } {
+    return { ...summarise(this.samples.values(), this.elapsedMs, this.errors), ...(this.firstError ? { firstError: this.firstError } : {}) };
+  }
+}
+
+/** One round: `concurrency` workers for `durationMs` (or `maxRequests`), added to `into` unless it is a warm-up. */
+export async function round(targets: HttpClient[], concurrency: number, durationMs: number, maxRequests: number, into?: PooledCase, groups: CpuGroups = {}): Promise<void> {
+  const pids = Object.entries(groups).map(([g, f]) => [g, f()] as const);
+  const cpu = (): number[] => pids.map(([, ps]) => ps.reduce((a, p) => a + cpuTimeMs(p), 0));
+  const cpu0 = into ? cpu() : [];
+  let issued = 0;
+  const started = performance.now();
+  const until = started + durationMs;
+  const worker = async (w: number): Promise<void> => {
+    const client = targets[w % targets.length]!;
+    while (issued < maxRequests && performance.now() < until) {
+      issued++;
+      const t0 = performance.now();
+      try {
+        const res = await client.send();
+        const dt = performance.now() - t0;
+        if (res.status === 200) into?.samples.push(dt);
+        else if (into) {
+          into.errors++;
+          into.firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
+        }
+      } catch (e) {
+        if (into) {
+          into.errors++;
+          into.firstError ??= (e as Error).message;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  if (into) {
+    into.elapsedMs += performance.now() - started;
+    const cpu1 = cpu();
+    pids.forEach(([g], i) => (into.cpuMs[g] = (into.cpuMs[g] ?? 0) + cpu1[i]! - cpu0[i]!));
+  }
+}
