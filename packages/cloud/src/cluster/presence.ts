@@ -15,7 +15,10 @@ export interface PresenceOptions {
   nodeTtlMs: number;
 }
 
-export const DEFAULT_PRESENCE: PresenceOptions = { refreshMs: 2_000, siteTtlMs: 10_000, nodeTtlMs: 6_000 };
+// The site TTL is generous: a dead node's sites are found at once by its missing inbox subscriber
+// (a request that reaches nobody) and taken over by the Link's reconnect, so the TTL only bounds stale
+// keys; a short one let a busy node's keys lapse while it held the Links (cluster bench, 10,000 Links).
+export const DEFAULT_PRESENCE: PresenceOptions = { refreshMs: 2_000, siteTtlMs: 30_000, nodeTtlMs: 6_000 };
 
 export class Presence {
   private timer?: NodeJS.Timeout;

@@ -37,6 +37,9 @@ export class Reaper {
     let n = 0;
     try {
       for (const node of await this.bus.lapsedNodes()) {
+        // A lapsed liveness key alone can be a live node whose event loop stalled past the TTL (seen in
+        // a reconnect storm); a killed node's inbox subscription is gone at once, so require both.
+        if (await this.bus.listening(node)) continue;
         if (await this.bus.claimReap(node)) n += await this.reap(node);
       }
     } catch (e) {

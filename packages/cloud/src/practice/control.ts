@@ -65,7 +65,12 @@ export class PracticeControl implements GatewayHooks {
 
   welcomed(session: LinkSession, site: SiteRecord, isNew: boolean): void {
     if (isNew) this.audit.record({ kind: 'link.registered', actor: `link:${site.id}`, siteId: site.id, integratorId: null, outcome: 'ok', details: { pmsSiteId: site.pmsSiteId, authoritative: site.authoritative } });
-    void this.sync(session, site.authoritative);
+    // The store can fail here (a PostgreSQL pool timeout in a reconnect storm): close the session so the
+    // Link reconnects and is sent its list then, rather than leaving it without one or the error unhandled.
+    this.sync(session, site.authoritative).catch((e: Error) => {
+      this.log.warn({ siteId: site.id, err: e.message }, 'could not send the integration list; closing the session');
+      session.ws.close(1011, 'integration list unavailable');
+    });
   }
 
   private async sync(session: LinkSession, authoritative: boolean): Promise<void> {

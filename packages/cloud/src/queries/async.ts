@@ -109,17 +109,23 @@ export class AsyncQueries {
         return op;
       },
     };
+    // Progress writes are awaited with the pages before the final write, so a slower progress UPDATE
+    // (another pool connection on PostgreSQL) can never land after the final status.
+    const progress = (op: Promise<void>): void => {
+      storing.add(op);
+      void op.finally(() => storing.delete(op));
+    };
     const { outcome } = this.gateway.dispatch({
       siteId: req.siteId,
       deadline: now + req.maxTimeInQueue + this.limits.executionMs + this.limits.uploadAllowanceMs,
       paged: sink,
       onStarted: (t) => {
         transition(q, 'executing', t);
-        void this.store.updateQuery(q);
+        progress(this.saveProgress(q));
       },
       onUploading: (t) => {
         transition(q, 'uploading', t);
-        void this.store.updateQuery(q);
+        progress(this.saveProgress(q));
       },
       exec: {
         queryId: q.id, mode: 'async', integratorId: req.integratorId, command: req.command, catalogue: req.catalogue,
@@ -190,6 +196,11 @@ export class AsyncQueries {
         break;
     }
     this.record(q);
+  }
+
+  /** A progress step is best effort: a failed write (store unreachable) is logged, the final write decides. */
+  private saveProgress(q: QueryRecord): Promise<void> {
+    return this.store.updateQuery(q).catch((e: Error) => this.log.warn({ queryId: q.id, err: e.message }, 'could not record query progress'));
   }
 
   private record(q: QueryRecord): void {
