@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export const REPO = join(import.meta.dirname, '..', '..');
 export const CLI = join(REPO, 'packages', 'cli', 'src', 'main.ts');
 const TSX = import.meta.resolve('tsx');
+/** How the Conduit processes are run, for the reports. */
+export const RUNTIME = 'TypeScript through tsx';
 
 export interface Proc {
   name: string;
