@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/node_modules/**', '.conduit/**', 'bench/out/**', 'scratch/**'] },
+  { ignores: ['node_modules/**', '**/node_modules/**', '.conduit/**', 'bench/out/**', 'scratch/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

@@ -1,5 +1,6 @@
 // Finds every *.test.ts under packages/*/test and test/ and hands them to node's test runner
 // (Node 20's --test does not expand globs). Extra arguments narrow the set by path substring.
+// Tests run the TypeScript sources: tsx, and the "conduit-source" export condition for @conduit/* packages.
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,5 +20,5 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...chosen], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', '--test', '--test-concurrency=2', ...chosen], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

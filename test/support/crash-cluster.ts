@@ -15,7 +15,7 @@ export const OPEN_STATUSES = ['initialising', 'queued', 'executing', 'uploading'
 
 /** Runs `conduit ...args` to completion; throws with its stderr if it fails. */
 export function conduit(args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`conduit ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -26,7 +26,7 @@ export class CrashProc {
   out = '';
   err = '';
   constructor(script: string, args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
   }

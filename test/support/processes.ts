@@ -7,7 +7,7 @@ const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
 const ENV = { ...process.env, CONDUIT_LOG_LEVEL: 'warn' };
 
 export function conduitSync(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -16,7 +16,7 @@ export class Proc {
   out = '';
   err = '';
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
   }

@@ -44,8 +44,12 @@ interface Worker {
 /** Pages an executor may have unacknowledged while it reads on: overlaps reading with storing. */
 const PAGE_WINDOW = 2;
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
+// Compiled (dist/pool.js), the executor is the compiled child.js run by plain node; from the
+// TypeScript sources (tests, under tsx), it is child.ts run through tsx with the packages resolved to
+// their sources too (the "conduit-source" export condition, docs/decisions.md).
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const CHILD = fileURLToPath(new URL(FROM_SOURCE ? './child.ts' : './child.js', import.meta.url));
+const CHILD_EXEC_ARGV = FROM_SOURCE ? ['--conditions=conduit-source', '--import', import.meta.resolve('tsx')] : [];
 
 export function timeoutDetails(ms: number): ErrorDetails {
   return {
@@ -82,7 +86,7 @@ export class ExecutorPool {
 
   private spawn(): Worker {
     const proc = fork(CHILD, [], {
-      execArgv: ['--import', TSX],
+      execArgv: CHILD_EXEC_ARGV,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
