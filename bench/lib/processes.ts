@@ -1,14 +1,16 @@
-// Child processes of a benchmark run: spawned with node + tsx (no npx layer, so the pid we hold is the
-// real server), logged to files, awaited until they print a ready line, and stopped by their own pid.
+// Child processes of a benchmark run: spawned with node (no npx layer, so the pid we hold is the real
+// server), logged to files, awaited until they print a ready line, and stopped by their own pid. The
+// Conduit parts run as `npm start` runs them: the compiled CLI (packages/cli/dist, built by
+// `npm run build`) on plain node; only the benchmark's own helper scripts (.ts) go through tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-export const CLI = join(REPO, 'packages', 'cli', 'src', 'main.ts');
+export const CLI = join(REPO, 'packages', 'cli', 'dist', 'main.js');
 const TSX = import.meta.resolve('tsx');
 /** How the Conduit processes are run, for the reports. */
-export const RUNTIME = 'TypeScript through tsx';
+export const RUNTIME = 'compiled JavaScript, packages/cli/dist/main.js on plain node, as `npm start` runs it';
 
 export interface Proc {
   name: string;
@@ -20,7 +22,7 @@ export interface Proc {
 
 export interface SpawnOptions {
   name: string;
-  /** Script (TypeScript through tsx) and its arguments. */
+  /** Script and its arguments (a .ts script runs through tsx, a .js one on plain node). */
   args: string[];
   env?: Record<string, string>;
   logDir: string;
@@ -32,7 +34,9 @@ export interface SpawnOptions {
 }
 
 export async function spawnNode(o: SpawnOptions): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', TSX, ...(o.nodeArgs ?? []), ...o.args], {
+  if (o.args[0] === CLI && !existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const loader = o.args[0]?.endsWith('.ts') ? ['--import', TSX] : [];
+  const child = spawn(process.execPath, [...loader, ...(o.nodeArgs ?? []), ...o.args], {
     cwd: REPO,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +78,7 @@ export async function spawnNode(o: SpawnOptions): Promise<Proc> {
   return proc;
 }
 
-/** Runs a node + tsx script to completion and returns its stdout. */
+/** Runs a node script to completion and returns its stdout. */
 export async function runNode(args: string[], logDir: string, name: string, env: Record<string, string> = {}): Promise<string> {
   const p = await spawnNode({ name, args, logDir, env });
   const code = await new Promise<number | null>((resolve) => p.child.on('exit', (c) => resolve(c)));
