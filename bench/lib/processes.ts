@@ -7,7 +7,8 @@ import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-export const CLI = join(REPO, 'packages', 'cli', 'dist', 'main.js');
+/** CONDUIT_BENCH_CLI runs another build's CLI (an A/B comparison against a saved copy, in the same minutes). */
+export const CLI = process.env.CONDUIT_BENCH_CLI ?? join(REPO, 'packages', 'cli', 'dist', 'main.js');
 const TSX = import.meta.resolve('tsx');
 /** How the Conduit processes are run, for the reports. */
 export const RUNTIME = 'compiled JavaScript, packages/cli/dist/main.js on plain node, as `npm start` runs it';

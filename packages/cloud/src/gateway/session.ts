@@ -31,6 +31,8 @@ export interface Pending {
   maxBytes: number;
   startedAt: number | null;
   uploadingAt: number | null;
+  /** When the Cloud sent the query (Cloud clock): bounds the Link-reported start of an immediate query. */
+  sentAt: number;
   timer?: NodeJS.Timeout;
   onStarted?: (at: number) => void;
   onUploading?: (at: number) => void;

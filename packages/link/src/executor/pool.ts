@@ -109,6 +109,7 @@ export class ExecutorPool {
       if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.page);
       else if (m.t === 'page') this.onPage(w, m.meta);
       else if (m.t === 'done') {
+        if (m.tail) cur.job.onChunk(Buffer.from(m.tail.data.buffer, m.tail.data.byteOffset, m.tail.data.byteLength), m.tail.page);
         // Completion only after every page is stored, so the Cloud never sees it ahead of a page.
         const cur2 = cur;
         Promise.all(cur2.pending).then(
