@@ -11,7 +11,7 @@ import { memStatus } from './lib/memory.js';
 import { HttpClient, runLoad, type HttpTarget, type LoadOptions } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { practiceCopy, DEFAULT_PRACTICE } from './lib/practice.js';
-import { childPids, cpuTimeMs, spawnNode, stopProc, RUNTIME, type Proc } from './lib/processes.js';
+import { childPids, cpuTimeMs, ioCounts, spawnNode, stopProc, RUNTIME, type Proc } from './lib/processes.js';
 import { ProfileWindow, profileReport } from './lib/profiler.js';
 import { startConduit, type Conduit } from './lib/conduit.js';
 import { OUT_DIR, table, writeRaw, writeSection, RESULTS_FILE } from './lib/results.js';
@@ -51,6 +51,8 @@ interface CpuShare {
   server?: number;
   /** Sum of all processes' CPU over (wall time × nproc). */
   utilisation: number;
+  /** Per completed query, by watched process group: read+write system calls and voluntary context switches (sleeps/wake-ups). Counts, so far less sensitive to other load on the machine than time. */
+  io?: Record<string, { syscalls: number; wakeups: number }>;
 }
 
 interface CaseResult {
@@ -148,7 +150,7 @@ function runDirect(db: BpSimDatabase, q: Case, o: Options): Summary {
 // Load through HTTP, with CPU accounting per process.
 
 interface Watched {
-  name: keyof Omit<CpuShare, 'utilisation' | 'client'>;
+  name: keyof Omit<CpuShare, 'utilisation' | 'client' | 'io'>;
   pids: () => number[];
 }
 
@@ -169,10 +171,13 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
     await profile?.start();
     const pidsBefore = watched.map((w) => w.pids());
     const before = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    const sumIo = (pids: number[]): { syscalls: number; wakeups: number } => pids.map(ioCounts).reduce((a, b) => ({ syscalls: a.syscalls + b.syscalls, wakeups: a.wakeups + b.wakeups }), { syscalls: 0, wakeups: 0 });
+    const ioBefore = pidsBefore.map(sumIo);
     const clientBefore = process.cpuUsage();
     const summary = await runLoad(client, undefined, { concurrency, durationMs: o.durationMs, maxRequests: Math.min(o.maxRequests, budget?.measured ?? Infinity) }, target.check);
     const clientUs = process.cpuUsage(clientBefore);
     const after = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    const ioAfter = pidsBefore.map(sumIo);
     await profile?.stop();
     const perQuery = (ms: number): number => (summary.count ? (ms * 1000) / summary.count : Number.NaN);
     const clientMs = (clientUs.user + clientUs.system) / 1000;
@@ -182,6 +187,8 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
       const ms = after[i]! - before[i]!;
       totalMs += ms;
       cpu[w.name] = perQuery(ms);
+      const per = (n: number): number => (summary.count ? n / summary.count : Number.NaN);
+      (cpu.io ??= {})[w.name] = { syscalls: per(ioAfter[i]!.syscalls - ioBefore[i]!.syscalls), wakeups: per(ioAfter[i]!.wakeups - ioBefore[i]!.wakeups) };
     });
     cpu.utilisation = totalMs / (summary.elapsedMs * machine().nproc);
     return { summary, cpu, warmupErrors };
@@ -306,6 +313,13 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '### CPU per query (µs of CPU time per completed query, by process, from /proc over the measured window)',
     '',
     cpu,
+    '',
+    '### System calls and wake-ups per query (read+write syscalls from /proc/<pid>/io; voluntary context switches from /proc/<pid>/status; counts, so much less disturbed by other load than times)',
+    '',
+    table(['case', 'concurrency', ...['cloud', 'link', 'executors'].flatMap((n) => [`${n} syscalls`, `${n} wake-ups`])],
+      results.filter((r) => r.kind === 'conduit' && r.cpu?.io).map((r) => [name(r), r.concurrency,
+        ...['cloud', 'link', 'executors'].flatMap((n) => { const v = r.cpu!.io![n]; return v ? [v.syscalls.toFixed(1), v.wakeups.toFixed(2)] : ['', '']; })]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
     ...(errs.length ? ['', '### Errors', '', ...errs] : []),
     '',
   ].join('\n');

@@ -126,3 +126,15 @@ export function cpuTimeMs(pid: number): number {
     return 0;
   }
 }
+
+/** Read and write system calls (/proc/<pid>/io) and voluntary context switches (/proc/<pid>/status) so far. */
+export function ioCounts(pid: number): { syscalls: number; wakeups: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const num = (text: string, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { syscalls: num(io, 'syscr') + num(io, 'syscw'), wakeups: num(st, 'voluntary_ctxt_switches') };
+  } catch {
+    return { syscalls: 0, wakeups: 0 };
+  }
+}
