@@ -1,15 +1,15 @@
 // The demo's second practice, for trying the move from the legacy Connector to Conduit: its own
 // simulated Bp database, Conduit Link and local "Setup third-party integrations" screen (the booking
 // product not ticked: the person does that as part of the move), registered in the booking product as
-// a Connector practice, with the Connector agent running in-process on a token made fresh each run.
+// a Connector practice, with `conduit connector` running on a token made fresh each run.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import type { RunningBooking } from '@conduit/booking';
+import { BookingStore, ConnectorHub } from '@conduit/booking';
 import { createPracticeDatabase, recordIntegrationLogin } from '@conduit/bp-sim';
-import { ConnectorAgent, DEFAULT_LOGIN_NAME, type AgentState } from '@conduit/connector';
-import { Link, readSiteInfo, startLocalUi, type LocalUi } from '@conduit/link';
+import { DEFAULT_LOGIN_NAME, EXIT_CODES } from '@conduit/connector';
+import { readSiteInfo } from '@conduit/link';
+import type { Supervisor } from '../supervisor.js';
 
 /** The Connector practice's key at the booking product (the practice id its agent sends). */
 export const CONNECTOR_PRACTICE_KEY = 'demo-connector';
@@ -20,11 +20,6 @@ const WEEKS = 8;
 
 /** The wave runner's interval and the time a wave member spends in shadow and in conduit, short for a demo. */
 export const DEMO_WAVES = { intervalMs: 5_000, shadowSoakMs: 60_000, conduitSoakMs: 60_000 } as const;
-
-/** The booking product's migration settings for the demo. */
-export function demoMigration(operatorToken: string): { enabled: true; operatorToken: string; waves: typeof DEMO_WAVES } {
-  return { enabled: true, operatorToken, waves: DEMO_WAVES };
-}
 
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
@@ -46,22 +41,7 @@ export function ensureConnectorDatabase(dir: string, firstSiteId: string, seed: 
   return database;
 }
 
-/** Its Conduit Link and local practice screen; Bookwell is left unticked there. */
-export async function startConnectorPracticeLink(dir: string, database: string, cloud: { url: string; publicKey: string }, logLevel: string): Promise<{ link: Link; ui: LocalUi }> {
-  const link = new Link({
-    cloudUrl: cloud.url,
-    stateFile: join(dir, 'link-connector-state.db'),
-    driver: { kind: 'sqlite', catalogues: { Patients: database } },
-    site: readSiteInfo(database),
-    cloudPublicKey: cloud.publicKey,
-    logger: pino({ name: 'conduit-link-connector-practice', level: logLevel }, pino.destination(2)),
-    backoff: { initialMinMs: 200, initialMaxMs: 1000 },
-  });
-  await link.start();
-  await link.waitUntilConnected(15_000);
-  const ui = await startLocalUi(link, { port: 0, infoFile: join(dir, 'link-connector-state.db.ui.json') });
-  return { link, ui };
-}
+const REFUSED = 'conduit-connector: the booking product refused the demo Connector';
 
 export interface ConnectorPractice {
   /** The practice's number at the booking product (its pages' addresses). */
@@ -69,50 +49,53 @@ export interface ConnectorPractice {
   name: string;
   bpSiteId: string;
   migrationUrl: string;
-  /** Undefined once the practice's Connector has been retired (the move is complete). */
-  agent: ConnectorAgent | undefined;
-  stop(): Promise<void>;
+  /** The Connector's token for this run; undefined once its Connector has been retired (the move is complete). */
+  token: string | undefined;
 }
 
 /**
- * Registers the practice as a Connector practice (stable key), sets a fresh Connector token and runs
- * the agent in-process against the booking product's /connector endpoint. A retired Connector stays
- * off: the move is final.
+ * Registers the practice as a Connector practice (stable key) in the booking product's store and sets
+ * a fresh Connector token, before the booking product starts (it reads its tokens at start). A
+ * retired Connector stays off: the move is final.
  */
-export async function startConnectorPractice(booking: RunningBooking, database: string, logLevel: string): Promise<ConnectorPractice> {
+export function prepareConnectorPractice(bookingData: string, database: string, bookingUrl: string): ConnectorPractice {
   const site = readSiteInfo(database);
-  const practice = booking.store.upsertConnectorPractice({ key: CONNECTOR_PRACTICE_KEY, bpSiteId: site.pmsSiteId, name: site.practiceName });
-  const migrationUrl = `${booking.url.replace(/\/$/, '')}/practices/${practice.id}/migration`;
-  let agent: ConnectorAgent | undefined;
-  if (!booking.connectors.info(CONNECTOR_PRACTICE_KEY).retired) {
-    const token = newSecret();
-    booking.connectors.setToken(CONNECTOR_PRACTICE_KEY, token);
-    const verbose = ['trace', 'debug', 'info'].includes(logLevel);
-    let online: (() => void) | undefined;
-    const connected = new Promise<void>((r) => { online = r; });
-    agent = new ConnectorAgent({
-      url: `${booking.url.replace(/^http/, 'ws').replace(/\/$/, '')}${booking.connectors.path}`,
-      practiceId: CONNECTOR_PRACTICE_KEY,
-      token,
-      databaseFile: database,
-      log: verbose ? (m) => console.error(`conduit-connector: ${m}`) : undefined,
-      onStateChange: (s: AgentState) => {
-        if (s === 'online' || s === 'unauthorised' || s === 'retired' || s === 'stopped') online?.();
-        if (s === 'unauthorised') console.error('conduit-connector: the booking product refused the demo Connector');
-        if (s === 'retired') console.log(`The Connector of ${site.practiceName} was retired by ${booking.url}: the move to Conduit is complete.`);
-      },
-    });
-    agent.start();
-    const wait = setTimeout(() => online?.(), 10_000);
-    await connected;
-    clearTimeout(wait);
+  const store = new BookingStore(bookingData);
+  try {
+    const practice = store.upsertConnectorPractice({ key: CONNECTOR_PRACTICE_KEY, bpSiteId: site.pmsSiteId, name: site.practiceName });
+    const hub = new ConnectorHub({ db: store.db });
+    let token: string | undefined;
+    if (!hub.info(CONNECTOR_PRACTICE_KEY).retired) {
+      token = newSecret();
+      hub.setToken(CONNECTOR_PRACTICE_KEY, token);
+    }
+    hub.close();
+    return { id: practice.id, name: site.practiceName, bpSiteId: site.pmsSiteId, migrationUrl: `${bookingUrl}/practices/${practice.id}/migration`, token };
+  } finally {
+    store.close();
   }
-  return {
-    id: practice.id, name: site.practiceName, bpSiteId: site.pmsSiteId, migrationUrl, agent,
-    stop: async () => {
-      if (!agent) return;
-      agent.stop();
-      await agent.done();
+}
+
+/**
+ * `conduit connector` against the booking product's /connector endpoint (its token in the environment,
+ * never the arguments); resolves once it is online, refused, or after 10 s. Its lines go to stderr only
+ * at a verbose log level; a retirement ends it for good and is announced.
+ */
+export async function startConnector(sup: Supervisor, practice: ConnectorPractice, bookingUrl: string, database: string, logLevel: string): Promise<void> {
+  if (practice.token === undefined) return;
+  const verbose = ['trace', 'debug', 'info'].includes(logLevel);
+  const part = sup.start({
+    name: `the Connector of ${practice.name}`,
+    args: ['connector', '--url', `${bookingUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/connector`, '--practice', CONNECTOR_PRACTICE_KEY, '--database', database],
+    env: { CONDUIT_CONNECTOR_TOKEN: practice.token },
+    showStderr: verbose,
+    // Refused (a wrong token or practice) and bad settings would fail the same way again.
+    finalCodes: [EXIT_CODES.unauthorised, EXIT_CODES.usage],
+    onFinalExit: (code, p) => {
+      if (code === 0 && /retired by the product/.test(p.err)) console.log(`The Connector of ${practice.name} was retired by ${bookingUrl}: the move to Conduit is complete.`);
+      if (code === EXIT_CODES.unauthorised) console.error(REFUSED);
     },
-  };
+  });
+  const first = await part.waitFor(/online: connected|refused by the product|retired by the product/, 10_000, 'err').catch(() => undefined);
+  if (first?.[0] === 'refused by the product') console.error(REFUSED);
 }

@@ -1,38 +1,24 @@
-// `conduit demo`: the whole system in one process — Cloud, a simulated practice with its Link, and a
-// demo integrator — with everything an integrator needs printed and written to .conduit/demo.json.
-// A second simulated practice starts on the booking product's legacy Connector, to try its move to
-// Conduit (demo-connector.ts).
+// `conduit demo`: the whole system on one machine, each part in its own process as deployed — the
+// Cloud, a simulated practice with its Link, and a demo integrator — with everything an integrator
+// needs printed and written to .conduit/demo.json. A second simulated practice starts on the booking
+// product's legacy Connector, to try its move to Conduit (demo-connector.ts). The parts are the CLI's
+// own commands (`conduit cloud`, `link`, `booking`, `connector`), looked after by supervisor.ts.
 import { Command } from 'commander';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import pino from 'pino';
-import { startCloud, createIntegrator, hashKey, configureWebhook } from '@conduit/cloud';
-import { startBooking } from '@conduit/booking';
-import { Link, readSiteInfo, startLocalUi } from '@conduit/link';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SqliteStore, createIntegrator, hashKey, configureWebhook, storeFile } from '@conduit/cloud';
+import { readSiteInfo } from '@conduit/link';
 import { createPracticeDatabase } from '@conduit/bp-sim';
 import { envInt, envStr, parseIntOption } from '../env.js';
 import { onShutdown } from '../shutdown.js';
+import { DEMO_FILE, demoDir, readDemoFile, type DemoInfo } from '../demo-file.js';
+import { callLink, readLinkUi } from '../link-api.js';
+import { Supervisor, type Part } from '../supervisor.js';
 import { progressReporter } from './bp-sim.js';
-import { DEMO_WAVES, demoMigration, ensureConnectorDatabase, newSecret, startConnectorPractice, startConnectorPracticeLink } from './demo-connector.js';
+import { DEMO_WAVES, ensureConnectorDatabase, newSecret, prepareConnectorPractice, startConnector } from './demo-connector.js';
 
-export interface DemoInfo {
-  baseUrl: string;
-  apiKey: string;
-  integratorId: string;
-  practiceManagementSiteId: string;
-  siteId: string;
-  databaseFile: string;
-  practiceScreenUrl: string;
-  bookingUrl: string;
-  /** The second practice, on the legacy Connector: its Bp Site ID, database, screen and migration page. */
-  connectorPracticeName: string;
-  connectorPracticeSiteId: string;
-  connectorPracticeDatabaseFile: string;
-  secondPracticeScreenUrl: string;
-  connectorPracticeUrl: string;
-  /** The booking product's migration dashboard (its operator token is printed, never written). */
-  operatorDashboardUrl: string;
-}
+export type { DemoInfo } from '../demo-file.js';
 
 /** The booking product's name: also its integrator's name, which the practice ticks as "<name> (via Conduit)". */
 export const BOOKING_PRODUCT = 'Bookwell';
@@ -45,10 +31,85 @@ interface DemoOptions {
   seed: number;
 }
 
-export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; operatorToken: string; close: () => Promise<void> }> {
-  const dir = resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit'));
+type Key = { id: string; apiKey: string };
+
+/** A port free now on the host, for a part that must keep its address across restarts. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The demo integrator and the booking product's integrator (reused from an earlier run when their
+ * keys still work, so scripts keep their key), and the booking product's webhook — set in the Cloud's
+ * store before the Cloud starts, as `conduit admin` would.
+ */
+async function prepareCloud(dataDir: string, infoFile: string, webhookUrl: string): Promise<{ integrator: Key; booking: Key; webhookSecret: string }> {
+  const store = new SqliteStore(storeFile(dataDir));
+  try {
+    const prev = existsSync(infoFile) ? readDemoFile(infoFile) : {};
+    const reuse = async (k: Partial<Key> | undefined): Promise<Key | undefined> =>
+      k?.id && k.apiKey && (await store.integratorByKeyHash(hashKey(k.apiKey))) ? { id: k.id, apiKey: k.apiKey } : undefined;
+    const integrator = (await reuse({ id: prev.integratorId, apiKey: prev.apiKey })) ?? (await createIntegrator(store, 'Demo Integrator'));
+    const booking = (await reuse(prev.booking)) ?? (await createIntegrator(store, BOOKING_PRODUCT));
+    const { secret } = await configureWebhook(store, booking.id, webhookUrl);
+    return { integrator: { id: integrator.id, apiKey: integrator.apiKey }, booking: { id: booking.id, apiKey: booking.apiKey }, webhookSecret: secret };
+  } finally {
+    await store.close();
+  }
+}
+
+/** `conduit link` for a simulated practice; resolves once it is connected and its screen is up. */
+export async function startLink(sup: Supervisor, name: string, o: { cloudUrl: string; cloudKey: string; database: string; state: string; uiPort: number }): Promise<{ part: Part; siteId: string; screenUrl: string }> {
+  const part = sup.start({
+    name,
+    args: ['link', '--cloud', o.cloudUrl, '--cloud-key', o.cloudKey, '--database', o.database, '--state', o.state, '--ui-port', String(o.uiPort)],
+  });
+  const [connected, screen] = await Promise.all([part.waitFor(/Link connected: site (\S+)/), part.waitFor(/Setup third-party integrations: (\S+)/)]);
+  return { part, siteId: connected[1]!, screenUrl: screen[1]! };
+}
+
+/**
+ * The demo integrator goes through the practice's own flow at its Link: ticked (read-write, so the
+ * booking product can write), a pairing code generated, and pair-site with the Site ID and code. The
+ * booking product is ticked read-write too; pairing it is left to the person trying the demo.
+ */
+async function tickAndPair(stateFile: string, cloudUrl: string, integrator: Key, bookingId: string, pmsSiteId: string): Promise<void> {
+  const ui = readLinkUi(stateFile);
+  const listed = (await callLink(ui, 'GET', '/api/integrations')) as { integrations: { integratorId: string; enabled: boolean; access: string }[] };
+  const tick = async (id: string): Promise<void> => {
+    const current = listed.integrations.find((i) => i.integratorId === id);
+    if (!current?.enabled || current.access !== 'readwrite') await callLink(ui, 'PUT', `/api/integrations/${id}`, { enabled: true, access: 'readwrite' });
+  };
+  await tick(integrator.id);
+  const paired = await fetch(`${cloudUrl}/integrator/sites?practiceManagementSiteId=${encodeURIComponent(pmsSiteId)}&practiceManagementName=Best%20Practice`, { headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
+  const visible = ((await paired.json()) as { sites?: unknown[] }).sites ?? [];
+  if (visible.length === 0) {
+    const code = (await callLink(ui, 'POST', `/api/integrations/${integrator.id}/pairing-code`)) as { siteId: string; code: string };
+    const res = await fetch(`${cloudUrl}/integrator/pair-site?practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
+    if (res.status !== 200) throw new Error(`demo pairing failed: ${res.status} ${await res.text()}`);
+  }
+  await tick(bookingId);
+}
+
+export interface RunningDemo {
+  info: DemoInfo;
+  operatorToken: string;
+  supervisor: Supervisor;
+  close: () => Promise<void>;
+}
+
+export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
+  const dir = demoDir(o.dataDir);
   mkdirSync(dir, { recursive: true });
   const logLevel = envStr('CONDUIT_LOG_LEVEL', 'warn');
+  const host = envStr('CONDUIT_HOST', '127.0.0.1');
   const database = join(dir, 'practice.db');
   if (!existsSync(database)) {
     console.log(`Creating the simulated practice database (${o.patients} patients, ${o.weeks} weeks)…`);
@@ -56,96 +117,76 @@ export async function runDemo(o: DemoOptions): Promise<{ info: DemoInfo; operato
     createPracticeDatabase(database, { patients: o.patients, weeks: o.weeks, seed: o.seed, startDate: new Date().toISOString().slice(0, 10) }, progress.update);
     progress.stop();
   }
-  const connectorDatabase = ensureConnectorDatabase(dir, readSiteInfo(database).pmsSiteId, o.seed);
-  const cloud = await startCloud({
-    port: o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080)),
-    host: envStr('CONDUIT_HOST', '127.0.0.1'),
-    dataDir: join(dir, 'cloud'),
-    logLevel,
-  });
-  // Reuse the demo integrator of an earlier run when its key still works, so scripts keep their key.
-  const infoFile = join(dir, 'demo.json');
-  let integrator: { id: string; apiKey: string } | undefined;
-  if (existsSync(infoFile)) {
-    const prev = JSON.parse(readFileSync(infoFile, 'utf8')) as Partial<DemoInfo>;
-    if (prev.apiKey && (await cloud.store.integratorByKeyHash(hashKey(prev.apiKey)))) integrator = { id: prev.integratorId!, apiKey: prev.apiKey };
-  }
-  integrator ??= await createIntegrator(cloud.store, 'Demo Integrator');
-  // The booking product is an integrator of its own, kept across runs like the demo integrator.
-  let booking: { id: string; apiKey: string } | undefined;
-  if (existsSync(infoFile)) {
-    const prev = JSON.parse(readFileSync(infoFile, 'utf8')) as { booking?: { id: string; apiKey: string } };
-    if (prev.booking?.apiKey && (await cloud.store.integratorByKeyHash(hashKey(prev.booking.apiKey)))) booking = prev.booking;
-  }
-  booking ??= await createIntegrator(cloud.store, BOOKING_PRODUCT);
-  const link = new Link({
-    cloudUrl: cloud.url,
-    stateFile: join(dir, 'link-state.db'),
-    driver: { kind: 'sqlite', catalogues: { Patients: database } },
-    site: readSiteInfo(database),
-    cloudPublicKey: cloud.publicKey,
-    logger: pino({ name: 'conduit-link', level: logLevel }, pino.destination(2)),
-    backoff: { initialMinMs: 200, initialMaxMs: 1000 },
-  });
-  await link.start();
-  await link.waitUntilConnected(15_000);
-  const ui = await startLocalUi(link, { port: envInt('CONDUIT_LINK_UI_PORT', 0), infoFile: join(dir, 'link-state.db.ui.json') });
-  // The demo integrator goes through the practice's own flow: ticked (read-write, so the booking
-  // product can write), a pairing code generated at the Link, and pair-site with the Site ID and code.
-  const current = link.integrations.get(integrator.id);
-  if (!current?.enabled || current.access !== 'readwrite') await link.integrations.save(integrator.id, { enabled: true, access: 'readwrite' });
-  const paired = await fetch(`${cloud.url}/integrator/sites?practiceManagementSiteId=${encodeURIComponent(link.pmsSiteId)}&practiceManagementName=Best%20Practice`, { headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
-  const visible = ((await paired.json()) as { sites?: unknown[] }).sites ?? [];
-  if (visible.length === 0) {
-    const code = await link.integrations.pairingCode(integrator.id);
-    const res = await fetch(`${cloud.url}/integrator/pair-site?practiceManagementSiteId=${encodeURIComponent(code.siteId)}&practiceManagementName=Best%20Practice&pairingCode=${encodeURIComponent(code.code)}`, { method: 'POST', headers: { 'ocp-apim-subscription-key': integrator.apiKey } });
-    if (res.status !== 200) throw new Error(`demo pairing failed: ${res.status} ${await res.text()}`);
-  }
-  // The practice has ticked the booking product (read-write, so it can book); pairing it is left to the
-  // person trying the demo: a code from the practice's screen, entered in the booking product.
-  const bookingIntegration = link.integrations.get(booking.id);
-  if (!bookingIntegration?.enabled || bookingIntegration.access !== 'readwrite') await link.integrations.save(booking.id, { enabled: true, access: 'readwrite' });
-  // The second practice's Link and screen; the booking product is not ticked there (part of the move).
-  const second = await startConnectorPracticeLink(dir, connectorDatabase, cloud, logLevel);
+  const pmsSiteId = readSiteInfo(database).pmsSiteId;
+  const connectorDatabase = ensureConnectorDatabase(dir, pmsSiteId, o.seed);
+  // Ports are fixed before the parts start, so a part restarted after a crash keeps its address.
+  const requested = o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080));
+  const [cloudPort, uiPort, secondUiPort, bookingPort] = await Promise.all([
+    requested === 0 ? freePort(host) : requested,
+    envInt('CONDUIT_LINK_UI_PORT', 0) || freePort(),
+    freePort(),
+    envInt('BOOKING_PORT', 0) || freePort(),
+  ]);
+  const bookingUrl = `http://127.0.0.1:${bookingPort}`;
+  const infoFile = join(dir, DEMO_FILE);
+  const keys = await prepareCloud(join(dir, 'cloud'), infoFile, `${bookingUrl}/webhooks/conduit`);
   // A fresh operator token each run: printed once, never written.
   const operatorToken = newSecret();
-  const bookingApp = await startBooking({
-    port: envInt('BOOKING_PORT', 0), dataFile: join(dir, 'booking.db'), conduit: { baseUrl: cloud.url, apiKey: booking.apiKey },
-    productName: BOOKING_PRODUCT, monitorFrequencyS: 60, migration: demoMigration(operatorToken),
+  const bookingData = join(dir, 'booking.db');
+  const connectorPractice = prepareConnectorPractice(bookingData, connectorDatabase, bookingUrl);
+
+  const sup = new Supervisor({ CONDUIT_LOG_LEVEL: logLevel });
+  try {
+    const cloud = sup.start({ name: 'the Cloud', args: ['cloud', '--port', String(cloudPort), '--host', host, '--data-dir', join(dir, 'cloud')] });
+    const cloudUrl = (await cloud.waitFor(/listening on (\S+)/))[1]!;
+    const cloudKey = (await cloud.waitFor(/--cloud-key\): (\S+)/))[1]!;
+    const linkState = join(dir, 'link-state.db');
+    const secondState = join(dir, 'link-connector-state.db');
+    const [link, second, bookingApp] = await Promise.all([
+      startLink(sup, "the practice's Link", { cloudUrl, cloudKey, database, state: linkState, uiPort }),
+      // The second practice's Link and screen; the booking product is not ticked there (part of the move).
+      startLink(sup, `the Link of ${connectorPractice.name}`, { cloudUrl, cloudKey, database: connectorDatabase, state: secondState, uiPort: secondUiPort }),
+      startBooking(sup, { cloudUrl, apiKey: keys.booking.apiKey, port: bookingPort, data: bookingData, operatorToken, webhookSecret: keys.webhookSecret }),
+    ]);
+    await tickAndPair(linkState, cloudUrl, keys.integrator, keys.booking.id, pmsSiteId);
+    await startConnector(sup, connectorPractice, bookingApp, connectorDatabase, logLevel);
+    const info: DemoInfo = {
+      baseUrl: cloudUrl,
+      apiKey: keys.integrator.apiKey,
+      integratorId: keys.integrator.id,
+      practiceManagementSiteId: pmsSiteId,
+      siteId: link.siteId,
+      databaseFile: database,
+      linkStateFile: linkState,
+      practiceScreenUrl: link.screenUrl,
+      bookingUrl: bookingApp,
+      connectorPracticeName: connectorPractice.name,
+      connectorPracticeSiteId: connectorPractice.bpSiteId,
+      connectorPracticeDatabaseFile: connectorDatabase,
+      connectorPracticeLinkStateFile: secondState,
+      secondPracticeScreenUrl: second.screenUrl,
+      connectorPracticeUrl: connectorPractice.migrationUrl,
+      operatorDashboardUrl: `${bookingApp.replace(/\/$/, '')}/operator/migration`,
+    };
+    writeFileSync(infoFile, `${JSON.stringify({ ...info, booking: keys.booking }, null, 2)}\n`, { mode: 0o600 });
+    sup.watching = true;
+    return { info, operatorToken, supervisor: sup, close: () => sup.stop() };
+  } catch (e) {
+    await sup.stop();
+    throw e;
+  }
+}
+
+/** `conduit booking` for the demo: the operator token and webhook secret go in its environment, never its arguments. */
+async function startBooking(sup: Supervisor, o: { cloudUrl: string; apiKey: string; port: number; data: string; operatorToken: string; webhookSecret: string }): Promise<string> {
+  const hours = (ms: number): string => String(ms / 3600_000);
+  const part = sup.start({
+    name: `the booking product (${BOOKING_PRODUCT})`,
+    args: ['booking', '--port', String(o.port), '--data', o.data, '--product-name', BOOKING_PRODUCT, '--monitor-frequency', '60', '--migration',
+      '--wave-interval', String(DEMO_WAVES.intervalMs / 1000), '--shadow-soak-hours', hours(DEMO_WAVES.shadowSoakMs), '--conduit-soak-hours', hours(DEMO_WAVES.conduitSoakMs)],
+    env: { CONDUIT_URL: o.cloudUrl, CONDUIT_API_KEY: o.apiKey, BOOKING_OPERATOR_TOKEN: o.operatorToken, BOOKING_WEBHOOK_SECRET: o.webhookSecret },
   });
-  const connectorPractice = await startConnectorPractice(bookingApp, connectorDatabase, logLevel);
-  const { secret } = await configureWebhook(cloud.store, booking.id, `${bookingApp.url.replace(/\/$/, '')}/webhooks/conduit`);
-  bookingApp.setWebhookSecret(secret);
-  const info: DemoInfo = {
-    baseUrl: cloud.url,
-    apiKey: integrator.apiKey,
-    integratorId: integrator.id,
-    practiceManagementSiteId: readSiteInfo(database).pmsSiteId,
-    siteId: link.siteId!,
-    databaseFile: database,
-    practiceScreenUrl: ui.url,
-    bookingUrl: bookingApp.url,
-    connectorPracticeName: connectorPractice.name,
-    connectorPracticeSiteId: connectorPractice.bpSiteId,
-    connectorPracticeDatabaseFile: connectorDatabase,
-    secondPracticeScreenUrl: second.ui.url,
-    connectorPracticeUrl: connectorPractice.migrationUrl,
-    operatorDashboardUrl: `${bookingApp.url.replace(/\/$/, '')}/operator/migration`,
-  };
-  writeFileSync(infoFile, `${JSON.stringify({ ...info, booking: { id: booking.id, apiKey: booking.apiKey } }, null, 2)}\n`, { mode: 0o600 });
-  return {
-    info,
-    operatorToken,
-    close: async () => {
-      await connectorPractice.stop();
-      await bookingApp.close();
-      await second.ui.close();
-      await second.link.stop();
-      await ui.close();
-      await link.stop();
-      await cloud.close();
-    },
-  };
+  return (await part.waitFor(/Booking product listening on (\S+)/))[1]!;
 }
 
 export function printDemo(info: DemoInfo, infoFile: string, operatorToken?: string): void {
@@ -196,15 +237,15 @@ ${DEMO_WAVES.intervalMs / 1000} s; ${DEMO_WAVES.shadowSoakMs / 60_000} min in sh
 
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('run Cloud, a simulated practice with its Link, and a demo integrator in one process')
-    .option('--port <n>', 'HTTP port (env PORT)', (v) => parseIntOption(v, '--port'))
+    .description('run the Cloud, a simulated practice with its Link, a demo integrator and the booking product, each in its own process')
+    .option('--port <n>', 'HTTP port of the Cloud (env PORT)', (v) => parseIntOption(v, '--port'))
     .option('--data-dir <dir>', 'folder for all demo state (env CONDUIT_DEMO_DIR)', undefined)
     .option('--patients <n>', 'patients in a new practice database', (v) => parseIntOption(v, '--patients'), 5000)
     .option('--weeks <n>', 'weeks of appointments in a new practice database', (v) => parseIntOption(v, '--weeks'), 26)
     .option('--seed <n>', 'random seed for a new practice database', (v) => parseIntOption(v, '--seed'), 1)
     .action(async (o: DemoOptions) => {
       const demo = await runDemo(o);
-      printDemo(demo.info, join(resolve(o.dataDir ?? envStr('CONDUIT_DEMO_DIR', '.conduit')), 'demo.json'), demo.operatorToken);
+      printDemo(demo.info, join(demoDir(o.dataDir), DEMO_FILE), demo.operatorToken);
       onShutdown(demo.close);
     });
 }

@@ -1,9 +1,10 @@
 // `conduit link integrations …`: the practice's integration settings, through the running Link's
 // local API (the same one its "Setup third-party integrations" page uses).
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { envStr } from '../env.js';
+import { demoLinkState, findDemoFile, readDemoFile } from '../demo-file.js';
+import { callLink, readLinkUi, uiInfoFile } from '../link-api.js';
 
 interface Target {
   state?: string;
@@ -11,37 +12,32 @@ interface Target {
   json?: boolean;
 }
 
-function uiInfo(o: Target): { url: string; token: string } {
-  const state = o.state ?? envStr('CONDUIT_LINK_STATE') ?? (o.database ?? envStr('CONDUIT_DATABASE') ? `${resolve((o.database ?? envStr('CONDUIT_DATABASE'))!)}.link-state` : undefined);
-  if (!state) throw new Error('say which Link: --state FILE or --database FILE (or CONDUIT_LINK_STATE)');
-  const file = `${resolve(state)}.ui.json`;
-  if (!existsSync(file)) throw new Error(`no running Link found for ${state} (missing ${file}); is the Link running?`);
-  return JSON.parse(readFileSync(file, 'utf8')) as { url: string; token: string };
+/**
+ * Which Link: --state (or CONDUIT_LINK_STATE); else --database's own `<database>.link-state` when that
+ * Link runs, or the demo's Link for that database; with neither, the demo's Link (demo.json names
+ * its state file).
+ */
+export function targetState(o: Target, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = o.state ?? (env.CONDUIT_LINK_STATE || undefined);
+  if (explicit) return explicit;
+  const database = o.database ?? (env.CONDUIT_DATABASE || undefined);
+  const own = database ? `${resolve(cwd, database)}.link-state` : undefined;
+  if (own && existsSync(uiInfoFile(own))) return own;
+  const demoFile = findDemoFile(cwd, env);
+  const demo = demoFile ? demoLinkState(readDemoFile(demoFile), database && resolve(cwd, database)) : undefined;
+  if (demo) return demo;
+  if (own) return own;
+  throw new Error('say which Link: --state FILE or --database FILE (or CONDUIT_LINK_STATE); no demo found (.conduit/demo.json here or above, or CONDUIT_DEMO_DIR)');
 }
 
-async function call(o: Target, method: string, path: string, body?: unknown): Promise<unknown> {
-  const { url, token } = uiInfo(o);
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, url), {
-      method,
-      headers: { 'x-conduit-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  } catch {
-    throw new Error(`the Link at ${url} is not answering; is it running?`);
-  }
-  const json = (await res.json()) as { error?: string };
-  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
-  return json;
-}
+const call = (o: Target, method: string, path: string, body?: unknown): Promise<unknown> => callLink(readLinkUi(targetState(o)), method, path, body);
 
 const names = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 function withTarget(c: Command): Command {
   return c
     .option('--state <file>', 'the Link state file (env CONDUIT_LINK_STATE)')
-    .option('--database <file>', 'the practice database the Link serves (finds its default state file)')
+    .option('--database <file>', "the practice database the Link serves (finds its Link's state file, the demo's too)")
     .option('--json', 'print JSON');
 }
 

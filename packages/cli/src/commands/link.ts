@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import pino from 'pino';
-import { Link, readSiteInfo, startLocalUi, type DriverConfig } from '@conduit/link';
+import type { Link, DriverConfig } from '@conduit/link';
 import type { SiteInfo } from '@conduit/protocol';
 import { linkIntegrationsCommand } from './link-integrations.js';
 import { envInt, envStr, parseIntOption } from '../env.js';
@@ -48,7 +47,9 @@ function mssqlFromEnv(): { driver: DriverConfig; site: SiteInfo } | undefined {
   };
 }
 
-export function makeLink(o: LinkRunOptions, logLevel = 'info'): Link {
+/** The Link package is loaded only to run a Link: `conduit link integrations …` talks to a running one over HTTP. */
+export async function makeLink(o: LinkRunOptions, logLevel = 'info'): Promise<Link> {
+  const [{ Link, readSiteInfo }, { default: pino }] = await Promise.all([import('@conduit/link'), import('pino')]);
   const database = resolve(o.database);
   const mssql = mssqlFromEnv();
   if (!mssql && !existsSync(database)) throw new Error(`practice database not found: ${database}`);
@@ -81,7 +82,7 @@ export function linkCommand(): Command {
       const database = o.database ?? envStr('CONDUIT_DATABASE');
       if (!cloud || (!database && !envStr('CONDUIT_MSSQL_SERVER'))) throw new Error('--cloud and --database are required (or CONDUIT_CLOUD_URL and CONDUIT_DATABASE, or CONDUIT_MSSQL_SERVER for SQL Server)');
       const state = resolve(o.state ?? envStr('CONDUIT_LINK_STATE') ?? `${resolve(database ?? 'conduit-link')}.link-state`);
-      const link = makeLink({
+      const link = await makeLink({
         cloud, database: database ?? 'conduit-link', state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
         concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
@@ -89,6 +90,7 @@ export function linkCommand(): Command {
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
       await link.start();
+      const { startLocalUi } = await import('@conduit/link');
       const ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391), infoFile: `${state}.ui.json` });
       console.log(`Link public key: ${link.publicKey}`);
       console.log(`Setup third-party integrations: ${ui.url}`);

@@ -1,0 +1,33 @@
+// The running Link's local API (the one its "Setup third-party integrations" page uses), found
+// through the `<state file>.ui.json` the Link writes when it starts its page.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface LinkUi {
+  url: string;
+  token: string;
+}
+
+export const uiInfoFile = (stateFile: string): string => `${resolve(stateFile)}.ui.json`;
+
+export function readLinkUi(stateFile: string): LinkUi {
+  const file = uiInfoFile(stateFile);
+  if (!existsSync(file)) throw new Error(`no running Link found for ${stateFile} (missing ${file}); is the Link running?`);
+  return JSON.parse(readFileSync(file, 'utf8')) as LinkUi;
+}
+
+export async function callLink(ui: LinkUi, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, ui.url), {
+      method,
+      headers: { 'x-conduit-token': ui.token, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new Error(`the Link at ${ui.url} is not answering; is it running?`);
+  }
+  const json = (await res.json()) as { error?: string };
+  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+  return json;
+}
