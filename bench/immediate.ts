@@ -289,7 +289,7 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '',
     `Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average at start ${m.loadAvg1}.`,
     '',
-    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor processes) as their own processes, started through the CLI (${extra.runtime}); ` +
+    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor process(es) at start, more started on demand) as their own processes, started through the CLI (${extra.runtime}); ` +
       `the load generator is the benchmark process (node:http keep-alive agent, closed loop: each of N workers sends the next request when the last answer is read in full); ` +
       `the bare-HTTP ceiling is a node:http server in its own process answering a fixed ${'~'}100-byte JSON to the same POST. Everything on 127.0.0.1. ` +
       `Practice database: ${DEFAULT_PRACTICE.patients} patients, ${DEFAULT_PRACTICE.weeks} weeks, seed ${DEFAULT_PRACTICE.seed}. ` +

@@ -35,6 +35,13 @@ export interface LinkOptions {
   concurrency?: number;
   /** Registered and async queries run at once (niced executors). Default 1. */
   backgroundConcurrency?: number;
+  /**
+   * Immediate executors kept running while idle (default 2: one stays ready while another's overrun is
+   * being replaced); the others start when a query would wait
+   * and stop after `executorIdleMs` idle (default 60 s). Background executors start on demand.
+   */
+  warmExecutors?: number;
+  executorIdleMs?: number;
   heartbeatIntervalMs?: number;
   backoff?: Partial<BackoffOptions>;
   logger?: Logger;
@@ -92,8 +99,10 @@ export class Link extends EventEmitter {
     this.linkId = this.state.get('linkId');
     const concurrency = opts.concurrency ?? 4;
     const background = opts.backgroundConcurrency ?? 1;
-    this.pool = new ExecutorPool(opts.driver, concurrency);
-    this.backgroundPool = new ExecutorPool(opts.driver, background, 10);
+    // Each executor is a Node process (~60 MiB RSS): two are kept warm, the rest follow the load.
+    const idleMs = opts.executorIdleMs ?? 60_000;
+    this.pool = new ExecutorPool(opts.driver, concurrency, 0, { warm: Math.min(concurrency, opts.warmExecutors ?? 2), idleMs });
+    this.backgroundPool = new ExecutorPool(opts.driver, background, 10, { warm: 0, idleMs });
     this.scheduler = new Scheduler(concurrency, background);
     this.uploader = new Uploader(() => this.ws);
     this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def));
