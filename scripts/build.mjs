@@ -7,8 +7,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const r = spawnSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json'), ...process.argv.slice(2)], { stdio: 'inherit' });
-if (r.status !== 0) process.exit(r.status ?? 1);
-// tsc writes files without the execute bit; the `conduit` bin needs it.
-chmodSync(join(root, 'packages', 'cli', 'dist', 'main.js'), 0o755);
+
+export function build(args = []) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json'), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  // tsc writes files without the execute bit; the `conduit` bin needs it.
+  chmodSync(join(root, 'packages', 'cli', 'dist', 'main.js'), 0o755);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) build(process.argv.slice(2));
