@@ -6,30 +6,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BpSimDatabase } from '@conduit/bp-sim';
+import { freeSlots, makeCases, type Case } from './lib/immediate-cases.js';
+import { memStatus } from './lib/memory.js';
 import { HttpClient, runLoad, type HttpTarget, type LoadOptions } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { practiceCopy, DEFAULT_PRACTICE } from './lib/practice.js';
-import { childPids, cpuTimeMs, spawnNode, stopProc, type Proc } from './lib/processes.js';
+import { childPids, cpuTimeMs, ioCounts, spawnNode, stopProc, RUNTIME, type Proc } from './lib/processes.js';
 import { ProfileWindow, profileReport } from './lib/profiler.js';
 import { startConduit, type Conduit } from './lib/conduit.js';
 import { OUT_DIR, table, writeRaw, writeSection, RESULTS_FILE } from './lib/results.js';
 import { Samples, fmtMs, fmtRate, summarise, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
 
-interface Query {
-  key: 'one' | 'five';
-  label: string;
-  text: string;
-  rows: number;
-}
-
-const QUERIES: Query[] = [
-  { key: 'one', label: '1-row', text: 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42', rows: 1 },
-  { key: 'five', label: '500-row', text: 'SELECT TOP 500 * FROM APPOINTMENTS ORDER BY RECORDID', rows: 500 },
-];
-
-const TARGET_OVERHEAD_MS = 1;
-const TARGET_QPS = 3000;
+const TARGET_OVERHEAD_MS = 0.5;
+const TARGET_OVERHEAD_500_MS = 1;
+const TARGET_QPS = 5000;
+const TARGET_LINK_RSS_MIB = 256;
+/** Direct writes: a fixed count (each books a slot; the direct path is fast enough to use them all up). */
+const DIRECT_WRITES = { warm: 200, measured: 2000 };
+/** Days of free slots collected for the booking writes. */
+const SLOT_DAYS = 150;
 
 interface Options {
   durationMs: number;
@@ -42,6 +38,8 @@ interface Options {
   profile: boolean;
   keep: boolean;
   writeResults: boolean;
+  /** Only these cases (default: all). */
+  cases?: string[];
 }
 
 /** CPU used by each process during a window, in µs per completed query. */
@@ -53,15 +51,20 @@ interface CpuShare {
   server?: number;
   /** Sum of all processes' CPU over (wall time × nproc). */
   utilisation: number;
+  /** Per completed query, by watched process group: read+write system calls and voluntary context switches (sleeps/wake-ups). Counts, so far less sensitive to other load on the machine than time. */
+  io?: Record<string, { syscalls: number; wakeups: number }>;
 }
 
 interface CaseResult {
   kind: 'direct' | 'bare' | 'conduit';
+  /** Case label (or '-' for bare). */
   query: string;
   concurrency: number;
   summary: Summary & { firstError?: string };
   cpu?: CpuShare;
   warmupErrors?: number;
+  /** Summed RSS of the Link and its executors at the end of the measured window, MiB. */
+  linkRssMiB?: number;
 }
 
 const HELP = `npm run bench -- immediate [options]
@@ -77,7 +80,8 @@ const HELP = `npm run bench -- immediate [options]
                          bench/out/ (figures are distorted by the profiler, so RESULTS.md is left alone)
   --write-results        with --profile, still write bench/RESULTS.md
   --no-write             print only; leave bench/RESULTS.md alone (smoke runs)
-  --keep                 keep the run folder (logs, Cloud store, practice copy)`;
+  --keep                 keep the run folder (logs, Cloud store, practice copy)
+  --cases <list>         only these cases: param,literal,five,write (default all)`;
 
 function options(args: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -94,6 +98,7 @@ function options(args: string[]): Options | undefined {
       'write-results': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      cases: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -114,42 +119,28 @@ function options(args: string[]): Options | undefined {
     profile: values.profile,
     keep: values.keep,
     writeResults: !values['no-write'] && (!values.profile || values['write-results']),
+    ...(values.cases ? { cases: values.cases.split(',').map((c) => c.trim()) } : {}),
   };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------
-// Baseline: the query on the database in this process, serialised as the Link's driver does.
+// Baseline: the same command on the database in this process, serialised as the Link's driver does.
 
-function serialise(rows: Iterable<Record<string, unknown>>): { buf: Buffer; n: number } {
-  const parts: string[] = [];
-  for (const row of rows) {
-    for (const k in row) {
-      const v = row[k];
-      if (typeof v === 'bigint') row[k] = Number(v);
-      else if (v instanceof Uint8Array) row[k] = Buffer.from(v).toString('base64');
-    }
-    parts.push(JSON.stringify(row));
-  }
-  return { buf: Buffer.from(`[${parts.join(',')}]`), n: parts.length };
-}
-
-function runDirect(db: BpSimDatabase, q: Query, o: Options): Summary {
-  const once = (): number => {
-    const { n } = serialise(db.execute({ text: q.text, type: 'text', params: [] }).rows);
-    return n;
-  };
-  const got = once();
+function runDirect(db: BpSimDatabase, q: Case, o: Options): Summary {
+  const writes = q.key === 'write';
+  const got = q.direct(db);
   if (got !== q.rows) throw new Error(`direct ${q.label}: expected ${q.rows} rows, got ${got}`);
   const warmUntil = performance.now() + o.warmupMs;
-  while (performance.now() < warmUntil) once();
+  for (let n = 1; performance.now() < warmUntil && (!writes || n < DIRECT_WRITES.warm); n++) q.direct(db);
   const samples = new Samples();
+  const max = writes ? DIRECT_WRITES.measured : o.maxRequests;
   const started = performance.now();
   const until = started + o.durationMs;
-  while (samples.length < o.maxRequests && performance.now() < until) {
+  while (samples.length < max && performance.now() < until) {
     const t0 = performance.now();
-    once();
+    if (q.direct(db) === undefined) break;
     samples.push(performance.now() - t0);
   }
   return summarise(samples.values(), performance.now() - started);
@@ -159,17 +150,17 @@ function runDirect(db: BpSimDatabase, q: Query, o: Options): Summary {
 // Load through HTTP, with CPU accounting per process.
 
 interface Watched {
-  name: keyof Omit<CpuShare, 'utilisation' | 'client'>;
+  name: keyof Omit<CpuShare, 'utilisation' | 'client' | 'io'>;
   pids: () => number[];
 }
 
-async function measure(target: HttpTarget, concurrency: number, o: Options, watched: Watched[], profile?: ProfileWindow): Promise<{ summary: CaseResult['summary']; cpu: CpuShare; warmupErrors: number }> {
+async function measure(target: HttpTarget, concurrency: number, o: Options, watched: Watched[], profile?: ProfileWindow, budget?: { warm: number; measured: number }): Promise<{ summary: CaseResult['summary']; cpu: CpuShare; warmupErrors: number }> {
   let warmupErrors = 0;
   const client = new HttpClient(target, concurrency, o.timeoutMs);
   try {
-    const warm: LoadOptions = { concurrency, durationMs: o.warmupMs, maxRequests: Number.MAX_SAFE_INTEGER };
+    const warm: LoadOptions = { concurrency, durationMs: o.warmupMs, maxRequests: budget?.warm ?? Number.MAX_SAFE_INTEGER };
     if (o.warmupMs > 0) {
-      const w = await runLoad(client, target.validate, warm);
+      const w = await runLoad(client, target.validate, warm, target.check);
       if (w.errors > 0) {
         warmupErrors = w.errors;
         console.log(`  WARNING: ${w.errors} errors during warm-up (c=${concurrency}), first: ${w.firstError}`);
@@ -180,10 +171,13 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
     await profile?.start();
     const pidsBefore = watched.map((w) => w.pids());
     const before = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    const sumIo = (pids: number[]): { syscalls: number; wakeups: number } => pids.map(ioCounts).reduce((a, b) => ({ syscalls: a.syscalls + b.syscalls, wakeups: a.wakeups + b.wakeups }), { syscalls: 0, wakeups: 0 });
+    const ioBefore = pidsBefore.map(sumIo);
     const clientBefore = process.cpuUsage();
-    const summary = await runLoad(client, undefined, { concurrency, durationMs: o.durationMs, maxRequests: o.maxRequests });
+    const summary = await runLoad(client, undefined, { concurrency, durationMs: o.durationMs, maxRequests: Math.min(o.maxRequests, budget?.measured ?? Infinity) }, target.check);
     const clientUs = process.cpuUsage(clientBefore);
     const after = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+    const ioAfter = pidsBefore.map(sumIo);
     await profile?.stop();
     const perQuery = (ms: number): number => (summary.count ? (ms * 1000) / summary.count : Number.NaN);
     const clientMs = (clientUs.user + clientUs.system) / 1000;
@@ -193,6 +187,8 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
       const ms = after[i]! - before[i]!;
       totalMs += ms;
       cpu[w.name] = perQuery(ms);
+      const per = (n: number): number => (summary.count ? n / summary.count : Number.NaN);
+      (cpu.io ??= {})[w.name] = { syscalls: per(ioAfter[i]!.syscalls - ioBefore[i]!.syscalls), wakeups: per(ioAfter[i]!.wakeups - ioBefore[i]!.wakeups) };
     });
     cpu.utilisation = totalMs / (summary.elapsedMs * machine().nproc);
     return { summary, cpu, warmupErrors };
@@ -204,19 +200,20 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
 function executorPids(link: Proc): number[] {
   return childPids(link.pid).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('child.ts');
+      return /executor[\\/]child\.[jt]s/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch {
       return false;
     }
   });
 }
 
-function conduitTarget(c: Conduit, q: Query): HttpTarget {
+function conduitTarget(c: Conduit, q: Case): HttpTarget {
   return {
     url: `${c.url}/integrator/sites/${c.siteId}/queries/immediate`,
     method: 'POST',
     headers: { 'Ocp-Apim-Subscription-Key': c.apiKey },
-    body: JSON.stringify({ command: { text: q.text } }),
+    body: () => q.body(),
+    check: q.check,
     validate: (status, body) => {
       const text = body.toString('utf8');
       if (status !== 200) throw new Error(`${q.label} through Conduit: HTTP ${status}: ${text.slice(0, 500)}`);
@@ -227,6 +224,11 @@ function conduitTarget(c: Conduit, q: Query): HttpTarget {
   };
 }
 
+/** Summed RSS of a process and its executor children, MiB. */
+function treeRssMiB(pids: number[]): number {
+  return pids.reduce((n, p) => n + (memStatus(p)?.rssKb ?? 0), 0) / 1024;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Report.
 
@@ -235,7 +237,7 @@ function sectionName(o: Options): string {
   return ['immediate', o.linkConcurrency ? `link-concurrency-${o.linkConcurrency}` : ''].filter(Boolean).join(':');
 }
 
-function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: number): string {
+function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: number, cases: Case[], extra: { idleLinkRssMiB?: number; slots: number; runtime: string }): string {
   const find = (kind: CaseResult['kind'], query: string, c: number): CaseResult | undefined =>
     results.find((r) => r.kind === kind && r.query === query && r.concurrency === c);
   const directOf = (query: string): CaseResult | undefined => results.find((r) => r.kind === 'direct' && r.query === query);
@@ -264,14 +266,20 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
 
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? '**met**' : '**NOT met**');
   const targets: (string | number)[][] = [];
-  for (const q of QUERIES) {
-    const c1 = find('conduit', q.label, 1);
-    const d = directOf(q.label);
+  const overheadTarget = (label: string, goal: number): void => {
+    const c1 = find('conduit', label, 1);
+    const d = directOf(label);
     const ov = c1 && d ? c1.summary.p50Ms - d.summary.p50Ms : undefined;
-    targets.push([`relay overhead at p50, concurrency 1, ${q.label}`, `≤ ${TARGET_OVERHEAD_MS} ms`, ov === undefined ? 'n/a' : `${fmtMs(ov)} ms`, verdict(ov === undefined ? undefined : ov <= TARGET_OVERHEAD_MS)]);
-  }
-  const t32 = find('conduit', '1-row', 32);
-  targets.push(['throughput, 1-row, concurrency 32', `≥ ${fmtRate(TARGET_QPS)} queries/s`, t32 ? `${fmtRate(t32.summary.throughput)} queries/s` : 'n/a', verdict(t32 ? t32.summary.throughput >= TARGET_QPS : undefined)]);
+    targets.push([`relay overhead at p50, concurrency 1, ${label}`, `≤ ${goal} ms`, ov === undefined ? 'n/a' : `${fmtMs(ov)} ms`, verdict(ov === undefined ? undefined : ov <= goal)]);
+  };
+  overheadTarget('param 1-row', TARGET_OVERHEAD_MS);
+  const t32 = find('conduit', 'param 1-row', 32);
+  targets.push(['throughput, param 1-row, concurrency 32', `≥ ${fmtRate(TARGET_QPS)} queries/s`, t32 ? `${fmtRate(t32.summary.throughput)} queries/s` : 'n/a', verdict(t32 ? t32.summary.throughput >= TARGET_QPS : undefined)]);
+  overheadTarget('500-row', TARGET_OVERHEAD_500_MS);
+  const peakRss = Math.max(...results.map((r) => r.linkRssMiB ?? 0));
+  targets.push([`Link, all its processes summed, RSS idle / at the end of each loaded window (largest)`, `< ${TARGET_LINK_RSS_MIB} MiB`,
+    `${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} / ${peakRss ? peakRss.toFixed(0) : 'n/a'} MiB`,
+    verdict(extra.idleLinkRssMiB === undefined ? undefined : extra.idleLinkRssMiB < TARGET_LINK_RSS_MIB && peakRss < TARGET_LINK_RSS_MIB)]);
 
   const errs = results.filter((r) => r.summary.errors > 0 || r.warmupErrors).map((r) =>
     `- ${name(r)} at concurrency ${r.concurrency}: ${r.summary.errors} errors in the measured window${r.summary.firstError ? ` (first: ${r.summary.firstError})` : ''}` +
@@ -281,15 +289,18 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '',
     `Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average at start ${m.loadAvg1}.`,
     '',
-    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor processes) as their own processes, started through the CLI; ` +
+    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor process(es) at start, more started on demand) as their own processes, started through the CLI (${extra.runtime}); ` +
       `the load generator is the benchmark process (node:http keep-alive agent, closed loop: each of N workers sends the next request when the last answer is read in full); ` +
       `the bare-HTTP ceiling is a node:http server in its own process answering a fixed ${'~'}100-byte JSON to the same POST. Everything on 127.0.0.1. ` +
       `Practice database: ${DEFAULT_PRACTICE.patients} patients, ${DEFAULT_PRACTICE.weeks} weeks, seed ${DEFAULT_PRACTICE.seed}. ` +
-      `Each case: ${o.warmupMs} ms warm-up, then ${o.durationMs} ms or ${o.maxRequests.toLocaleString('en-US')} requests, whichever first. Cloud and Link log level: ${o.logLevel}.` +
+      `Before the first Conduit case, each read case runs ${o.warmupMs} ms at concurrency 8 (JIT warm-up of every process). Each case: ${o.warmupMs} ms warm-up, then ${o.durationMs} ms or ${o.maxRequests.toLocaleString('en-US')} requests, whichever first. Cloud and Link log level: ${o.logLevel}.` +
       (o.profile ? ' **This run was CPU-profiled: every figure is distorted by the profiler.**' : ''),
     '',
-    `Queries: 1-row \`${QUERIES[0]!.text}\`; 500-row \`${QUERIES[1]!.text}\`. ` +
-      'Direct = `BpSimDatabase.open(file).execute({text, type: "text", params: []})` in one process, iterating the rows and JSON-serialising them as the Link driver does (synchronous, so concurrency 1 only).',
+    `Cases: ${cases.map((q) => `${q.label} \`${q.text}\``).join('; ')}. ` +
+      'param 1-row sends `@id` as a typed `Int` Halo parameter, rotating over the first 1000 patients; the booking write books a distinct free slot (from `BP_GetFreeAppointments`, ' +
+      `${extra.slots.toLocaleString('en-US')} slots over ${SLOT_DAYS} days from tomorrow, interleaved over practitioners and days) with each request, as \`Date\`/\`Int\` parameters, and every answer is checked to carry the new appointment id (RETURN > 0); ` +
+      `the write integration is ticked read-write. Direct = \`BpSimDatabase.open(file).execute(...)\` on the same file in this process with the parameters decoded as the Link's driver decodes them, iterating the rows and JSON-serialising them as the Link driver does (synchronous, so concurrency 1 only; direct writes: ${DIRECT_WRITES.warm} warm-up then at most ${DIRECT_WRITES.measured.toLocaleString('en-US')}). ` +
+      'Overhead = p50 through Conduit − p50 direct (at concurrency 32 against the direct concurrency-1 p50).',
     '',
     main,
     '',
@@ -297,9 +308,18 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '',
     table(['target', 'goal', 'measured', 'verdict'], targets),
     '',
+    `Link RSS (main + executors, summed): idle ${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} MiB; at the end of each Conduit window: ${results.filter((r) => r.linkRssMiB).map((r) => `${r.query} c=${r.concurrency} ${r.linkRssMiB!.toFixed(0)}`).join(', ')} MiB.`,
+    '',
     '### CPU per query (µs of CPU time per completed query, by process, from /proc over the measured window)',
     '',
     cpu,
+    '',
+    '### System calls and wake-ups per query (read+write syscalls from /proc/<pid>/io; voluntary context switches from /proc/<pid>/status; counts, so much less disturbed by other load than times)',
+    '',
+    table(['case', 'concurrency', ...['cloud', 'link', 'executors'].flatMap((n) => [`${n} syscalls`, `${n} wake-ups`])],
+      results.filter((r) => r.kind === 'conduit' && r.cpu?.io).map((r) => [name(r), r.concurrency,
+        ...['cloud', 'link', 'executors'].flatMap((n) => { const v = r.cpu!.io![n]; return v ? [v.syscalls.toFixed(1), v.wakeups.toFixed(2)] : ['', '']; })]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
     ...(errs.length ? ['', '### Errors', '', ...errs] : []),
     '',
   ].join('\n');
@@ -322,7 +342,7 @@ async function run(args: string[]): Promise<string> {
   let linkExecutors: number;
   const line = (r: CaseResult): void => {
     const s = r.summary;
-    log(`  ${r.kind.padEnd(7)} ${r.query.padEnd(7)} c=${String(r.concurrency).padEnd(3)} n=${String(s.count).padStart(7)} err=${s.errors} ` +
+    log(`  ${r.kind.padEnd(7)} ${r.query.padEnd(13)} c=${String(r.concurrency).padEnd(3)} n=${String(s.count).padStart(7)} err=${s.errors} ` +
       `p50=${fmtMs(s.p50Ms)}ms p99=${fmtMs(s.p99Ms)}ms ${fmtRate(s.throughput)} q/s`);
   };
   try {
@@ -330,8 +350,14 @@ async function run(args: string[]): Promise<string> {
 
     log('Direct on the database (baseline):');
     const db = BpSimDatabase.open(database);
+    let cases: Case[];
+    let slots: number;
     try {
-      for (const q of QUERIES) {
+      const free = freeSlots(db, SLOT_DAYS);
+      slots = free.length;
+      cases = makeCases(db, free).filter((q) => !o.cases || o.cases.includes(q.key));
+      log(`  ${slots} free slots for the booking writes`);
+      for (const q of cases) {
         const r: CaseResult = { kind: 'direct', query: q.label, concurrency: 1, summary: runDirect(db, q, o) };
         results.push(r);
         line(r);
@@ -339,6 +365,10 @@ async function run(args: string[]): Promise<string> {
     } finally {
       db.close();
     }
+    // What the direct writes left, shared out between the Conduit write windows (a fifth for warm-up).
+    const writesLeft = Math.max(0, slots - (cases.some((q) => q.key === 'write') ? DIRECT_WRITES.warm + DIRECT_WRITES.measured + 1 : 0));
+    const perWindow = Math.floor(writesLeft / o.concurrency.length);
+    const writeBudget = { warm: Math.floor(perWindow / 5), measured: perWindow - Math.floor(perWindow / 5) - 1 };
 
     log('Bare node:http (the machine ceiling):');
     const bare = await spawnNode({ name: 'bare-http', logDir: runDir, ready: /listening on \d+/, args: [join(import.meta.dirname, 'lib', 'bare-server.ts'), '0'] });
@@ -346,7 +376,7 @@ async function run(args: string[]): Promise<string> {
       const port = /listening on (\d+)/.exec(bare.stdout())![1]!;
       const target: HttpTarget = {
         url: `http://127.0.0.1:${port}/integrator/sites/x/queries/immediate`, method: 'POST',
-        headers: { 'Ocp-Apim-Subscription-Key': 'bench' }, body: JSON.stringify({ command: { text: QUERIES[0]!.text } }),
+        headers: { 'Ocp-Apim-Subscription-Key': 'bench' }, body: cases[0]!.body(),
         validate: (status) => {
           if (status !== 200) throw new Error(`bare server answered ${status}`);
         },
@@ -363,22 +393,37 @@ async function run(args: string[]): Promise<string> {
     }
 
     log('Conduit (Cloud and Link processes):');
-    const conduit = await startConduit(runDir, database, { logLevel: o.logLevel, linkConcurrency: o.linkConcurrency, profile: o.profile }, log);
+    const conduit = await startConduit(runDir, database, { logLevel: o.logLevel, linkConcurrency: o.linkConcurrency, profile: o.profile, access: 'readwrite' }, log);
+    let idleLinkRssMiB: number | undefined;
     try {
       linkExecutors = executorPids(conduit.link).length;
+      await sleep(1000);
+      idleLinkRssMiB = treeRssMiB([conduit.link.pid, ...executorPids(conduit.link)]);
+      log(`  Link tree RSS idle: ${idleLinkRssMiB.toFixed(0)} MiB`);
+      // Every process compiles its hot path before the first case is measured, so the first case
+      // is not the one that pays for the JIT (the booking write is warmed by its own budget only).
+      for (const q of cases.filter((x) => x.key !== 'write')) {
+        const client = new HttpClient(conduitTarget(conduit, q), 8, o.timeoutMs);
+        try {
+          await runLoad(client, conduitTarget(conduit, q).validate, { concurrency: 8, durationMs: o.warmupMs, maxRequests: Number.MAX_SAFE_INTEGER });
+        } finally {
+          client.close();
+        }
+      }
       const watched: Watched[] = [
         { name: 'cloud', pids: () => [conduit.cloud.pid] },
         { name: 'link', pids: () => [conduit.link.pid] },
         { name: 'executors', pids: () => executorPids(conduit.link) },
       ];
-      for (const q of QUERIES) {
+      for (const q of cases) {
         for (const c of o.concurrency) {
           const label = `${q.key}-c${c}`;
           const profile = o.profile
             ? new ProfileWindow(join(runDir, 'profiles'), label, [conduit.cloud.pid, conduit.link.pid, ...executorPids(conduit.link)])
             : undefined;
-          const { summary, cpu, warmupErrors } = await measure(conduitTarget(conduit, q), c, o, watched, profile);
-          const r: CaseResult = { kind: 'conduit', query: q.label, concurrency: c, summary, cpu, warmupErrors };
+          const { summary, cpu, warmupErrors } = await measure(conduitTarget(conduit, q), c, o, watched, profile, q.key === 'write' ? writeBudget : undefined);
+          const linkRssMiB = treeRssMiB([conduit.link.pid, ...executorPids(conduit.link)]);
+          const r: CaseResult = { kind: 'conduit', query: q.label, concurrency: c, summary, cpu, warmupErrors, linkRssMiB };
           results.push(r);
           line(r);
           if (profile) profileParts.push(`### ${q.label}, concurrency ${c} (${summary.count} queries)\n\n${profileReport(join(runDir, 'profiles', label), summary.count)}`);
@@ -390,7 +435,7 @@ async function run(args: string[]): Promise<string> {
       await stopProc(conduit.cloud);
     }
 
-    const md = report(m, o, results, linkExecutors);
+    const md = report(m, o, results, linkExecutors, cases, { idleLinkRssMiB, slots, runtime: RUNTIME });
     const stamp = m.date.replace(/[:.]/g, '-');
     const raw = writeRaw(`immediate-${stamp}.json`, { machine: m, options: o, results });
     console.log(`\n${md}`);

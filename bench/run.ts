@@ -20,14 +20,16 @@ const SUITES: Record<string, { description: string; load: () => Promise<Suite> }
 
 function usage(): string {
   const lines = Object.entries(SUITES).map(([name, s]) => `  ${name.padEnd(12)} ${s.description}`);
-  return `usage: npm run bench -- <suite> [options]    (npm run bench -- <suite> --help for its options)\n\nsuites:\n${lines.join('\n')}`;
+  return `usage: npm run bench [-- <suite>] [options]    (default suite: immediate; npm run bench -- <suite> --help for its options)\n\nsuites:\n${lines.join('\n')}`;
 }
 
 async function main(): Promise<void> {
-  const [name, ...rest] = process.argv.slice(2);
+  const argv = process.argv.slice(2);
+  // `npm run bench` alone (or with only options) runs the immediate suite: what integrators send.
+  const [name, ...rest] = argv.length === 0 || argv[0]!.startsWith('--') && argv[0] !== '--help' ? ['immediate', ...argv] : argv;
   if (!name || name === '--help' || name === '-h') {
     console.log(usage());
-    process.exit(name ? 0 : 2);
+    process.exit(0);
   }
   const entry = SUITES[name];
   if (!entry) {

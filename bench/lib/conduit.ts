@@ -93,7 +93,7 @@ export function executors(link: Proc): { interactive: number[]; background: numb
     } catch {
       continue;
     }
-    if (!cmd.includes('child.ts')) continue;
+    if (!/executor[\\/]child\.[jt]s/.test(cmd)) continue;
     const nice = niceOf(pid);
     if (nice === undefined) continue;
     (nice > 0 ? background : interactive).push(pid);

@@ -8,9 +8,12 @@ export interface HttpTarget {
   url: string;
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
-  body?: string;
+  /** A fixed body, or one made for each request (undefined: nothing left to send, the worker stops). */
+  body?: string | (() => string | undefined);
   /** Checked on the first response of each run; throw to abort the benchmark. */
   validate?: (status: number, body: Buffer) => void;
+  /** Checked on every 200 response: a returned string counts the request as an error (e.g. a booking refused). */
+  check?: (body: Buffer) => string | undefined;
 }
 
 export interface LoadOptions {
@@ -39,20 +42,28 @@ export class HttpClient {
   private readonly u: URL;
   private readonly headers: Record<string, string | number>;
   private readonly body?: Buffer;
+  private readonly makeBody?: () => string | undefined;
 
   /** @param timeoutMs a request not answered in full by then fails (and its socket is destroyed). */
   constructor(private readonly target: HttpTarget, maxSockets: number, private readonly timeoutMs = 10_000) {
     this.u = assertLoopback(target.url);
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'fifo' });
-    this.body = target.body === undefined ? undefined : Buffer.from(target.body);
+    if (typeof target.body === 'function') this.makeBody = target.body;
+    else this.body = target.body === undefined ? undefined : Buffer.from(target.body);
     this.headers = { ...target.headers };
-    if (this.body) {
-      this.headers['content-type'] ??= 'application/json';
-      this.headers['content-length'] = this.body.length;
-    }
+    if (this.body || this.makeBody) this.headers['content-type'] ??= 'application/json';
+    if (this.body) this.headers['content-length'] = this.body.length;
   }
 
-  send(): Promise<Response> {
+  /** Whether another request can be made (a body generator may run out, e.g. of free slots). */
+  nextBody(): Buffer | undefined | false {
+    if (!this.makeBody) return this.body;
+    const b = this.makeBody();
+    return b === undefined ? false : Buffer.from(b);
+  }
+
+  send(body: Buffer | undefined = this.body): Promise<Response> {
+    const headers = body && body !== this.body ? { ...this.headers, 'content-length': body.length } : this.headers;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       const fail = (e: Error): void => {
@@ -60,7 +71,7 @@ export class HttpClient {
         reject(e);
       };
       const req = request(
-        { host: this.u.hostname, port: this.u.port, path: `${this.u.pathname}${this.u.search}`, method: this.target.method, headers: this.headers, agent: this.agent },
+        { host: this.u.hostname, port: this.u.port, path: `${this.u.pathname}${this.u.search}`, method: this.target.method, headers, agent: this.agent },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -72,7 +83,7 @@ export class HttpClient {
         },
       );
       req.on('error', fail);
-      req.end(this.body);
+      req.end(body);
     });
   }
 
@@ -82,7 +93,7 @@ export class HttpClient {
 }
 
 /** Runs one bounded closed-loop window and returns latency statistics of the successful requests. */
-export async function runLoad(client: HttpClient, validate: HttpTarget['validate'], o: LoadOptions): Promise<Summary & { firstError?: string }> {
+export async function runLoad(client: HttpClient, validate: HttpTarget['validate'], o: LoadOptions, check?: HttpTarget['check']): Promise<Summary & { firstError?: string }> {
   const samples = new Samples();
   let issued = 0;
   let errors = 0;
@@ -92,17 +103,23 @@ export async function runLoad(client: HttpClient, validate: HttpTarget['validate
   const until = started + o.durationMs;
   const worker = async (): Promise<void> => {
     while (issued < o.maxRequests && performance.now() < until) {
+      const body = client.nextBody();
+      if (body === false) break;
       issued++;
       const t0 = performance.now();
       try {
-        const res = await client.send();
+        const res = await client.send(body);
         const dt = performance.now() - t0;
         if (!validated) {
           validate!(res.status, res.body);
           validated = true;
         }
-        if (res.status === 200) samples.push(dt);
-        else {
+        const refused = res.status === 200 && check ? check(res.body) : undefined;
+        if (res.status === 200 && refused === undefined) samples.push(dt);
+        else if (refused !== undefined) {
+          errors++;
+          firstError ??= refused;
+        } else {
           errors++;
           firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
         }

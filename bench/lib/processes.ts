@@ -1,12 +1,17 @@
-// Child processes of a benchmark run: spawned with node + tsx (no npx layer, so the pid we hold is the
-// real server), logged to files, awaited until they print a ready line, and stopped by their own pid.
+// Child processes of a benchmark run: spawned with node (no npx layer, so the pid we hold is the real
+// server), logged to files, awaited until they print a ready line, and stopped by their own pid. The
+// Conduit parts run as `npm start` runs them: the compiled CLI (packages/cli/dist, built by
+// `npm run build`) on plain node; only the benchmark's own helper scripts (.ts) go through tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..');
-export const CLI = join(REPO, 'packages', 'cli', 'src', 'main.ts');
+/** CONDUIT_BENCH_CLI runs another build's CLI (an A/B comparison against a saved copy, in the same minutes). */
+export const CLI = process.env.CONDUIT_BENCH_CLI ?? join(REPO, 'packages', 'cli', 'dist', 'main.js');
 const TSX = import.meta.resolve('tsx');
+/** How the Conduit processes are run, for the reports. */
+export const RUNTIME = 'compiled JavaScript, packages/cli/dist/main.js on plain node, as `npm start` runs it';
 
 export interface Proc {
   name: string;
@@ -18,7 +23,7 @@ export interface Proc {
 
 export interface SpawnOptions {
   name: string;
-  /** Script (TypeScript through tsx) and its arguments. */
+  /** Script and its arguments (a .ts script runs through tsx, a .js one on plain node). */
   args: string[];
   env?: Record<string, string>;
   logDir: string;
@@ -30,7 +35,9 @@ export interface SpawnOptions {
 }
 
 export async function spawnNode(o: SpawnOptions): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', TSX, ...(o.nodeArgs ?? []), ...o.args], {
+  if (o.args[0] === CLI && !existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const loader = o.args[0]?.endsWith('.ts') ? ['--import', TSX] : [];
+  const child = spawn(process.execPath, [...loader, ...(o.nodeArgs ?? []), ...o.args], {
     cwd: REPO,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,7 +79,7 @@ export async function spawnNode(o: SpawnOptions): Promise<Proc> {
   return proc;
 }
 
-/** Runs a node + tsx script to completion and returns its stdout. */
+/** Runs a node script to completion and returns its stdout. */
 export async function runNode(args: string[], logDir: string, name: string, env: Record<string, string> = {}): Promise<string> {
   const p = await spawnNode({ name, args, logDir, env });
   const code = await new Promise<number | null>((resolve) => p.child.on('exit', (c) => resolve(c)));
@@ -117,5 +124,17 @@ export function cpuTimeMs(pid: number): number {
     return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
   } catch {
     return 0;
+  }
+}
+
+/** Read and write system calls (/proc/<pid>/io) and voluntary context switches (/proc/<pid>/status) so far. */
+export function ioCounts(pid: number): { syscalls: number; wakeups: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const num = (text: string, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    return { syscalls: num(io, 'syscr') + num(io, 'syscw'), wakeups: num(st, 'voluntary_ctxt_switches') };
+  } catch {
+    return { syscalls: 0, wakeups: 0 };
   }
 }

@@ -10,7 +10,7 @@ import process from 'node:process';
 const dir = process.env.CONDUIT_BENCH_PROF_DIR;
 if (dir) {
   const script = process.argv[1] ?? '';
-  const role = /executor[\\/]child\.ts$/.test(script) ? 'executor' : (process.env.CONDUIT_BENCH_ROLE ?? 'node');
+  const role = /executor[\\/]child\.[jt]s$/.test(script) ? 'executor' : (process.env.CONDUIT_BENCH_ROLE ?? 'node');
   let session;
   let label = 'profile';
   process.on('SIGUSR2', () => {

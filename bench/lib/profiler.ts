@@ -63,7 +63,7 @@ function area(url: string, fn: string): string {
     const rest = url.slice(nm + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  const m = /packages\/([^/]+)\/src\/(.*)$/.exec(url);
+  const m = /packages\/([^/]+)\/(?:src|dist)\/(.*)$/.exec(url);
   if (m) return `@conduit/${m[1]}`;
   if (url.includes('/bench/')) return 'bench';
   return url;

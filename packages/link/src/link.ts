@@ -35,6 +35,13 @@ export interface LinkOptions {
   concurrency?: number;
   /** Registered and async queries run at once (niced executors). Default 1. */
   backgroundConcurrency?: number;
+  /**
+   * Immediate executors kept running while idle (default 2: one stays ready while another's overrun is
+   * being replaced); the others start when a query would wait
+   * and stop after `executorIdleMs` idle (default 60 s). Background executors start on demand.
+   */
+  warmExecutors?: number;
+  executorIdleMs?: number;
   heartbeatIntervalMs?: number;
   backoff?: Partial<BackoffOptions>;
   logger?: Logger;
@@ -92,8 +99,10 @@ export class Link extends EventEmitter {
     this.linkId = this.state.get('linkId');
     const concurrency = opts.concurrency ?? 4;
     const background = opts.backgroundConcurrency ?? 1;
-    this.pool = new ExecutorPool(opts.driver, concurrency);
-    this.backgroundPool = new ExecutorPool(opts.driver, background, 10);
+    // Each executor is a Node process (~60 MiB RSS): two are kept warm, the rest follow the load.
+    const idleMs = opts.executorIdleMs ?? 60_000;
+    this.pool = new ExecutorPool(opts.driver, concurrency, 0, { warm: Math.min(concurrency, opts.warmExecutors ?? 2), idleMs });
+    this.backgroundPool = new ExecutorPool(opts.driver, background, 10, { warm: 0, idleMs });
     this.scheduler = new Scheduler(concurrency, background);
     this.uploader = new Uploader(() => this.ws);
     this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def));
@@ -401,8 +410,10 @@ export class Link extends EventEmitter {
   private async execute(msg: QueryExecute): Promise<void> {
     if (!this.inFlight.has(msg.queryId)) return;
     const executingAt = Date.now();
-    this.send({ v: PROTOCOL_VERSION, type: 'query.started', id: this.nextId(), queryId: msg.queryId, at: executingAt });
     const background = msg.mode !== 'immediate';
+    // Immediate queries end within seconds: their start time travels in query.completed/failed
+    // (executingAt), which saves a frame and a Cloud wake-up per query. Background work reports it live.
+    if (background) this.send({ v: PROTOCOL_VERSION, type: 'query.started', id: this.nextId(), queryId: msg.queryId, at: executingAt });
     // Background results go through the paced uploader, immediate ones straight to the socket.
     const out = (data: Buffer | string): void => (background ? this.uploader.send(data) : this.sendRaw(data));
     let seq = 0;
@@ -508,12 +519,36 @@ export class Link extends EventEmitter {
 
   private send(msg: LinkMessage): void {
     const ws = this.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      this.corkUntilIdle(ws);
+      ws.send(JSON.stringify(msg));
+    }
   }
 
   private sendRaw(data: Buffer | string): void {
     const ws = this.ws;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(data);
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      this.corkUntilIdle(ws);
+      ws.send(data);
+    }
+  }
+
+  private corked?: WebSocket;
+  /**
+   * Holds the socket's writes until the end of this event-loop turn, so the frames of one turn (a
+   * result's last chunk and its completion; the answers of several queries finished together) leave
+   * in one write and reach the Cloud in one read. ws keeps its socket as `_socket` (a net.Socket).
+   */
+  private corkUntilIdle(ws: WebSocket): void {
+    if (this.corked === ws) return;
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = ws;
+    socket.cork();
+    setImmediate(() => {
+      if (this.corked === ws) this.corked = undefined;
+      socket.uncork();
+    });
   }
 
   /** Simulates a network cut (tests and fault drills): the socket dies without a close handshake. */

@@ -9,9 +9,17 @@ export function ownedBy<S extends Store>(store: S, nodeId: string): S {
     q.node = nodeId;
     return store.insertQuery(q);
   };
+  // The batched write path (queries/write-batch.ts) inserts through writeQueries: stamp those too.
+  const writeQueries = store.writeQueries
+    ? (inserts: QueryRecord[], updates: QueryRecord[]): Promise<void> => {
+      for (const q of inserts) q.node = nodeId;
+      return store.writeQueries!(inserts, updates);
+    }
+    : undefined;
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'insertQuery') return insertQuery;
+      if (prop === 'writeQueries') return writeQueries;
       let v = bound.get(prop);
       if (v === undefined) {
         v = Reflect.get(target, prop) as unknown;

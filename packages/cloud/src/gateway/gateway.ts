@@ -55,6 +55,11 @@ export interface DispatchRequest {
   onUploading?: (at: number) => void;
 }
 
+/** A start time the Link reported, kept between sending and now so another clock cannot disorder the timings. */
+function linkStart(p: Pending, at: number | undefined): number | null {
+  return at === undefined ? null : Math.min(p.uploadingAt ?? Date.now(), Math.max(p.sentAt, at));
+}
+
 export class Gateway implements Dispatcher {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, LinkSession>();
@@ -282,13 +287,14 @@ export class Gateway implements Dispatcher {
         const p = session.pending.get(msg.queryId);
         if (!p) return void session.droppedReplies++;
         const data = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks);
-        session.settle(msg.queryId, { kind: 'completed', msg, data, startedAt: p.startedAt, uploadingAt: p.uploadingAt, completedAt: Date.now() });
+        // Immediate queries send no query.started: their start is executingAt, on the Link's clock.
+        session.settle(msg.queryId, { kind: 'completed', msg, data, startedAt: p.startedAt ?? linkStart(p, msg.executingAt), uploadingAt: p.uploadingAt, completedAt: Date.now() });
         return;
       }
       case 'query.failed': {
         const p = session.pending.get(msg.queryId);
         if (!p) return void session.droppedReplies++;
-        session.settle(msg.queryId, { kind: 'failed', msg, startedAt: p.startedAt, completedAt: Date.now() });
+        session.settle(msg.queryId, { kind: 'failed', msg, startedAt: p.startedAt ?? linkStart(p, msg.executingAt), completedAt: Date.now() });
         return;
       }
       case 'query.page': {
@@ -348,7 +354,7 @@ export class Gateway implements Dispatcher {
     const qid = req.exec.queryId;
     const outcome = new Promise<DispatchOutcome>((resolve) => {
       const p: Pending = {
-        qid, integratorId: req.exec.integratorId, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null,
+        qid, integratorId: req.exec.integratorId, chunks: [], bytes: 0, maxBytes: req.exec.maxResultBytes + 16, startedAt: null, uploadingAt: null, sentAt: Date.now(),
         onStarted: req.onStarted, onUploading: req.onUploading, paged: req.paged, resolve,
       };
       p.timer = setTimeout(() => {

@@ -31,6 +31,8 @@ export interface Pending {
   maxBytes: number;
   startedAt: number | null;
   uploadingAt: number | null;
+  /** When the Cloud sent the query (Cloud clock): bounds the Link-reported start of an immediate query. */
+  sentAt: number;
   timer?: NodeJS.Timeout;
   onStarted?: (at: number) => void;
   onUploading?: (at: number) => void;
@@ -61,7 +63,26 @@ export class LinkSession {
    */
   send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): void {
     const json = JSON.stringify({ v: PROTOCOL_VERSION, id: `c${++this.seq}`, ...msg });
+    this.corkUntilIdle();
     this.ws.send(msg.type === 'welcome' ? signFrame(this.cloudKey, this.linkPublicKey, json) : macFrame(this.macKey, json));
+  }
+
+  private corked = false;
+  /**
+   * Holds the socket's writes until the end of this event-loop turn: the queries of many HTTP
+   * requests parsed in one turn reach the Link in one write (and one wake-up of the Link) instead of
+   * one each. ws keeps its socket as `_socket` (a net.Socket).
+   */
+  private corkUntilIdle(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   settle(qid: string, outcome: DispatchOutcome): void {

@@ -8,7 +8,17 @@ import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '
 type TimedPhase = keyof StatusTiming;
 const TIMED: ReadonlySet<QueryStatus> = new Set<QueryStatus>(['initialising', 'queued', 'executing', 'uploading']);
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+// A query's steps mostly fall in the same millisecond; formatting a Date is not free, so the last
+// one is remembered.
+let lastMs = Number.NaN;
+let lastIso = '';
+const iso = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 
 export interface NewQuery {
   integratorId: string;

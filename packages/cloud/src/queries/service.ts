@@ -11,6 +11,7 @@ import { complete, newQueryRecord, queryJson, siteDown, transition } from './lif
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
+import { QueryWriteBatch } from './write-batch.js';
 
 export interface ImmediateRequest {
   integratorId: string;
@@ -38,6 +39,7 @@ const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorM
 export class QueryService {
   /** Queries in flight on this node, so status reads see live progress without extra writes. */
   private readonly live = new Map<string, QueryRecord>();
+  private readonly writes: QueryWriteBatch;
 
   constructor(
     private readonly store: Store,
@@ -45,7 +47,9 @@ export class QueryService {
     private readonly log: Logger,
     private readonly audit: AuditLog,
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
-  ) {}
+  ) {
+    this.writes = new QueryWriteBatch(store);
+  }
 
   async get(id: string): Promise<QueryRecord | undefined> {
     return this.live.get(id) ?? (await this.store.query(id));
@@ -54,11 +58,13 @@ export class QueryService {
   async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
     const now = Date.now();
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
-    await this.store.insertQuery(q);
+    // Stored before it is sent, so a Cloud that dies meanwhile marks it failed on restart (the
+    // inserts of one event-loop turn share one transaction).
+    await this.writes.insert(q);
     if (!(await this.gateway.reachable(req.site.id))) {
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
-      await this.store.updateQuery(q);
+      await this.writes.update(q);
       this.recordQuery(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message) };
     }
@@ -80,18 +86,17 @@ export class QueryService {
       const result = await outcome;
       req.signal?.removeEventListener('abort', onAbort);
       const answer = this.finish(q, result);
-      // The answer goes out first; the final record is written right after (status reads are served
-      // from memory until it is), which keeps the store write off the integrator's latency.
+      // The answer goes out first; the final record is written at the end of this turn with the
+      // turn's other writes (status reads are served from memory until it is), which keeps the store
+      // write off the integrator's latency.
       persisted = true;
-      setImmediate(() => {
-        this.store.updateQuery(q).then(
-          () => this.live.delete(q.id),
-          (e: Error) => {
-            this.live.delete(q.id);
-            this.log.error({ err: e.message, queryId: q.id }, 'could not record the end of a query');
-          },
-        );
-      });
+      this.writes.update(q).then(
+        () => this.live.delete(q.id),
+        (e: Error) => {
+          this.live.delete(q.id);
+          this.log.error({ err: e.message, queryId: q.id }, 'could not record the end of a query');
+        },
+      );
       this.recordQuery(q, answer.status, req.command.text);
       return answer;
     } finally {

@@ -123,6 +123,13 @@ export class SqliteStore implements Store {
     this.stmts.updateQuery.run(...queryParams(q));
   }
 
+  async writeQueries(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const q of inserts) this.stmts.insertQuery.run(...queryParams(q));
+      for (const q of updates) this.stmts.updateQuery.run(...queryParams(q));
+    })();
+  }
+
   async query(id: string): Promise<QueryRecord | undefined> {
     const r = this.stmts.query.get(id) as Row | undefined;
     return r ? queryFromRow(r) : undefined;

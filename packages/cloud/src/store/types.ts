@@ -164,6 +164,8 @@ export interface Store {
 
   insertQuery(q: QueryRecord): Promise<void>;
   updateQuery(q: QueryRecord): Promise<void>;
+  /** Optional: many inserts then updates in one transaction (the query service groups each event-loop turn's). */
+  writeQueries?(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void>;
   query(id: string): Promise<QueryRecord | undefined>;
   /**
    * Marks every query that was in flight when the Cloud stopped as failed; returns their ids. With `node`, only

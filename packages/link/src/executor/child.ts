@@ -22,7 +22,17 @@ async function makeDriver(config: DriverConfig): Promise<Driver> {
 }
 
 async function run(driver: Driver, m: Extract<ToExecutor, { t: 'run' }>): Promise<void> {
-  const out = new ResultWriter(m.maxResultBytes, (data, page) => send({ t: 'chunk', qid: m.qid, page, data }), {
+  // Unpaged results hold back their newest chunk so the last one travels with 'done': a small result
+  // is then one message to the Link, not two. Paged results send every chunk at once (a page's
+  // chunks must all be out before its 'page' message).
+  let tail: { page: number; data: Buffer } | undefined;
+  const emit = m.pageBytes === undefined
+    ? (data: Buffer, page: number): void => {
+      if (tail) send({ t: 'chunk', qid: m.qid, page: tail.page, data: tail.data });
+      tail = { page, data };
+    }
+    : (data: Buffer, page: number): void => send({ t: 'chunk', qid: m.qid, page, data });
+  const out = new ResultWriter(m.maxResultBytes, emit, {
     pageBytes: m.pageBytes,
     pageEnd: m.pageBytes === undefined ? undefined : (meta) => new Promise<void>((resume) => {
       waiting = { qid: m.qid, resume };
@@ -31,7 +41,7 @@ async function run(driver: Driver, m: Extract<ToExecutor, { t: 'run' }>): Promis
   });
   try {
     const result = await driver.run({ command: m.command, catalogue: m.catalogue, readOnly: m.readOnly, timeoutMs: m.timeoutMs }, out);
-    send({ t: 'done', qid: m.qid, result: { ...result, size: out.size, pages: out.pages } });
+    send({ t: 'done', qid: m.qid, result: { ...result, size: out.size, pages: out.pages }, ...(tail ? { tail } : {}) });
   } catch (e) {
     const details = e instanceof DriverError
       ? e.details

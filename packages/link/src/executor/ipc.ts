@@ -22,5 +22,6 @@ export type FromExecutor =
   | { t: 'ready' }
   | { t: 'chunk'; qid: string; page: number; data: Uint8Array }
   | { t: 'page'; qid: string; meta: PageMeta }
-  | { t: 'done'; qid: string; result: JobResult }
+  /** `tail`: the result's last chunk, carried here rather than in its own message (one IPC hop less per query). */
+  | { t: 'done'; qid: string; result: JobResult; tail?: { page: number; data: Uint8Array } }
   | { t: 'fail'; qid: string; details: ErrorDetails };

@@ -32,6 +32,10 @@ interface Worker {
   dead: boolean;
   /** Handed to a job that has not started on it yet (set synchronously, so two jobs never share it). */
   reserved: boolean;
+  /** Not ready yet: not free either, so a job arriving meanwhile can still take another executor. */
+  starting: boolean;
+  /** Free beyond the pool's warm minimum: retired when this fires. */
+  idleTimer?: NodeJS.Timeout;
   job?: {
     job: Job; resolve: (o: JobOutcome) => void; timer?: NodeJS.Timeout; remainingMs: number; runningSince: number;
     /** Page acknowledgements still awaited, oldest first. */
@@ -59,19 +63,31 @@ export function timeoutDetails(ms: number): ErrorDetails {
   };
 }
 
+export interface Elastic {
+  /** Executors kept running while idle (the rest start when work waits and stop when idle). */
+  warm: number;
+  /** How long an executor beyond `warm` may stay idle before it is stopped. */
+  idleMs: number;
+}
+
 export class ExecutorPool {
   private readonly workers: Worker[] = [];
   private readonly waiters: ((w: Worker) => void)[] = [];
   private closed = false;
+  private readonly elastic: Elastic;
 
   /**
    * @param niceness OS scheduling priority for the executors (0 normal, up to 19 lowest): background
    *   pools run niced so the clinic's interactive work and immediate queries keep the CPU first.
+   * @param elastic by default all `size` executors run all the time; with fewer warm ones, the others
+   *   are started when a job would wait and stopped after idling (each is a Node process, ~60 MiB RSS).
    */
-  constructor(private readonly config: DriverConfig, readonly size: number, private readonly niceness = 0) {}
+  constructor(private readonly config: DriverConfig, readonly size: number, private readonly niceness = 0, elastic?: Elastic) {
+    this.elastic = elastic ?? { warm: size, idleMs: 0 };
+  }
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.size; i++) this.workers.push(this.spawn());
+    for (let i = 0; i < Math.min(this.size, this.elastic.warm); i++) this.workers.push(this.spawn());
     await Promise.all(this.workers.map((w) => w.ready));
   }
 
@@ -99,16 +115,20 @@ export class ExecutorPool {
     }
     let markReady!: () => void;
     let markFailed!: (e: Error) => void;
-    const w: Worker = { proc, dead: false, reserved: false, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
+    const w: Worker = { proc, dead: false, reserved: false, starting: true, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
     w.ready.catch(() => undefined);
     proc.send({ t: 'config', config: this.config } satisfies ToExecutor);
     proc.on('message', (m: FromExecutor) => {
-      if (m.t === 'ready') return markReady();
+      if (m.t === 'ready') {
+        w.starting = false;
+        return markReady();
+      }
       const cur = w.job;
       if (!cur || cur.job.qid !== m.qid) return; // late message of a job already given up
       if (m.t === 'chunk') cur.job.onChunk(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), m.page);
       else if (m.t === 'page') this.onPage(w, m.meta);
       else if (m.t === 'done') {
+        if (m.tail) cur.job.onChunk(Buffer.from(m.tail.data.buffer, m.tail.data.byteOffset, m.tail.data.byteLength), m.tail.page);
         // Completion only after every page is stored, so the Cloud never sees it ahead of a page.
         const cur2 = cur;
         Promise.all(cur2.pending).then(
@@ -129,8 +149,13 @@ export class ExecutorPool {
   }
 
   private replace(w: Worker): void {
+    clearTimeout(w.idleTimer);
     const i = this.workers.indexOf(w);
     if (i < 0 || this.closed) return;
+    if (this.workers.length > this.elastic.warm && this.waiters.length === 0) {
+      this.workers.splice(i, 1); // an extra executor that died is not needed now
+      return;
+    }
     const fresh = this.spawn();
     this.workers[i] = fresh;
     fresh.ready.then(() => this.release(fresh), () => undefined);
@@ -186,7 +211,7 @@ export class ExecutorPool {
   }
 
   private isFree(w: Worker): boolean {
-    return !w.job && !w.dead && !w.reserved;
+    return !w.job && !w.dead && !w.reserved && !w.starting;
   }
 
   /** Hands a free, live executor to the longest-waiting job, reserving it before anyone else looks. */
@@ -196,14 +221,37 @@ export class ExecutorPool {
     if (next) {
       w.reserved = true;
       next(w);
+      return;
     }
+    if (this.workers.length > this.elastic.warm && !this.closed) {
+      clearTimeout(w.idleTimer);
+      w.idleTimer = setTimeout(() => this.retire(w), this.elastic.idleMs);
+      w.idleTimer.unref();
+    }
+  }
+
+  /** Stops an idle executor beyond the warm minimum (it exits when its IPC channel closes). */
+  private retire(w: Worker): void {
+    const i = this.workers.indexOf(w);
+    if (i < 0 || !this.isFree(w) || this.workers.length <= this.elastic.warm) return;
+    this.workers.splice(i, 1);
+    w.dead = true;
+    w.proc.disconnect();
   }
 
   private acquire(): Promise<Worker> {
     const w = this.workers.find((x) => this.isFree(x));
     if (w) {
+      clearTimeout(w.idleTimer);
       w.reserved = true;
       return Promise.resolve(w);
+    }
+    // Every executor is busy: start another if the pool may grow (it serves this job, or the next one).
+    const starting = this.workers.filter((x) => x.starting && !x.dead).length;
+    if (this.workers.length < this.size && starting < this.waiters.length + 1) {
+      const fresh = this.spawn();
+      this.workers.push(fresh);
+      fresh.ready.then(() => this.release(fresh), () => undefined);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
