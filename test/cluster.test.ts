@@ -25,7 +25,7 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', () => r()));
-  await rig.admin('webhook', rig.integratorId, `http://127.0.0.1:${(hooks.address() as { port: number }).port}/h/{queryId}`);
+  await rig.admin('integrator', 'webhook', '--integrator', rig.integratorId, '--url', `http://127.0.0.1:${(hooks.address() as { port: number }).port}/h/{queryId}`, '--json');
 });
 after(async () => {
   hooks?.close();
@@ -127,9 +127,9 @@ test('no webhook was lost or sent twice, and the audit chain verifies', async ()
   const asyncIds = received.filter((h) => h.body.webhookSource === 'async').map((h) => h.body.queryId);
   assert.equal(new Set(asyncIds).size, asyncIds.length, 'one webhook per async query');
   assert.equal(asyncIds.length, 2, 'the two successful async queries, and none for the failed one');
-  const stats = JSON.parse(await rig.admin('stats')) as { delivered: number; pending: number; failed: number };
+  const stats = JSON.parse(await rig.admin('webhooks', 'stats', '--json')) as { delivered: number; pending: number; failed: number };
   assert.deepEqual([stats.delivered, stats.pending, stats.failed], [received.length, 0, 0], 'every queued webhook delivered, as often as received');
-  const audit = JSON.parse(await rig.admin('verify')) as { ok: boolean; events: number; problems: string[] };
+  const audit = JSON.parse(await rig.admin('audit', 'verify', '--json')) as { ok: boolean; events: number; problems: string[] };
   assert.equal(audit.ok, true, audit.problems?.join('; '));
   assert.ok(audit.events > 5);
 });

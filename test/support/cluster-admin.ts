@@ -1,6 +1,7 @@
-// What the system test needs of the operator's admin commands, on any store (the SQLite file of a data
+// What the cluster benchmark needs of the operator's admin commands, on any store (the SQLite file of a data
 // dir or a postgres:// URL): `create <store> <name>`, `webhook <store> <integrator> <url>`, `verify <store>`,
-// `stats <store>`. Prints JSON. (The `conduit admin` commands open the SQLite store of --data-dir.)
+// `stats <store>`. Prints JSON. The cluster benchmark (bench/lib/cluster-*.ts) uses it; tests use the real
+// `conduit admin … --store <location>` commands instead.
 import { createIntegrator, configureWebhook, verifyAudit } from '@conduit/cloud';
 import { openStore } from '../../packages/cloud/src/store/open.js';
 import { outboxFor } from '../../packages/cloud/src/webhooks/pg-store.js';

@@ -12,15 +12,14 @@ import { LoadBalancer } from './cluster-lb.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
-const ADMIN = join(import.meta.dirname, 'cluster-admin.ts');
 
 /**
  * Runs `conduit ...args` without blocking this process: the load balancer and the webhook receiver
  * live here, and a synchronous spawn would freeze the Link's traffic through them.
  */
-export function conduit(args: string[], script = MAIN): Promise<string> {
+export function conduit(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, CONDUIT_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, CONDUIT_LOG_LEVEL: 'warn' }, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`conduit ${args.join(' ')} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
@@ -58,7 +57,7 @@ export class ClusterRig {
     await conduit(['bp-sim', 'create', '--patients', String(opts.patients ?? 300), '--weeks', String(opts.weeks ?? 4), '--seed', '7', rig.db]);
     // All nodes start at once on the new store: they must agree on one schema and one signing key.
     await Promise.all(Array.from({ length: n }, (_, i) => rig.startNode(i)));
-    const created = JSON.parse(await rig.admin('create', 'Cluster Test')) as { apiKey: string; id: string };
+    const created = JSON.parse(await rig.admin('integrator', 'create', '--name', 'Cluster Test', '--json')) as { apiKey: string; id: string };
     rig.apiKey = created.apiKey;
     rig.integratorId = created.id;
     rig.lb = new LoadBalancer(rig.urls.map((u) => Number(new URL(u).port)));
@@ -77,9 +76,9 @@ export class ClusterRig {
     return p;
   }
 
-  /** The operator's admin commands on the shared store (test/support/cluster-admin.ts). */
-  admin(cmd: 'create' | 'webhook' | 'verify' | 'stats', ...args: string[]): Promise<string> {
-    return conduit([cmd, this.store, ...args], ADMIN);
+  /** `conduit admin …args --store <the shared store>`, as the operator runs it against the cluster. */
+  admin(...args: string[]): Promise<string> {
+    return conduit(['admin', ...args, '--store', this.store]);
   }
 
   /** The practice ticks the integration and makes a pairing code. */

@@ -6,8 +6,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'packages', 'cli', 'src', 'main.ts');
 const ENV = { ...process.env, CONDUIT_LOG_LEVEL: 'warn' };
 
-export function conduitSync(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: ENV, encoding: 'utf8', timeout: 120_000 });
+export function conduitSync(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...ENV, ...env }, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,13 +1,12 @@
 // Starts the Cloud: store, signing identity, Link gateway, query service and the HTTP API on one port.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { LIMITS, exportPrivateKey, newIdentity } from '@conduit/protocol';
+import { LIMITS } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { SqliteStore } from './store/sqlite.js';
 import { openStore, describeStore } from './store/open.js';
 import { pagesFor } from './results/pg-pages.js';
 import type { WebhookOutbox } from './webhooks/store.js';
-import { outboxFor } from './webhooks/pg-store.js';
 import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
@@ -21,6 +20,7 @@ import { ClusterNode, type ClusterOptions } from './cluster/join.js';
 import { openBus } from './cluster/open-bus.js';
 import { nodeId } from './cluster/node-id.js';
 import { ownedBy } from './cluster/owned-store.js';
+import { endInterrupted, agreeSigningKey } from './startup.js';
 
 export interface CloudOptions {
   port?: number;
@@ -72,22 +72,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
   if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
-  // One node owns everything in flight and every open session, so a start ends them all; in a cluster
-  // the other nodes' queries and sessions are live, and the reaper ends only what this node left.
-  const interrupted = bus ? [] : await store.failInterrupted(
-    { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' },
-    new Date().toISOString(),
-  );
-  if (interrupted.length > 0) log.warn({ interrupted: interrupted.length }, 'queries interrupted by the last stop were marked failed');
   const files = pagesFor(store, join(opts.dataDir, 'results'));
-  for (const id of interrupted) {
-    await files.remove(id);
-    await store.deletePages(id);
-  }
-  if (!bus) for (const s of await store.listSites()) if (s.session === 'open') await store.updateSite(s.id, { session: 'dropped' });
-  // Nodes starting together on a new store must agree on one signing key (Links pin it): the first
-  // insert wins and every node then reads that one.
-  if (bus && !(await store.getSetting('cloud.privateKey'))) await outboxFor(store).settingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
+  await endInterrupted(store, files, log, bus !== undefined);
+  if (bus) await agreeSigningKey(store);
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
@@ -105,7 +92,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const queryStore = bus ? ownedBy(store, bus.nodeId) : store;
   const queries = new QueryService(queryStore, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
   const asyncQueries = new AsyncQueries(queryStore, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
-  asyncQueries.startSweeping();
+  asyncQueries.startSweeping(undefined, bus?.nodeId);
   await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
   registered.startSweeping();
@@ -141,7 +128,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     async close() {
       await cluster?.leave();
       control.stop();
-      asyncQueries.stop();
+      await asyncQueries.stop();
       registered.stop();
       await webhooks.stop();
       await gateway.close();

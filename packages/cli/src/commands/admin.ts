@@ -1,13 +1,9 @@
-// `conduit admin …`: operator actions on the Cloud's store; safe while the Cloud is running.
+// `conduit admin …`: operator actions on the Cloud's store (a data dir's SQLite file or a cluster's
+// PostgreSQL, see admin-store.ts); safe while the Cloud (or every node of the cluster) is running.
 import { Command } from 'commander';
-import { SqliteStore, createIntegrator, storeFile, promoteSite, verifyAudit, type AuditEvent } from '@conduit/cloud';
-import { envStr } from '../env.js';
+import { createIntegrator, promoteSite, verifyAudit, type AuditEvent } from '@conduit/cloud';
+import { storeOptions, withStore, type StoreFlags } from '../admin-store.js';
 import { webhooksAdminCommands } from './webhooks.js';
-
-function withStore<T>(dataDir: string | undefined, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(storeFile(dataDir ?? envStr('CONDUIT_DATA_DIR', '.conduit/cloud')));
-  return fn(store).finally(() => store.close());
-}
 
 export function adminCommand(): Command {
   const admin = new Command('admin').description('operator commands (work while the Cloud is running)');
@@ -17,9 +13,8 @@ export function adminCommand(): Command {
     .description('create an integrator and print its API key (shown once)')
     .requiredOption('--name <name>', 'integrator name')
     .option('--json', 'print {"id","apiKey","secondaryApiKey"} as JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { name: string; json?: boolean; dataDir?: string }) => {
-      const created = await withStore(o.dataDir, (s) => createIntegrator(s, o.name));
+    .action(async (o: { name: string; json?: boolean } & StoreFlags) => {
+      const created = await withStore(o, (s) => createIntegrator(s, o.name));
       if (o.json) {
         console.log(JSON.stringify({ id: created.id, apiKey: created.apiKey, secondaryApiKey: created.secondaryApiKey }));
         return;
@@ -34,9 +29,8 @@ export function adminCommand(): Command {
     .command('list')
     .description('list integrators')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { json?: boolean; dataDir?: string }) => {
-      const list = await withStore(o.dataDir, (s) => s.listIntegrators());
+    .action(async (o: { json?: boolean } & StoreFlags) => {
+      const list = await withStore(o, (s) => s.listIntegrators());
       if (o.json) return console.log(JSON.stringify(list));
       for (const i of list) console.log(`${i.id}  ${i.name}  (created ${i.createdAt})`);
     });
@@ -49,9 +43,8 @@ export function adminCommand(): Command {
     .description("make a site (Halo GUID) the practice's authoritative one; the others answer 403 \"GUID changed\"")
     .argument('<guid>', 'Halo GUID of the site to promote')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (guid: string, o: { json?: boolean; dataDir?: string }) => {
-      const sites = await withStore(o.dataDir, (s) => promoteSite(s, guid.toLowerCase()));
+    .action(async (guid: string, o: { json?: boolean } & StoreFlags) => {
+      const sites = await withStore(o, (s) => promoteSite(s, guid.toLowerCase()));
       if (o.json) return console.log(JSON.stringify(sites));
       for (const x of sites) console.log(`${x.id}  ${x.authoritative ? 'authoritative' : `superseded by ${x.supersededBy}`}`);
     });
@@ -59,9 +52,8 @@ export function adminCommand(): Command {
     .command('list')
     .description('list registered sites')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { json?: boolean; dataDir?: string }) => {
-      const list = await withStore(o.dataDir, (s) => s.listSites());
+    .action(async (o: { json?: boolean } & StoreFlags) => {
+      const list = await withStore(o, (s) => s.listSites());
       if (o.json) return console.log(JSON.stringify(list));
       for (const s of list) {
         console.log(`${s.id}  ${s.practiceName}  Bp Site ID ${s.pmsSiteId}  ${s.authoritative ? 'authoritative' : 'non-authoritative'}  last heard ${s.lastHeardAt ?? 'never'}`);
@@ -78,10 +70,9 @@ export function adminCommand(): Command {
     .option('--until <iso>', 'up to this time (ISO 8601)')
     .option('--limit <n>', 'at most this many (the newest)', '100')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: string; json?: boolean; dataDir?: string }) => {
+    .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: string; json?: boolean } & StoreFlags) => {
       for (const t of [o.since, o.until]) if (t && Number.isNaN(Date.parse(t))) throw new Error(`not a time: ${t}`);
-      const events = await withStore(o.dataDir, (s) => s.listAudit({
+      const events = await withStore(o, (s) => s.listAudit({
         siteId: o.site, integratorId: o.integrator, kind: o.kind,
         since: o.since ? new Date(o.since).toISOString() : undefined, until: o.until ? new Date(o.until).toISOString() : undefined,
         limit: Number(o.limit) || 100,
@@ -93,15 +84,21 @@ export function adminCommand(): Command {
     .command('verify')
     .description('check the hash chain: detects altered, reordered or removed events')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { json?: boolean; dataDir?: string }) => {
-      const r = await withStore(o.dataDir, (s) => verifyAudit(s));
+    .action(async (o: { json?: boolean } & StoreFlags) => {
+      const r = await withStore(o, (s) => verifyAudit(s));
       if (o.json) console.log(JSON.stringify(r));
       else if (r.ok) console.log(`Audit log intact: ${r.events} events.`);
       else console.log(`Audit log BROKEN (${r.events} events):\n${r.problems.map((p) => `  - ${p}`).join('\n')}`);
       if (!r.ok) process.exitCode = 2;
     });
+  // Every command that acts takes the same store options, so none can be left on the data dir alone.
+  addStoreOptions(admin);
   return admin;
+}
+
+function addStoreOptions(cmd: Command): void {
+  if (cmd.commands.length === 0) storeOptions(cmd);
+  for (const c of cmd.commands) addStoreOptions(c);
 }
 
 function formatEvent(e: AuditEvent): string {

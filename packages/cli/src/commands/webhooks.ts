@@ -1,13 +1,9 @@
 // `conduit admin integrator webhook …` and `conduit admin webhooks stats`: webhook configuration and delivery
-// statistics, straight on the Cloud's store (safe while the Cloud is running).
+// statistics, straight on the Cloud's store (safe while the Cloud is running). `conduit admin` gives them
+// the store options (admin-store.ts).
 import { Command } from 'commander';
-import { SqliteStore, storeFile, configureWebhook, WebhookStore, type WebhookStats } from '@conduit/cloud';
-import { envStr } from '../env.js';
-
-function withStore<T>(dataDir: string | undefined, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore(storeFile(dataDir ?? envStr('CONDUIT_DATA_DIR', '.conduit/cloud')));
-  return fn(store).finally(() => store.close());
-}
+import { configureWebhook, outboxFor, type WebhookStats } from '@conduit/cloud';
+import { withStore, type StoreFlags } from '../admin-store.js';
 
 /** `webhook`, to add under `conduit admin integrator`. */
 export function integratorWebhookCommand(): Command {
@@ -17,9 +13,8 @@ export function integratorWebhookCommand(): Command {
     .requiredOption('--url <url>', 'absolute http(s) URL; may contain {siteId}, {queryId} and {source}')
     .option('--rotate', 'make a new secret (the old one stops working at once); the first setting always makes one')
     .option('--json', 'print {"url","secret"} as JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { integrator: string; url: string; rotate?: boolean; json?: boolean; dataDir?: string }) => {
-      const w = await withStore(o.dataDir, (s) => configureWebhook(s, o.integrator, o.url, { rotate: o.rotate }));
+    .action(async (o: { integrator: string; url: string; rotate?: boolean; json?: boolean } & StoreFlags) => {
+      const w = await withStore(o, (s) => configureWebhook(s, o.integrator, o.url, { rotate: o.rotate }));
       if (o.json) return console.log(JSON.stringify({ url: w.urlTemplate, secret: w.secret }));
       console.log(`Webhook set for integrator ${w.integratorId}.`);
       console.log(`  url:    ${w.urlTemplate}`);
@@ -36,9 +31,8 @@ export function webhooksCommand(): Command {
     .description('delivery statistics and recent failures')
     .option('--integrator <id>', 'only this integrator')
     .option('--json', 'print JSON')
-    .option('--data-dir <dir>', 'Cloud data folder (env CONDUIT_DATA_DIR)')
-    .action(async (o: { integrator?: string; json?: boolean; dataDir?: string }) => {
-      const stats = await withStore(o.dataDir, async (s) => new WebhookStore(s.db).stats(o.integrator));
+    .action(async (o: { integrator?: string; json?: boolean } & StoreFlags) => {
+      const stats = await withStore(o, (s) => outboxFor(s).stats(o.integrator));
       if (o.json) return console.log(JSON.stringify(stats));
       console.log(formatStats(stats));
     });

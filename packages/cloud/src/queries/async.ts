@@ -47,10 +47,14 @@ export interface AsyncHandover {
   submitAsync(q: QueryRecord, req: Omit<AsyncRequest, 'site'>): Promise<QueryRecord | undefined>;
 }
 
+/** The store lease under which one node at a time deletes expired results. */
+export const RESULTS_SWEEP = 'results.sweep';
+
 const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorMessage: string): ErrorDetails => ({ errorType, errorCode, errorMessage });
 
 export class AsyncQueries {
   private sweeper?: NodeJS.Timeout;
+  private sweepHolder?: string;
   /** Set in cluster mode. */
   remote?: AsyncHandover;
 
@@ -220,10 +224,22 @@ export class AsyncQueries {
     return this.store.pages(queryId);
   }
 
-  /** Deletes result pages past their retention, every minute. */
-  startSweeping(intervalMs = 60_000): void {
-    this.sweeper = setInterval(() => void this.sweep().catch((e: Error) => this.log.warn({ err: e.message }, 'result sweep failed')), intervalMs);
+  /**
+   * Deletes result pages past their retention, every minute. Every node runs the timer, but each tick
+   * sweeps only under the store's lease `results.sweep`: one node at a time does it. The lease lasts two
+   * intervals, so its holder renews it every tick and keeps it; when the holder stops (or dies) another
+   * node takes over within two intervals. `holder` names this node (stable across its restarts).
+   */
+  startSweeping(intervalMs = 60_000, holder = 'single-node'): void {
+    this.sweepHolder = holder;
+    this.sweeper = setInterval(() => void this.sweepUnderLease(holder, 2 * intervalMs).catch((e: Error) => this.log.warn({ err: e.message }, 'result sweep failed')), intervalMs);
     this.sweeper.unref();
+  }
+
+  /** One sweep if `holder` holds or takes the lease: how many results it deleted, or undefined when another node holds it. */
+  async sweepUnderLease(holder: string, leaseMs: number, now = Date.now()): Promise<number | undefined> {
+    if (!(await this.store.claimLease(RESULTS_SWEEP, holder, now, leaseMs))) return undefined;
+    return this.sweep(now);
   }
 
   async sweep(now = Date.now()): Promise<number> {
@@ -243,8 +259,10 @@ export class AsyncQueries {
     return missed.length;
   }
 
-
-  stop(): void {
+  /** Stops sweeping and gives the lease up, so another node (or this one restarted) need not wait for it to lapse. */
+  async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    if (this.sweepHolder) await this.store.releaseLease(RESULTS_SWEEP, this.sweepHolder).catch(() => undefined);
+    this.sweepHolder = undefined;
   }
 }
