@@ -13,7 +13,7 @@ const SLOW = 'SELECT COUNT(*) AS N FROM PATIENTS a CROSS JOIN PATIENTS b CROSS J
 let sys: System;
 let client: ConduitClient;
 before(async () => {
-  sys = await startSystem({ cloud: { limits: { immediateExecutionMs: 4000 }, async: { pageBytes: 16 * 1024, retentionMs: 300 } } });
+  sys = await startSystem({ cloud: { limits: { immediateExecutionMs: 4000 }, async: { pageBytes: 16 * 1024, retentionMs: 5000 } } });
   client = clientFor(sys, { retry: { baseDelayMs: 10 } });
 });
 
@@ -86,7 +86,8 @@ test('404: unknown site, unknown query, missing page; 410: expired async results
   await fails(client.getRegistered(sys.siteId, randomUUID()), 'notFound', 404);
   const run = await client.runAsync(sys.siteId, 'SELECT TOP 5 * FROM PATIENTS', { pollIntervalMs: 30 });
   await fails(client.getResultPage(sys.siteId, run.queryId, run.pageCount + 1), 'notFound', 404);
-  await new Promise((r) => setTimeout(r, 400));
+  // Results are kept 5 s here: long enough that a loaded machine still sees the missing page as 404.
+  await new Promise((r) => setTimeout(r, 5200));
   const gone = await fails(client.getResultPage(sys.siteId, run.queryId, 1), 'gone', 410);
   assert.equal(gone.attempts, 1);
 });
