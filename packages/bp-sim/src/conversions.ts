@@ -81,6 +81,8 @@ const INT_RANGES: Record<string, [number, number]> = {
 };
 const DATE_TYPES = new Set(['date', 'datetime', 'datetime2', 'smalldatetime', 'datetimeoffset', 'time']);
 const CHAR_TYPES = new Set(['varchar', 'nvarchar', 'char', 'nchar', 'text', 'ntext', 'sysname']);
+/** Is this (parsed) target a character type? CAST to one keeps its own rules (date styles, truncation). */
+export const isCharacterType = (t: SqlType): boolean => CHAR_TYPES.has(t.base);
 
 const failParam = (from: string, to: string): SqlServerError => new SqlServerError(8114, `Error converting data type ${from} to ${to}.`);
 const clash = (from: string, to: string): SqlServerError => new SqlServerError(206, `Operand type clash: ${from} is incompatible with ${to}`);

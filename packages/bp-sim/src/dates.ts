@@ -40,19 +40,6 @@ export function canonical(p: DateParts): string {
   return p.H === 0 && p.M === 0 && p.S === 0 ? formatDate(p) : formatDateTime(p);
 }
 
-/** Strict conversion used for typed parameters and CAST: throws error 241 on garbage. */
-export function toDateString(value: unknown): string {
-  const p = parseDateish(value);
-  if (!p) throw dateConversionError();
-  return formatDate(p);
-}
-
-export function toDateTimeString(value: unknown): string {
-  const p = parseDateish(value);
-  if (!p) throw dateConversionError();
-  return formatDateTime(p);
-}
-
 /** Days since 1970-01-01 for date arithmetic without time-zone effects. */
 export function epochDay(p: Pick<DateParts, 'y' | 'm' | 'd'>): number {
   return Math.floor(Date.UTC(p.y, p.m - 1, p.d) / 86_400_000);

@@ -3,7 +3,7 @@
 // errors). Doing this in JS is simpler and more faithful than composing SQLite built-ins.
 import type Database from 'better-sqlite3';
 import { conversionError, dateConversionError, unsupported } from '../errors.js';
-import { convertValue, parseType } from '../conversions.js';
+import { convertValue, isCharacterType, parseType } from '../conversions.js';
 import {
   type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
 } from '../dates.js';
@@ -129,15 +129,13 @@ export function castType(raw: string): string {
 export function castValue(v: V, type: string, style: V = null): V {
   if (v === null) return null;
   const t = parseType(type);
-  if (!CHAR_TARGETS.has(t.base)) return convertValue(v, t, { context: 'expression' });
+  if (!isCharacterType(t)) return convertValue(v, t, { context: 'expression' });
   // character types: optional date style, then SQL Server's silent truncation to the declared length (30 when none is given in CAST)
   const p = typeof v === 'string' && style !== null ? parseDateish(v) : null;
   const s = p ? formatStyle(p, Number(style)) : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-  const max = t.length ?? 30;
+  const max = t.length ?? (t.base === 'sysname' ? 128 : 30); // sysname is nvarchar(128)
   return s.length > max ? s.slice(0, max) : s;
 }
-
-const CHAR_TARGETS = new Set(['varchar', 'nvarchar', 'char', 'nchar', 'text', 'ntext']);
 
 /** T-SQL '+': numeric addition, string concatenation, or date + days, chosen from the runtime values. */
 export function tsqlAdd(a: V, b: V): V {
