@@ -137,18 +137,6 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await store.close();
     });
 
-    test('pairing failures are counted per key within their window', async () => {
-      const store = await h.open();
-      await store.recordPairingFailure('k', 1_000, 10_000);
-      await store.recordPairingFailure('k', 5_000, 10_000);
-      await store.recordPairingFailure('other', 5_000, 10_000);
-      assert.deepEqual(await store.pairingFailures('k', 0), [1_000, 5_000]);
-      assert.deepEqual(await store.pairingFailures('k', 1_000), [5_000]);
-      await store.recordPairingFailure('k', 12_000, 10_000); // drops 1 000, outside the window
-      assert.deepEqual(await store.pairingFailures('k', 0), [5_000, 12_000]);
-      await store.close();
-    });
-
     test('the audit log is one verifiable chain, filtered by site, integrator, kind and time', async () => {
       const store = await h.open();
       const first = await store.appendAudit(event(1, { siteId: 's1' }));

@@ -4,7 +4,7 @@
 import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { eventHash, GENESIS } from '../audit/chain.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import { LOCK_AUDIT, PgPool, type Db, type Row } from './pg-pool.js';
+import { LOCK_AUDIT, PgPool, type Row } from './pg-pool.js';
 import {
   auditFromRow, QUERY_COLUMNS, queryFromRow, queryParams, REG_COLUMNS, registeredFromRow, registeredParams, SITE_COLUMNS, siteFromRow, siteValue,
 } from './rows.js';
@@ -296,17 +296,6 @@ export class PgStore implements Store {
       UPDATE registered_queries r SET status = 'completed', completed_at = ? FROM due WHERE r.id = due.id
       RETURNING r.*`, siteIds ? [at, siteIds, at] : [at, at]);
     return rows.map(registeredFromRow).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
-  }
-
-  async recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void> {
-    await this.db.tx(async (t: Db) => {
-      await t.run('DELETE FROM pairing_failures WHERE key = ? AND at_ms <= ?', [key, atMs - windowMs]);
-      await t.run('INSERT INTO pairing_failures (key, at_ms) VALUES (?, ?)', [key, atMs]);
-    });
-  }
-
-  async pairingFailures(key: string, sinceMs: number): Promise<number[]> {
-    return (await this.db.query('SELECT at_ms FROM pairing_failures WHERE key = ? AND at_ms > ? ORDER BY at_ms', [key, sinceMs])).map((r) => r.at_ms as number);
   }
 
   async claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {

@@ -315,17 +315,6 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void> {
-    this.db.transaction(() => {
-      this.prep('DELETE FROM pairing_failures WHERE key = ? AND at_ms <= ?').run(key, atMs - windowMs);
-      this.prep('INSERT INTO pairing_failures (key, at_ms) VALUES (?, ?)').run(key, atMs);
-    }).immediate();
-  }
-
-  async pairingFailures(key: string, sinceMs: number): Promise<number[]> {
-    return (this.prep('SELECT at_ms FROM pairing_failures WHERE key = ? AND at_ms > ? ORDER BY at_ms').all(key, sinceMs) as { at_ms: number }[]).map((r) => r.at_ms);
-  }
-
   async claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
     const r = this.prep(`INSERT INTO leases (name, holder, until_ms) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
