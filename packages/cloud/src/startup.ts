@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { exportPrivateKey, newIdentity } from '@conduit/protocol';
 import type { AnyStore } from './store/open.js';
 import type { PageStore } from './results/page-store.js';
-import { outboxFor } from './webhooks/pg-store.js';
 
 const RESTARTED = { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Cloud restarted while the query was in flight. It may or may not have run at the site; check before retrying a write.' } as const;
 
@@ -26,5 +25,5 @@ export async function endInterrupted(store: AnyStore, files: PageStore, log: Log
 
 /** Nodes starting together on a new store must agree on one signing key (Links pin it): the first insert wins, every node reads that one. */
 export async function agreeSigningKey(store: AnyStore): Promise<void> {
-  if (!(await store.getSetting('cloud.privateKey'))) await outboxFor(store).settingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
+  if (!(await store.getSetting('cloud.privateKey'))) await store.setSettingOnce('cloud.privateKey', exportPrivateKey(newIdentity().privateKey));
 }

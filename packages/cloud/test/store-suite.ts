@@ -212,12 +212,14 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await store.close();
     });
 
-    test('settings', async () => {
+    test('settings; a setting set once is written once', async () => {
       const store = await h.open();
       assert.equal(await store.getSetting('x'), undefined);
       await store.setSetting('x', '1');
       await store.setSetting('x', '2');
       assert.equal(await store.getSetting('x'), '2');
+      assert.equal(await store.setSettingOnce('k', 'first'), 'first');
+      assert.equal(await store.setSettingOnce('k', 'second'), 'first');
       await store.close();
     });
   });

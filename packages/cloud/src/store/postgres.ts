@@ -297,6 +297,12 @@ export class PgStore implements Store {
     await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
+  async setSettingOnce(key: string, value: string): Promise<string> {
+    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value]);
+    const [r] = await this.db.query('SELECT value FROM settings WHERE key = ?', [key]);
+    return r!.value as string;
+  }
+
   async close(): Promise<void> {
     await this.db.end();
   }

@@ -317,6 +317,11 @@ export class SqliteStore implements Store {
     this.prep('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  async setSettingOnce(key: string, value: string): Promise<string> {
+    this.prep('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, value);
+    return (this.prep('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

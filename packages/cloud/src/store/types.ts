@@ -221,6 +221,8 @@ export interface Store {
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Stores `value` under `key` unless the key exists; returns the stored value either way (first writer wins). */
+  setSettingOnce(key: string, value: string): Promise<string>;
 
   close(): Promise<void>;
 }
