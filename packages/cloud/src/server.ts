@@ -72,8 +72,8 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
   if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   const files = pagesFor(store, join(opts.dataDir, 'results'));
-  await endInterrupted(store, files, log, bus !== undefined);
   if (bus) await agreeSigningKey(store);
+  else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
