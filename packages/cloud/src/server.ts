@@ -19,7 +19,6 @@ import { WebhookService, type WebhookServiceOptions } from './webhooks/index.js'
 import { ClusterNode, type ClusterOptions } from './cluster/join.js';
 import { openBus } from './cluster/open-bus.js';
 import { nodeId } from './cluster/node-id.js';
-import { ownedBy } from './cluster/owned-store.js';
 import { endInterrupted, agreeSigningKey } from './startup.js';
 
 export interface CloudOptions {
@@ -73,8 +72,8 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
   if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   const files = pagesFor(store, join(opts.dataDir, 'results'));
-  await endInterrupted(store, files, log, bus !== undefined);
   if (bus) await agreeSigningKey(store);
+  else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
@@ -89,10 +88,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   webhooks.start();
   const cluster = bus ? new ClusterNode({ bus, gateway, store, audit, files, log }, opts.cluster) : undefined;
   const route = cluster?.router ?? gateway;
-  const queryStore = bus ? ownedBy(store, bus.nodeId) : store;
-  const queries = new QueryService(queryStore, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits });
-  const asyncQueries = new AsyncQueries(queryStore, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async });
-  asyncQueries.startSweeping(undefined, bus?.nodeId);
+  const queries = new QueryService(store, route, log, audit, { ...DEFAULT_QUERY_LIMITS, ...opts.limits }, bus?.nodeId);
+  const asyncQueries = new AsyncQueries(store, route, files, webhooks, audit, log, { ...DEFAULT_ASYNC_LIMITS, ...opts.async }, bus?.nodeId);
+  asyncQueries.startSweeping();
   await asyncQueries.repairWebhooks();
   const registered = new RegisteredQueries(store, gateway, files, webhooks, audit, log, { minFrequencyS: LIMITS.registeredMinFrequencyS, ...opts.registered });
   registered.startSweeping();

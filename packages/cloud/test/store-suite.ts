@@ -137,18 +137,6 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await store.close();
     });
 
-    test('pairing failures are counted per key within their window', async () => {
-      const store = await h.open();
-      await store.recordPairingFailure('k', 1_000, 10_000);
-      await store.recordPairingFailure('k', 5_000, 10_000);
-      await store.recordPairingFailure('other', 5_000, 10_000);
-      assert.deepEqual(await store.pairingFailures('k', 0), [1_000, 5_000]);
-      assert.deepEqual(await store.pairingFailures('k', 1_000), [5_000]);
-      await store.recordPairingFailure('k', 12_000, 10_000); // drops 1 000, outside the window
-      assert.deepEqual(await store.pairingFailures('k', 0), [5_000, 12_000]);
-      await store.close();
-    });
-
     test('the audit log is one verifiable chain, filtered by site, integrator, kind and time', async () => {
       const store = await h.open();
       const first = await store.appendAudit(event(1, { siteId: 's1' }));
@@ -224,12 +212,14 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await store.close();
     });
 
-    test('settings', async () => {
+    test('settings; a setting set once is written once', async () => {
       const store = await h.open();
       assert.equal(await store.getSetting('x'), undefined);
       await store.setSetting('x', '1');
       await store.setSetting('x', '2');
       assert.equal(await store.getSetting('x'), '2');
+      assert.equal(await store.setSettingOnce('k', 'first'), 'first');
+      assert.equal(await store.setSettingOnce('k', 'second'), 'first');
       await store.close();
     });
   });

@@ -48,9 +48,8 @@ export class ClusterHost {
         return;
       case 'async': {
         if (!this.gateway.reachable(w.q.siteId)) return this.reply(w.from, { t: 'accepted', rid: w.rid, record: null });
-        const site = this.gateway.session(w.q.siteId)!;
         // This node runs it now, so the record names this node (a survivor ends it if this node dies).
-        void this.asyncQueries.run({ ...w.q, node: this.bus.nodeId }, { ...w.req, siteId: site.siteId }).then(
+        void this.asyncQueries.run({ ...w.q, node: this.bus.nodeId }, { ...w.req, siteId: w.q.siteId }).then(
           ({ record }) => this.reply(w.from, { t: 'accepted', rid: w.rid, record }),
           (e: Error) => {
             this.log.error({ err: e.message, queryId: w.q.id }, 'could not take over an async query');

@@ -1,5 +1,5 @@
 // Ends the queries a dead node left in flight. Each query record names the node that runs it
-// (cluster/owned-store.ts); when a node's liveness key lapses, exactly one survivor (a SET NX lock) has
+// (queries/lifecycle.ts newQueryRecord); when a node's liveness key lapses, exactly one survivor (a SET NX lock) has
 // the store fail that node's open queries with a Halo status, so no query stays "executing" forever.
 // A node restarted under the same id does this for its previous life at start.
 import type { Logger } from 'pino';

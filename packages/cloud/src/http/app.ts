@@ -17,8 +17,6 @@ declare module 'fastify' {
   }
 }
 
-export type { AppDeps };
-
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
 
 export function buildApp(deps: AppDeps): FastifyInstance {

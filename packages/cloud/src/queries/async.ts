@@ -66,11 +66,13 @@ export class AsyncQueries {
     private readonly audit: AuditLog,
     private readonly log: Logger,
     readonly limits: AsyncLimits = DEFAULT_ASYNC_LIMITS,
+    /** In a cluster, this node: the records created here name it, so a survivor can end them if it dies. */
+    private readonly node?: string,
   ) {}
 
   async submit(req: AsyncRequest): Promise<{ answer: HttpAnswer; record: QueryRecord; done: Promise<void> }> {
     const now = Date.now();
-    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'async', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
+    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'async', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize, node: this.node }, now);
     await this.store.insertQuery(q);
     if (!this.gateway.session(req.site.id)) {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
@@ -230,7 +232,7 @@ export class AsyncQueries {
    * intervals, so its holder renews it every tick and keeps it; when the holder stops (or dies) another
    * node takes over within two intervals. `holder` names this node (stable across its restarts).
    */
-  startSweeping(intervalMs = 60_000, holder = 'single-node'): void {
+  startSweeping(intervalMs = 60_000, holder = this.node ?? 'single-node'): void {
     this.sweepHolder = holder;
     this.sweeper = setInterval(() => void this.sweepUnderLease(holder, 2 * intervalMs).catch((e: Error) => this.log.warn({ err: e.message }, 'result sweep failed')), intervalMs);
     this.sweeper.unref();

@@ -27,6 +27,8 @@ export interface NewQuery {
   command: Command;
   maxTimeInQueue: number;
   requestSize: number;
+  /** The cluster node that creates it (and runs it, or waits for its outcome); none on a single node. */
+  node?: string;
 }
 
 /** A new query record, `initialising` from `now`. Only a hash of the command text is kept. */
@@ -38,6 +40,7 @@ export function newQueryRecord(n: NewQuery, now: number): QueryRecord {
     commandHash: createHash('sha256').update(n.command.text).digest('hex'), executionMode: n.command.executionMode,
     createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
     sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
+    node: n.node ?? null,
   };
 }
 

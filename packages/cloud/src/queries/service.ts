@@ -47,6 +47,8 @@ export class QueryService {
     private readonly log: Logger,
     private readonly audit: AuditLog,
     private readonly limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+    /** In a cluster, this node: the records created here name it, so a survivor can end them if it dies. */
+    private readonly node?: string,
   ) {
     this.writes = new QueryWriteBatch(store);
   }
@@ -57,7 +59,7 @@ export class QueryService {
 
   async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
     const now = Date.now();
-    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize }, now);
+    const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize, node: this.node }, now);
     // Stored before it is sent, so a Cloud that dies meanwhile marks it failed on restart (the
     // inserts of one event-loop turn share one transaction).
     await this.writes.insert(q);

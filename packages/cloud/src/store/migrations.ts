@@ -76,8 +76,8 @@ SQLITE_MIGRATIONS.push(`
   CREATE INDEX registered_site ON registered_queries (site_id, status);
 `);
 
-// Cluster-ready state: the node holding a query's session, shared pairing-failure counters, and leases for
-// work one holder at a time must do.
+// Cluster-ready state: the node holding a query's session, and leases for work one holder at a time must do.
+// pairing_failures is unused (the Redis bus counts failed pairings across nodes); a shipped step stays as it is.
 SQLITE_MIGRATIONS.push(`
   ALTER TABLE queries ADD COLUMN node TEXT;
   CREATE TABLE pairing_failures (key TEXT NOT NULL, at_ms INTEGER NOT NULL);

@@ -1,6 +1,7 @@
 // Versioned, forward-only schema migrations for the PostgreSQL store. Never edit a shipped step; add one.
 // Timestamps are ISO 8601 text, as in the SQLite store: every writer stores UTC `toISOString()` values, which
 // sort and compare as text, and they come back byte for byte as written. JSON columns are text for the same reason.
+// pairing_failures in step 1 is unused: the Redis bus counts failed pairings across nodes.
 export const PG_MIGRATIONS: string[] = [
   `CREATE TABLE integrators (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
    CREATE TABLE integrator_keys (

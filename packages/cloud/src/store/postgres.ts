@@ -4,9 +4,10 @@
 import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { eventHash, GENESIS } from '../audit/chain.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import { LOCK_AUDIT, PgPool, type Db, type Row } from './pg-pool.js';
+import { LOCK_AUDIT, PgPool } from './pg-pool.js';
 import {
-  auditFromRow, QUERY_COLUMNS, queryFromRow, queryParams, REG_COLUMNS, registeredFromRow, registeredParams, SITE_COLUMNS, siteFromRow, siteValue,
+  auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -22,18 +23,6 @@ export interface PgStoreOptions {
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
-}
-
-const INSERT_QUERY = `INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES (${QUERY_COLUMNS.map(() => '?').join(', ')}, ?)`;
-const UPDATE_QUERY = `UPDATE queries SET ${QUERY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
-const SITE_KEYS = Object.keys(SITE_COLUMNS) as (keyof Omit<SiteRecord, 'id'>)[];
-const INSERT_SITE = `INSERT INTO sites (id, ${SITE_KEYS.map((k) => SITE_COLUMNS[k]).join(', ')}) VALUES (?, ${SITE_KEYS.map(() => '?').join(', ')})`;
-
-function integrationFromRow(r: Row): Integration {
-  return {
-    integratorId: r.integrator_id as string, enabled: Boolean(r.enabled), access: r.access as Integration['access'],
-    allowList: r.allow_list ? (JSON.parse(r.allow_list as string) as Integration['allowList']) : null, updatedAt: r.updated_at as string,
-  };
 }
 
 export class PgStore implements Store {
@@ -76,15 +65,14 @@ export class PgStore implements Store {
 
   async createLinkAndSite(link: LinkRecord, site: SiteRecord): Promise<void> {
     await this.db.tx(async (t) => {
-      await t.run(INSERT_SITE, [site.id, ...SITE_KEYS.map((k) => siteValue(k, site[k]))]);
+      await t.run(INSERT_SITE, siteParams(site));
       await t.run('INSERT INTO links (id, public_key, site_id, created_at) VALUES (?, ?, ?, ?)', [link.id, link.publicKey, link.siteId, link.createdAt]);
     });
   }
 
   async updateSite(id: string, patch: Partial<Omit<SiteRecord, 'id'>>): Promise<void> {
-    const keys = Object.keys(patch) as (keyof Omit<SiteRecord, 'id'>)[];
-    if (keys.length === 0) return;
-    await this.db.run(`UPDATE sites SET ${keys.map((k) => `${SITE_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`, [...keys.map((k) => siteValue(k, patch[k])), id]);
+    const u = siteUpdate(id, patch);
+    if (u) await this.db.run(u.sql, u.args);
   }
 
   async site(id: string): Promise<SiteRecord | undefined> {
@@ -224,15 +212,8 @@ export class PgStore implements Store {
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEvent[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.siteId) { where.push('site_id = ?'); args.push(f.siteId); }
-    if (f.integratorId) { where.push('integrator_id = ?'); args.push(f.integratorId); }
-    if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
-    if (f.since) { where.push('at >= ?'); args.push(f.since); }
-    if (f.until) { where.push('at <= ?'); args.push(f.until); }
-    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (await this.db.query(sql, [...args, f.limit ?? 100])).map(auditFromRow).reverse();
+    const { sql, args } = auditSelect(f);
+    return (await this.db.query(sql, args)).map(auditFromRow).reverse();
   }
 
   async auditChain(): Promise<AuditEvent[]> {
@@ -251,10 +232,7 @@ export class PgStore implements Store {
   }
 
   async pages(queryId: string): Promise<PageRecord[]> {
-    return (await this.db.query('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number', [queryId])).map((r) => ({
-      queryId: r.query_id as string, pageNumber: r.page_number as number, size: r.size as number, rows: r.rows as number,
-      rangeStart: r.range_start as number, rangeEnd: r.range_end as number,
-    }));
+    return (await this.db.query('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number', [queryId])).map(pageFromRow);
   }
 
   async expiredResults(at: string): Promise<string[]> {
@@ -267,11 +245,11 @@ export class PgStore implements Store {
   }
 
   async insertRegistered(r: RegisteredRecord): Promise<void> {
-    await this.db.run(`INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${REG_COLUMNS.map(() => '?').join(', ')}, ?)`, registeredParams(r));
+    await this.db.run(INSERT_REGISTERED, registeredParams(r));
   }
 
   async updateRegistered(r: RegisteredRecord): Promise<void> {
-    await this.db.run(`UPDATE registered_queries SET ${REG_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, registeredParams(r));
+    await this.db.run(UPDATE_REGISTERED, registeredParams(r));
   }
 
   async registered(id: string): Promise<RegisteredRecord | undefined> {
@@ -298,17 +276,6 @@ export class PgStore implements Store {
     return rows.map(registeredFromRow).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   }
 
-  async recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void> {
-    await this.db.tx(async (t: Db) => {
-      await t.run('DELETE FROM pairing_failures WHERE key = ? AND at_ms <= ?', [key, atMs - windowMs]);
-      await t.run('INSERT INTO pairing_failures (key, at_ms) VALUES (?, ?)', [key, atMs]);
-    });
-  }
-
-  async pairingFailures(key: string, sinceMs: number): Promise<number[]> {
-    return (await this.db.query('SELECT at_ms FROM pairing_failures WHERE key = ? AND at_ms > ? ORDER BY at_ms', [key, sinceMs])).map((r) => r.at_ms as number);
-  }
-
   async claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
     // One statement: the row lock of the upsert decides between nodes claiming at once.
     const n = await this.db.run(`INSERT INTO leases (name, holder, until_ms) VALUES (?, ?, ?)
@@ -328,6 +295,12 @@ export class PgStore implements Store {
 
   async setSetting(key: string, value: string): Promise<void> {
     await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  async setSettingOnce(key: string, value: string): Promise<string> {
+    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value]);
+    const [r] = await this.db.query('SELECT value FROM settings WHERE key = ?', [key]);
+    return r!.value as string;
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,20 @@
-// Row mapping shared by the SQLite and PostgreSQL stores: both keep the same columns, JSON as text and
-// timestamps as ISO text, so a record reads back the same from either.
-import type { ErrorDetails } from '@conduit/protocol';
-import type { AuditEvent, QueryRecord, RegisteredRecord, RegisteredStatus, SiteRecord } from './types.js';
+// Row mapping and the dialect-neutral SQL shared by the SQLite and PostgreSQL stores: both keep the same columns,
+// JSON as text and timestamps as ISO text, so a record reads back the same from either. SQL uses `?` placeholders
+// (pg-pool.ts numbers them for PostgreSQL).
+import type { ErrorDetails, Integration } from '@conduit/protocol';
+import type { AuditEvent, AuditFilter, PageRecord, QueryRecord, RegisteredRecord, RegisteredStatus, SiteRecord } from './types.js';
 
 /** Columns of the queries table in the order of queryParams(). */
-export const QUERY_COLUMNS = ['integrator_id', 'site_id', 'mode', 'status', 'max_time_in_queue', 'command_size', 'request_size', 'command_hash',
+const QUERY_COLUMNS = ['integrator_id', 'site_id', 'mode', 'status', 'max_time_in_queue', 'command_size', 'request_size', 'command_hash',
   'execution_mode', 'created_at', 'updated_at', 'completed_at', 'status_timing', 'sql_execution_duration', 'result_size', 'rows',
   'rows_affected', 'error_details', 'parameters', 'results_expire_at', 'node'];
+
+const placeholders = (cols: readonly string[]): string => cols.map(() => '?').join(', ');
+const assignments = (cols: readonly string[]): string => cols.map((c) => `${c} = ?`).join(', ');
+
+/** Both take queryParams(q). */
+export const INSERT_QUERY = `INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES (${placeholders(QUERY_COLUMNS)}, ?)`;
+export const UPDATE_QUERY = `UPDATE queries SET ${assignments(QUERY_COLUMNS)} WHERE id = ?`;
 
 export type Row = Record<string, unknown>;
 
@@ -31,17 +39,60 @@ export function auditFromRow(r: Row): AuditEvent {
   };
 }
 
-export const SITE_COLUMNS: Record<keyof Omit<SiteRecord, 'id'>, string> = {
+const SITE_COLUMNS: Record<keyof Omit<SiteRecord, 'id'>, string> = {
   linkId: 'link_id', pmsType: 'pms_type', pmsSiteId: 'pms_site_id', practiceName: 'practice_name', pmsVersion: 'pms_version',
   linkVersion: 'link_version', catalogues: 'catalogues', authoritative: 'authoritative', status: 'status', createdAt: 'created_at',
   enrichedAt: 'enriched_at', lastHeardAt: 'last_heard_at', clientTimestamp: 'client_timestamp', session: 'session',
   supersededBy: 'superseded_by',
 };
 
-export function siteValue(key: keyof SiteRecord, v: unknown): unknown {
+function siteValue(key: keyof SiteRecord, v: unknown): unknown {
   if (key === 'catalogues') return JSON.stringify(v);
   if (key === 'authoritative') return v ? 1 : 0;
   return v;
+}
+
+const SITE_KEYS = Object.keys(SITE_COLUMNS) as (keyof Omit<SiteRecord, 'id'>)[];
+
+/** Takes siteParams(site). */
+export const INSERT_SITE = `INSERT INTO sites (id, ${SITE_KEYS.map((k) => SITE_COLUMNS[k]).join(', ')}) VALUES (?, ${placeholders(SITE_KEYS)})`;
+
+export function siteParams(site: SiteRecord): unknown[] {
+  return [site.id, ...SITE_KEYS.map((k) => siteValue(k, site[k]))];
+}
+
+/** The UPDATE of the patched columns of a site, or undefined for an empty patch. */
+export function siteUpdate(id: string, patch: Partial<Omit<SiteRecord, 'id'>>): { sql: string; args: unknown[] } | undefined {
+  const keys = Object.keys(patch) as (keyof Omit<SiteRecord, 'id'>)[];
+  if (keys.length === 0) return undefined;
+  return { sql: `UPDATE sites SET ${assignments(keys.map((k) => SITE_COLUMNS[k]))} WHERE id = ?`, args: [...keys.map((k) => siteValue(k, patch[k])), id] };
+}
+
+export function integrationFromRow(r: Row): Integration {
+  return {
+    integratorId: r.integrator_id as string, enabled: Boolean(r.enabled), access: r.access as Integration['access'],
+    allowList: r.allow_list ? (JSON.parse(r.allow_list as string) as Integration['allowList']) : null, updatedAt: r.updated_at as string,
+  };
+}
+
+export function pageFromRow(r: Row): PageRecord {
+  return {
+    queryId: r.query_id as string, pageNumber: r.page_number as number, size: r.size as number, rows: r.rows as number,
+    rangeStart: r.range_start as number, rangeEnd: r.range_end as number,
+  };
+}
+
+/** The newest `limit` events matching the filter (newest first: callers reverse), as SQL and its arguments. */
+export function auditSelect(f: AuditFilter): { sql: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.siteId) { where.push('site_id = ?'); args.push(f.siteId); }
+  if (f.integratorId) { where.push('integrator_id = ?'); args.push(f.integratorId); }
+  if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
+  if (f.since) { where.push('at >= ?'); args.push(f.since); }
+  if (f.until) { where.push('at <= ?'); args.push(f.until); }
+  args.push(f.limit ?? 100);
+  return { sql: `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, args };
 }
 
 export function queryFromRow(r: Row): QueryRecord {
@@ -59,9 +110,13 @@ export function queryFromRow(r: Row): QueryRecord {
   };
 }
 
-export const REG_COLUMNS = ['integrator_id', 'site_id', 'name', 'command', 'frequency', 'duration', 'status', 'request_size', 'created_at', 'expires_at',
+const REG_COLUMNS = ['integrator_id', 'site_id', 'name', 'command', 'frequency', 'duration', 'status', 'request_size', 'created_at', 'expires_at',
   'completed_at', 'last_hash', 'last_error', 'last_succeeded_at', 'last_failed_at', 'last_execution_duration', 'succeeded_count', 'failed_count',
   'result_size_sum', 'result_rows', 'result_size', 'result_parameters'];
+
+/** Both take registeredParams(r). */
+export const INSERT_REGISTERED = `INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${placeholders(REG_COLUMNS)}, ?)`;
+export const UPDATE_REGISTERED = `UPDATE registered_queries SET ${assignments(REG_COLUMNS)} WHERE id = ?`;
 
 export function registeredParams(r: RegisteredRecord): unknown[] {
   return [r.integratorId, r.siteId, r.name, JSON.stringify(r.command), r.frequency, r.duration, r.status, r.requestSize, r.createdAt, r.expiresAt,

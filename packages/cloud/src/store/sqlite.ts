@@ -6,8 +6,8 @@ import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { eventHash, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
-  auditFromRow, QUERY_COLUMNS, queryFromRow, queryParams, REG_COLUMNS, registeredFromRow, registeredParams, SITE_COLUMNS, siteFromRow, siteValue,
-  type Row,
+  auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, type Row,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -28,8 +28,8 @@ export class SqliteStore implements Store {
     this.migrate();
     const d = this.db;
     this.stmts = {
-      insertQuery: d.prepare(`INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES (${QUERY_COLUMNS.map(() => '?').join(', ')}, ?)`),
-      updateQuery: d.prepare(`UPDATE queries SET ${QUERY_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`),
+      insertQuery: d.prepare(INSERT_QUERY),
+      updateQuery: d.prepare(UPDATE_QUERY),
       query: d.prepare('SELECT * FROM queries WHERE id = ?'),
       integratorByKey: d.prepare(`SELECT i.id, i.name, i.created_at FROM integrator_keys k JOIN integrators i ON i.id = k.integrator_id WHERE k.key_hash = ?`),
       site: d.prepare('SELECT * FROM sites WHERE id = ?'),
@@ -87,19 +87,14 @@ export class SqliteStore implements Store {
 
   async createLinkAndSite(link: LinkRecord, site: SiteRecord): Promise<void> {
     this.db.transaction(() => {
-      const cols = Object.values(SITE_COLUMNS);
-      const keys = Object.keys(SITE_COLUMNS) as (keyof SiteRecord)[];
-      this.prep(`INSERT INTO sites (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`)
-        .run(site.id, ...keys.map((k) => siteValue(k, site[k])));
+      this.prep(INSERT_SITE).run(...siteParams(site));
       this.prep('INSERT INTO links (id, public_key, site_id, created_at) VALUES (?, ?, ?, ?)').run(link.id, link.publicKey, link.siteId, link.createdAt);
     }).immediate();
   }
 
   async updateSite(id: string, patch: Partial<Omit<SiteRecord, 'id'>>): Promise<void> {
-    const keys = Object.keys(patch) as (keyof Omit<SiteRecord, 'id'>)[];
-    if (keys.length === 0) return;
-    this.prep(`UPDATE sites SET ${keys.map((k) => `${SITE_COLUMNS[k]} = ?`).join(', ')} WHERE id = ?`)
-      .run(...keys.map((k) => siteValue(k, patch[k])), id);
+    const u = siteUpdate(id, patch);
+    if (u) this.prep(u.sql).run(...u.args);
   }
 
   async site(id: string): Promise<SiteRecord | undefined> {
@@ -155,11 +150,8 @@ export class SqliteStore implements Store {
   }
 
   async integrations(p: PracticeKey): Promise<Integration[]> {
-    const rows = this.prep('SELECT * FROM integrations WHERE pms_type = ? AND pms_site_id = ? ORDER BY integrator_id').all(p.pmsType, p.pmsSiteId) as Row[];
-    return rows.map((r) => ({
-      integratorId: r.integrator_id as string, enabled: r.enabled === 1, access: r.access as Integration['access'],
-      allowList: r.allow_list ? (JSON.parse(r.allow_list as string) as Integration['allowList']) : null, updatedAt: r.updated_at as string,
-    }));
+    return (this.prep('SELECT * FROM integrations WHERE pms_type = ? AND pms_site_id = ? ORDER BY integrator_id').all(p.pmsType, p.pmsSiteId) as Row[])
+      .map(integrationFromRow);
   }
 
   async replaceIntegrations(p: PracticeKey, list: Integration[]): Promise<Integration[]> {
@@ -237,15 +229,8 @@ export class SqliteStore implements Store {
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEvent[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.siteId) { where.push('site_id = ?'); args.push(f.siteId); }
-    if (f.integratorId) { where.push('integrator_id = ?'); args.push(f.integratorId); }
-    if (f.kind) { where.push('kind = ?'); args.push(f.kind); }
-    if (f.since) { where.push('at >= ?'); args.push(f.since); }
-    if (f.until) { where.push('at <= ?'); args.push(f.until); }
-    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.prep(sql).all(...args, f.limit ?? 100) as Row[]).map(auditFromRow).reverse();
+    const { sql, args } = auditSelect(f);
+    return (this.prep(sql).all(...args) as Row[]).map(auditFromRow).reverse();
   }
 
   async auditChain(): Promise<AuditEvent[]> {
@@ -264,10 +249,7 @@ export class SqliteStore implements Store {
   }
 
   async pages(queryId: string): Promise<PageRecord[]> {
-    return (this.prep('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number').all(queryId) as Row[]).map((r) => ({
-      queryId: r.query_id as string, pageNumber: r.page_number as number, size: r.size as number, rows: r.rows as number,
-      rangeStart: r.range_start as number, rangeEnd: r.range_end as number,
-    }));
+    return (this.prep('SELECT * FROM query_pages WHERE query_id = ? ORDER BY page_number').all(queryId) as Row[]).map(pageFromRow);
   }
 
   async expiredResults(at: string): Promise<string[]> {
@@ -279,11 +261,11 @@ export class SqliteStore implements Store {
   }
 
   async insertRegistered(r: RegisteredRecord): Promise<void> {
-    this.prep(`INSERT INTO registered_queries (${REG_COLUMNS.join(', ')}, id) VALUES (${REG_COLUMNS.map(() => '?').join(', ')}, ?)`).run(...registeredParams(r));
+    this.prep(INSERT_REGISTERED).run(...registeredParams(r));
   }
 
   async updateRegistered(r: RegisteredRecord): Promise<void> {
-    this.prep(`UPDATE registered_queries SET ${REG_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run(...registeredParams(r));
+    this.prep(UPDATE_REGISTERED).run(...registeredParams(r));
   }
 
   async registered(id: string): Promise<RegisteredRecord | undefined> {
@@ -315,17 +297,6 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  async recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void> {
-    this.db.transaction(() => {
-      this.prep('DELETE FROM pairing_failures WHERE key = ? AND at_ms <= ?').run(key, atMs - windowMs);
-      this.prep('INSERT INTO pairing_failures (key, at_ms) VALUES (?, ?)').run(key, atMs);
-    }).immediate();
-  }
-
-  async pairingFailures(key: string, sinceMs: number): Promise<number[]> {
-    return (this.prep('SELECT at_ms FROM pairing_failures WHERE key = ? AND at_ms > ? ORDER BY at_ms').all(key, sinceMs) as { at_ms: number }[]).map((r) => r.at_ms);
-  }
-
   async claimLease(name: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
     const r = this.prep(`INSERT INTO leases (name, holder, until_ms) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms
@@ -344,6 +315,11 @@ export class SqliteStore implements Store {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.prep('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  async setSettingOnce(key: string, value: string): Promise<string> {
+    this.prep('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, value);
+    return (this.prep('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
   }
 
   async close(): Promise<void> {

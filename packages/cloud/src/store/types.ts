@@ -211,11 +211,6 @@ export interface Store {
    */
   completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]>;
 
-  /** Records one failed pairing attempt under `key`; failures older than `atMs - windowMs` are dropped. */
-  recordPairingFailure(key: string, atMs: number, windowMs: number): Promise<void>;
-  /** Times (ms since the epoch, oldest first) of the failed attempts under `key` since `sinceMs`. */
-  pairingFailures(key: string, sinceMs: number): Promise<number[]>;
-
   /**
    * Takes or renews the lease `name` for `holder` until `nowMs + leaseMs`; true when `holder` holds it now.
    * For work one node at a time must do (sweeps): the lease of a dead node lapses and another takes over.
@@ -226,6 +221,8 @@ export interface Store {
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Stores `value` under `key` unless the key exists; returns the stored value either way (first writer wins). */
+  setSettingOnce(key: string, value: string): Promise<string>;
 
   close(): Promise<void>;
 }

@@ -25,13 +25,6 @@ export class PgWebhookStore implements WebhookOutbox {
     return { integratorId, urlTemplate, secretVersion: r!.secret_version as number, updatedAt: at };
   }
 
-  /** Stores `value` under `key` unless the key exists; returns the stored value either way (first writer wins). */
-  async settingOnce(key: string, value: string): Promise<string> {
-    await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value]);
-    const [r] = await this.db.query('SELECT value FROM settings WHERE key = ?', [key]);
-    return r!.value as string;
-  }
-
   /** Queues a delivery; an async query's second webhook (another node already queued it) is dropped. */
   async insert(row: NewOutboxRow): Promise<void> {
     await this.db.run(`INSERT INTO webhook_outbox (id, integrator_id, site_id, query_id, source, occurred_at, url, body, status, attempts,

@@ -16,7 +16,7 @@ export function deriveWebhookSecret(masterKey: Buffer, integratorId: string, sec
 /** The master key, made on first use. Safe against a concurrent first use by another process: the first writer wins. */
 export async function webhookMasterKey(store: SqliteStore | PgStore): Promise<Buffer> {
   const stored = await store.getSetting(MASTER_KEY_SETTING);
-  const hex = stored ?? await outboxFor(store).settingOnce(MASTER_KEY_SETTING, randomBytes(32).toString('hex'));
+  const hex = stored ?? await store.setSettingOnce(MASTER_KEY_SETTING, randomBytes(32).toString('hex'));
   const key = Buffer.from(hex, 'hex');
   if (key.length !== 32) throw new Error(`setting ${MASTER_KEY_SETTING} is not a 32-byte hex key`);
   return key;

@@ -69,7 +69,6 @@ export type NewOutboxRow = Pick<OutboxRow, 'id' | 'integratorId' | 'siteId' | 'q
 export interface WebhookOutbox {
   config(integratorId: string): Awaitable<WebhookConfig | undefined>;
   upsertConfig(integratorId: string, urlTemplate: string, rotate: boolean, at: string): Awaitable<WebhookConfig>;
-  settingOnce(key: string, value: string): Awaitable<string>;
   insert(row: NewOutboxRow): Awaitable<void>;
   row(id: string): Awaitable<OutboxRow | undefined>;
   claimDue(now: string, leaseUntil: string, limit: number): Awaitable<OutboxRow[]>;
@@ -111,12 +110,6 @@ export class WebhookStore implements WebhookOutbox {
         updated_at = excluded.updated_at`).run(integratorId, urlTemplate, secretVersion, at);
       return { integratorId, urlTemplate, secretVersion, updatedAt: at };
     }).immediate();
-  }
-
-  /** Stores `value` under `key` unless the key exists; returns the stored value either way (first writer wins). */
-  settingOnce(key: string, value: string): string {
-    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(key, value);
-    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
   }
 
   insert(row: NewOutboxRow): void {
