@@ -69,3 +69,37 @@ test('Monitor.apply marks cancelled and moved bookings, leaves others alone', ()
     store.close();
   }
 });
+
+test('Monitor.onResult: a webhook that overtakes its registration reply is applied once the registration is recorded', async () => {
+  const store = new BookingStore(join(mkdtempSync(join(tmpdir(), 'booking-unit-')), 'b.db'));
+  try {
+    const p = store.upsertPractice({ siteId: 'S', bpSiteId: '1', name: 'P' });
+    store.addBooking({
+      ref: 'a', practiceId: p.id, practitionerId: 2, practitionerName: 'Dr X', appointmentType: 1, appointmentTypeName: 'Std', date: '2026-01-05', time: 32400,
+      length: 900, firstName: 'A', surname: 'B', dob: '1990-01-01', sexCode: 1, mobile: '0400', patientId: 9, pmsRecordId: 10, status: 'booked', note: null,
+    });
+    let reply!: () => void;
+    const replied = new Promise<void>((r) => { reply = r; });
+    const client = {
+      // The Cloud has already run the query (and sent its webhook) before this reply reaches the product.
+      createRegistered: async () => { await replied; return { id: 'Q-NEW' }; },
+      cancelRegistered: async () => undefined,
+      getRegisteredResult: async (_site: string, id: string) => {
+        assert.equal(id, 'Q-NEW');
+        return { rows: [{ RECORDID: 10, APPOINTMENTDATE: '2026-01-05', APPOINTMENTTIME: 32400, USERID: 2, RECORDSTATUS: 2 }] };
+      },
+    } as unknown as ConduitClient;
+    const m = new Monitor(client, store, { frequencyS: 60, onError: (e) => { throw e; } });
+    const refreshing = m.refresh(p.id);
+    const webhook = m.onResult('S', 'Q-NEW');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(store.bookingByRef('a')!.status, 'booked', 'not applied before the registration is known');
+    reply();
+    await Promise.all([refreshing, webhook]);
+    assert.equal(store.bookingByRef('a')!.status, 'cancelledInPms');
+    // A webhook for a registration nobody made is still ignored.
+    await m.onResult('S', 'Q-UNKNOWN');
+  } finally {
+    store.close();
+  }
+});

@@ -68,7 +68,14 @@ export class Monitor {
 
   /** A registered-query webhook: apply the latest result to the practice's bookings. */
   async onResult(siteId: string, queryId: string): Promise<void> {
-    const p = this.store.practiceByRegistered(queryId);
+    let p = this.store.practiceByRegistered(queryId);
+    if (!p) {
+      // The first run's webhook can arrive before createRegistered's own reply has been recorded:
+      // wait for a registration in flight at this site, then look again.
+      const pending = this.chains.get(this.store.practiceByConduitSite(siteId)?.id ?? -1);
+      if (pending) await pending.catch(() => undefined);
+      p = this.store.practiceByRegistered(queryId);
+    }
     if (!p || p.conduitSiteId?.toLowerCase() !== siteId.toLowerCase()) return; // an old registration, or not ours
     let rows: PmsAppointment[];
     try {
