@@ -14,7 +14,7 @@ import { HttpClient } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
-import { childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
+import { RUNTIME, childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
 import { table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
@@ -39,6 +39,8 @@ interface Options {
   heartbeatMs: number;
   holdMs: number;
   settleTimeoutMs: number;
+  /** The nodes' --max-handshakes; undefined = their default. */
+  maxHandshakes?: number;
   logLevel: string;
   latency: boolean;
   idle: boolean;
@@ -58,6 +60,7 @@ const HELP = `npm run bench -- cluster [options]
   --heartbeat-ms <n>      the nodes' Link heartbeat interval (default 20000)
   --hold-ms <ms>          how long the idle Links are held before memory is read (default 45000)
   --settle-timeout <ms>   give up waiting for the reconnect storm after this (default 180000)
+  --max-handshakes <n>    the nodes' Link handshakes in progress at once (default: conduit cloud's, 64)
   --log-level <level>     CONDUIT_LOG_LEVEL for nodes and Links (default warn)
   --no-latency            skip parts 1 and 2 (latency and throughput)
   --no-idle               skip part 3 (idle Links, node kill)
@@ -71,7 +74,7 @@ function options(args: string[]): Options | undefined {
       rounds: { type: 'string', default: '5' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '1500' },
       concurrency: { type: 'string', default: '32' }, links: { type: 'string', default: '10000' }, 'link-processes': { type: 'string', default: '4' },
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
-      'settle-timeout': { type: 'string', default: '180000' }, 'log-level': { type: 'string', default: 'warn' },
+      'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
       'no-latency': { type: 'boolean', default: false }, 'no-idle': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
     },
@@ -86,6 +89,7 @@ function options(args: string[]): Options | undefined {
     rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), concurrency: int(v.concurrency, '--concurrency'),
     links: int(v.links, '--links'), linkProcesses: int(v['link-processes'], '--link-processes'), parallel: int(v.parallel, '--parallel'),
     heartbeatMs: int(v['heartbeat-ms'], '--heartbeat-ms'), holdMs: int(v['hold-ms'], '--hold-ms'), settleTimeoutMs: int(v['settle-timeout'], '--settle-timeout'),
+    ...(v['max-handshakes'] === undefined ? {} : { maxHandshakes: int(v['max-handshakes'], '--max-handshakes') }),
     logLevel: v['log-level'], latency: !v['no-latency'], idle: !v['no-idle'], write: !v['no-write'], keep: v.keep,
   };
 }
@@ -269,7 +273,7 @@ async function idlePart(runDir: string, o: Options, log: (s: string) => void): P
   const fleet = new FakeLinkFleet();
   try {
     log(`Idle Links: ${o.links} simulated Links over 3 fresh nodes (heartbeat ${o.heartbeatMs} ms):`);
-    cluster = await BenchCluster.start(dir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: o.heartbeatMs }, log);
+    cluster = await BenchCluster.start(dir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: o.heartbeatMs, maxHandshakes: o.maxHandshakes }, log);
     const c = cluster;
     await sleep(5000);
     const idle = await Promise.all(c.nodes.map((n) => rssKb(n.proc.pid)));
@@ -387,7 +391,7 @@ const mibs = (kb: number): string => (kb / KIB).toFixed(1);
 function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: IdleResult | undefined, loadEnd: number): string {
   const out: string[] = ['## Cluster', ''];
   out.push(`Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average ${m.loadAvg1} at the start, ${loadEnd} at the end (the VM is shared with other work, which competes for both CPUs: every figure here carries that noise).`, '');
-  out.push('Setup: every part is its own process on 127.0.0.1, started through the CLI (`node --import tsx packages/cli/src/main.ts`): `conduit cloud --cluster --bus <redis> --node-id nX` nodes on one throw-away `redis-server` (the bus) and ' +
+  out.push(`Setup: every part is its own process on 127.0.0.1, started through the CLI (${RUNTIME}): \`conduit cloud --cluster --bus <redis> --node-id nX\` nodes on one throw-away \`redis-server\` (the bus) and ` +
     `${(lat ?? idle)?.storeNote ?? 'one store'}; a single-node \`conduit cloud\` on its own SQLite store as the reference. Node and Link log level: ${o.logLevel}.`, '');
   const targets: string[][] = [];
   if (lat) {
@@ -414,8 +418,8 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
   }
   if (idle) {
     out.push('### Idle Links, memory, node kill', '');
-    out.push(`Three fresh nodes (heartbeat ${o.heartbeatMs} ms). ${idle.requested} simulated Links (bench/lib/fake-link.ts: the real handshake — hello with an Ed25519 identity and an X25519 key, the Cloud's signed challenge checked, the challenge signed, welcome checked — then an idle socket answering pings and sending heartbeats; no database, no executors) held by ${o.linkProcesses} processes, at most ${o.parallel} handshakes in flight each; Link g first goes to node g mod 3. ` +
-      `Each registers as a new site (its own Bp Site ID). A Link that loses its session waits the Link's own backoff (packages/link DEFAULT_BACKOFF: first delay 1–5 s at random) and tries the next node, going straight on to the one after when a connection is refused (as a load balancer skips a dead backend). ` +
+    out.push(`Three fresh nodes (heartbeat ${o.heartbeatMs} ms; at most ${o.maxHandshakes ?? 'the default 64'} Link handshakes in progress per node, the excess answered 503 + Retry-After). ${idle.requested} simulated Links (bench/lib/fake-link.ts: the real handshake — hello with an Ed25519 identity and an X25519 key, the Cloud's signed challenge checked, the challenge signed, welcome checked — then an idle socket answering pings and sending heartbeats; no database, no executors) held by ${o.linkProcesses} processes, at most ${o.parallel} handshakes in flight each; Link g first goes to node g mod 3. ` +
+      `Each registers as a new site (its own Bp Site ID). A Link that loses its session waits the Link's own backoff (packages/link DEFAULT_BACKOFF: first delay 1–5 s at random) and tries the next node, going straight on to the one after when a connection is refused (as a load balancer skips a dead backend); an upgrade answered 503 (the node's handshake limit) waits the node's Retry-After plus up to as much again at random, as the real Link does (packages/link Backoff.busy), then tries a node at random. ` +
       `RSS is VmRSS from /proc, the median of 5 readings 1 s apart: idle = 5 s after the nodes started, with Links = after ${o.holdMs} ms holding them; per Link = (RSS with Links − RSS idle) / the node's Links (its /healthz).`, '');
     out.push(`Opened in ${(idle.connectMs / 1000).toFixed(1)} s: ${idle.connected.up} of ${idle.requested} up (${idle.connected.perNode.join(' / ')} on n1 / n2 / n3; ${idle.connected.failures} failed attempts retried). Bus presence keys: ${idle.presenceAfterConnect.total} after connecting, ${idle.presenceAfterHold.total} after the hold (${Object.entries(idle.presenceAfterHold.byNode).map(([k, v]) => `${k} ${v}`).join(', ')}); /healthz after the hold ${idle.healthAfterHold.join(' / ')}; sessions dropped during the hold: ${idle.dropsDuringHold}.`, '');
     out.push(table(['node', 'idle Links held', 'RSS idle MiB', 'RSS with Links MiB', 'difference MiB', 'per idle Link KiB'],

@@ -13,6 +13,8 @@ export interface ClusterNodesOptions {
   nodes: number;
   logLevel: string;
   heartbeatMs: number;
+  /** --max-handshakes of each node (default: the CLI's). */
+  maxHandshakes?: number;
 }
 
 export interface ClusterNode {
@@ -66,7 +68,7 @@ export class BenchCluster {
       name: `node-${id}`, logDir: this.dir, ready: /listening on http:\/\/127\.0\.0\.1:\d+/, readyTimeoutMs: 120_000,
       env: { CONDUIT_LOG_LEVEL: this.o.logLevel },
       args: [CLI, 'cloud', '--cluster', '--bus', this.redis.url, '--node-id', id, '--port', '0', '--host', '127.0.0.1', '--data-dir', this.dataDir,
-        '--heartbeat-ms', String(this.o.heartbeatMs), ...(this.storeUrl ? ['--store', this.storeUrl] : [])],
+        '--heartbeat-ms', String(this.o.heartbeatMs), ...(this.o.maxHandshakes ? ['--max-handshakes', String(this.o.maxHandshakes)] : []), ...(this.storeUrl ? ['--store', this.storeUrl] : [])],
     });
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())![1]!;
     this.nodes[i] = { id, proc, url };

@@ -3,13 +3,15 @@
 // signed, the session key derived, welcome) and then an idle socket with the Link's heartbeats. No
 // database, no executors: what a node holds per idle Link is what is measured. On a lost connection it
 // waits the Link's own backoff, then tries another node (as a load balancer spreading connections and
-// skipping a refused backend would), so a killed node's Links reconnect elsewhere.
+// skipping a refused backend would), so a killed node's Links reconnect elsewhere. A node that is busy
+// answers the upgrade 503 + Retry-After: then, as the real Link (packages/link/src/link.ts), it waits
+// that pushback with its jitter (Backoff.busy) and tries again, on a node chosen at random.
 import WebSocket from 'ws';
 import {
   PROTOCOL_VERSION, challengeText, importPublicKey, newEcdhKey, newIdentity, openFrame, randomNonce, sessionKey, signBytes,
   type EcdhKey, type Identity,
 } from '@conduit/protocol';
-import { Backoff, DEFAULT_BACKOFF } from '../../packages/link/src/backoff.js';
+import { Backoff, DEFAULT_BACKOFF, parseRetryAfter } from '../../packages/link/src/backoff.js';
 
 export interface FakeLinkEvents {
   /** A welcome arrived (first connection or a reconnection), from the node at `urls[node]`. */
@@ -59,6 +61,16 @@ export class FakeLink {
     this.ws = ws;
     let opened = false;
     let cloudKey: ReturnType<typeof importPublicKey> | undefined;
+    /** Set when the node refused the upgrade as busy: its Retry-After in ms (null without one). */
+    let pushback: number | null | undefined;
+    let refusedStatus: number | undefined;
+    let error = '';
+    ws.on('unexpected-response', (_req, res) => {
+      refusedStatus = res.statusCode;
+      if (res.statusCode === 503 || res.statusCode === 429) pushback = parseRetryAfter(res.headers['retry-after']) ?? null;
+      res.resume();
+      ws.terminate();
+    });
     ws.on('open', () => {
       opened = true;
       this.nonce = randomNonce();
@@ -95,17 +107,25 @@ export class FakeLink {
         settled = undefined;
       }
     });
-    ws.on('error', () => undefined);
+    ws.on('error', (e: Error & { code?: string }) => {
+      error ||= e.code === 'ECONNREFUSED' ? 'refused' : /timed out/.test(e.message) ? 'timeout' : e.code ?? e.message;
+    });
     ws.on('close', (code: number) => {
       clearInterval(this.heartbeat);
       const wasUp = this.up;
       this.up = false;
       if (this.ws === ws) this.ws = undefined;
       if (wasUp) this.events.dropped(this);
-      else this.events.failed(this, opened ? `closed ${code} during the handshake` : 'not opened (refused, or no upgrade within 10 s)');
+      else this.events.failed(this, opened ? `closed ${code} during the handshake` : failedBefore(refusedStatus, error));
       settled?.();
       settled = undefined;
       if (this.stopped) return;
+      if (pushback !== undefined) {
+        // Busy: the node's pushback, then any node (a load balancer may send it to the same one again).
+        this.node = Math.floor(Math.random() * this.urls.length);
+        this.retry = setTimeout(() => this.connect(0), this.backoff.busy(pushback ?? undefined));
+        return;
+      }
       // A refused connection goes straight to the next node, as a load balancer skips a dead backend;
       // once every node was tried, or after a session ended, the Link's backoff applies and the next
       // attempt goes to one of the other nodes at random (a load balancer spreads new connections).
@@ -130,4 +150,13 @@ export class FakeLink {
     clearTimeout(this.retry);
     this.ws?.terminate();
   }
+}
+
+/** Why an attempt ended before the upgrade, for the report. */
+function failedBefore(status: number | undefined, error: string): string {
+  if (status === 503) return 'refused busy (HTTP 503, retried after its Retry-After)';
+  if (status !== undefined) return `upgrade answered HTTP ${status}`;
+  if (error === 'refused') return 'connection refused (node down)';
+  if (error === 'timeout') return 'no upgrade answer within 10 s';
+  return `not opened (${error || 'closed'})`;
 }

@@ -1,4 +1,5 @@
 export { startCloud, storeFile, type CloudOptions, type RunningCloud } from './server.js';
+export { DEFAULT_MAX_HANDSHAKES } from './gateway/gateway.js';
 export { createIntegrator, promoteSite, verifyAudit, type NewIntegrator } from './admin.js';
 export { SqliteStore } from './store/sqlite.js';
 export type { Store, SiteRecord, QueryRecord, IntegratorRecord, AuditEvent } from './store/types.js';

@@ -29,6 +29,8 @@ export interface CloudOptions {
   /** A postgres:// URL for the shared cluster store (result pages included); default: the SQLite file in dataDir. */
   storeUrl?: string;
   heartbeatIntervalMs?: number;
+  /** Link handshakes in progress at once; more upgrades are answered 503 + Retry-After (default DEFAULT_MAX_HANDSHAKES, 64). */
+  maxHandshakes?: number;
   logger?: Logger;
   logLevel?: string;
   /** Overrides for tests and drills; the defaults are the Halo limits. */
@@ -75,7 +77,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   if (bus) await agreeSigningKey(store);
   else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
-  const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, log });
+  const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, maxHandshakes: opts.maxHandshakes, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
   const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
   if (bus) {

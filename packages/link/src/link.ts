@@ -15,7 +15,7 @@ import { IntegrationManager, type CloudPort } from './integrations/manager.js';
 import type { KeyObject } from 'node:crypto';
 import { LinkState } from './state.js';
 import { checkAllowList } from './permissions/allow-list.js';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, parseRetryAfter, type BackoffOptions } from './backoff.js';
 import { Scheduler } from './scheduler.js';
 import { ExecutorPool } from './executor/pool.js';
 import type { DriverConfig } from './executor/ipc.js';
@@ -74,6 +74,8 @@ export class Link extends EventEmitter {
   private heartbeat?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
+  /** Set when the Cloud refused the upgrade as busy (503/429): its Retry-After in ms, or null without one. */
+  private pushback?: number | null;
   private connectedAt = 0;
   private lastHeard = 0;
   private heartbeatMs: number = LIMITS.heartbeatIntervalMs;
@@ -191,6 +193,16 @@ export class Link extends EventEmitter {
     this.status = 'connecting';
     const ws = new WebSocket(this.wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
     this.ws = ws;
+    this.pushback = undefined;
+    // An answer other than 101 to the upgrade: a busy Cloud (503, or 429) says when to come back; any
+    // other status is a failed attempt like a refused connection. Either way the socket is abandoned
+    // and 'close' schedules the next attempt.
+    ws.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 503 || res.statusCode === 429) this.pushback = parseRetryAfter(res.headers['retry-after']) ?? null;
+      else this.log.warn({ status: res.statusCode }, 'the Cloud refused the WebSocket upgrade');
+      res.resume();
+      ws.terminate();
+    });
     ws.on('open', () => {
       this.connectedAt = Date.now();
       this.lastHeard = Date.now();
@@ -212,7 +224,7 @@ export class Link extends EventEmitter {
       this.lastHeard = Date.now();
     });
     ws.on('error', (err) => {
-      this.log.warn({ err: err.message }, 'cloud connection error');
+      if (this.pushback === undefined) this.log.warn({ err: err.message }, 'cloud connection error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
   }
@@ -238,10 +250,12 @@ export class Link extends EventEmitter {
       r.reject(new Error('the Cloud connection closed'));
     }
     if (this.status === 'stopped') return;
-    this.log.info({ code, reason }, 'cloud connection closed');
     this.emit('disconnected', code);
     this.backoff.connectionLasted(upFor);
-    const delay = this.backoff.next();
+    const busy = this.pushback !== undefined;
+    const delay = busy ? this.backoff.busy(this.pushback ?? undefined) : this.backoff.next();
+    if (busy) this.log.info({ delayMs: delay }, 'the Cloud is busy (it refused the upgrade); trying again later');
+    else this.log.info({ code, reason }, 'cloud connection closed');
     this.status = 'waiting';
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }

@@ -41,7 +41,22 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   log: Logger;
   handshakeTimeoutMs?: number;
+  /** Handshakes in progress at once on this node (default DEFAULT_MAX_HANDSHAKES); more upgrades get 503. */
+  maxHandshakes?: number;
+  /** Retry-After (seconds) sent with that 503 (default DEFAULT_HANDSHAKE_RETRY_AFTER_S). */
+  handshakeRetryAfterS?: number;
 }
+
+/**
+ * A node admits this many Link handshakes at a time (from the upgrade until the welcome is sent or the
+ * attempt fails). In a reconnect storm a CPU-starved node that took every upgrade finished none of
+ * them within the Link's 10 s handshake timeout (bench/RESULTS.md, Cluster findings); refusing the
+ * excess with a cheap 503 keeps the work it took finishable. 64 handshakes are well under a second of
+ * CPU (a few ms each), and still enough to overlap the round trips of Links far away.
+ */
+export const DEFAULT_MAX_HANDSHAKES = 64;
+/** Refused Links come back after this (plus their own jitter of up to as much again). */
+export const DEFAULT_HANDSHAKE_RETRY_AFTER_S = 2;
 
 export interface DispatchRequest {
   siteId: string;
@@ -64,6 +79,10 @@ export class Gateway implements Dispatcher {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
   private readonly sessions = new Map<string, LinkSession>();
   private readonly pinger: NodeJS.Timeout;
+  /** Handshakes in progress now, and upgrades refused with 503 since the start. */
+  private handshaking = 0;
+  handshakesRefused = 0;
+  private refusedLoggedAt = 0;
   hooks?: GatewayHooks;
 
   constructor(
@@ -93,8 +112,40 @@ export class Gateway implements Dispatcher {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws));
+      // Admission before any crypto or store work: over the limit, a 503 costs next to nothing.
+      if (this.handshaking >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) return this.refuse(socket);
+      this.handshaking++;
+      let held = true;
+      const release = (): void => {
+        if (!held) return;
+        held = false;
+        this.handshaking--;
+        socket.off('close', release);
+      };
+      // The slot is freed when the handshake ends either way; a socket that closes first (or that ws
+      // refuses as a bad upgrade, without calling back) frees it too.
+      socket.once('close', release);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws, release));
     });
+  }
+
+  /** Handshakes in progress now (admitted, not yet welcomed or failed). */
+  get handshakesInProgress(): number {
+    return this.handshaking;
+  }
+
+  private refuse(socket: Duplex): void {
+    this.handshakesRefused++;
+    const now = Date.now();
+    if (now - this.refusedLoggedAt > 10_000) {
+      this.refusedLoggedAt = now;
+      this.opts.log.warn({ inProgress: this.handshaking, refusedSoFar: this.handshakesRefused }, 'Link handshake limit reached; refusing upgrades with 503 until handshakes finish');
+    }
+    const retryAfter = Math.max(1, Math.ceil(this.opts.handshakeRetryAfterS ?? DEFAULT_HANDSHAKE_RETRY_AFTER_S));
+    socket.on('error', () => undefined);
+    // As ws refuses a bad upgrade: destroy once the answer is written, whatever the client does.
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfter}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   }
 
   session(siteId: string): LinkSession | undefined {
@@ -121,15 +172,19 @@ export class Gateway implements Dispatcher {
   }
 
   /** Authenticates a new socket: hello -> signed challenge -> signed answer -> welcome. */
-  private handshake(ws: WebSocket): void {
+  private handshake(ws: WebSocket, release: () => void): void {
     const log = this.opts.log;
     let stage: 'hello' | 'auth' | 'done' = 'hello';
     let nonce = '';
     let ecdh: EcdhKey | undefined;
     let hello: Extract<LinkMessage, { type: 'hello' }> | undefined;
-    const timer = setTimeout(() => ws.close(CLOSE.authFailed, 'handshake timeout'), this.opts.handshakeTimeoutMs ?? 10_000);
+    const timer = setTimeout(() => {
+      release();
+      ws.close(CLOSE.authFailed, 'handshake timeout');
+    }, this.opts.handshakeTimeoutMs ?? 10_000);
     const fail = (why: string): void => {
       clearTimeout(timer);
+      release();
       log.warn({ why }, 'link authentication failed');
       this.hooks?.authFailed(why);
       ws.close(CLOSE.authFailed, why.slice(0, 120));
@@ -167,7 +222,8 @@ export class Gateway implements Dispatcher {
         clearTimeout(timer);
         ws.off('message', onMessage);
         const macKey = sessionKey(ecdh.privateKey, hello.ecdhPublicKey, nonce, hello.publicKey);
-        this.admit(ws, hello, macKey).catch((err: Error) => {
+        this.admit(ws, hello, macKey).then(release, (err: Error) => {
+          release();
           log.error({ err: err.message }, 'could not admit link');
           ws.close(1011, 'internal error');
         });
