@@ -28,6 +28,7 @@ export interface RegisteredBody {
 
 export class RegisteredQueries {
   private sweeper?: NodeJS.Timeout;
+  private readonly applying = new Map<string, Promise<void>>();
   /** Set in cluster mode: asks the node holding the site's Link to sync it. */
   remoteSync?: (siteId: string) => Promise<void>;
 
@@ -99,7 +100,14 @@ export class RegisteredQueries {
 
   /** A run reported by the Link. */
   onMessage(session: LinkSession, msg: RegisteredMessage): void {
-    void this.apply(session, msg).catch((e: Error) => this.log.error({ err: e.message }, 'could not record a registered query run'));
+    // One query's runs are recorded in order: two in flight at once would each read the record and the
+    // later write would undo the earlier one's hash and counts.
+    const prev = this.applying.get(msg.registeredId) ?? Promise.resolve();
+    const next = prev.then(() => this.apply(session, msg)).catch((e: Error) => this.log.error({ err: e.message }, 'could not record a registered query run'));
+    this.applying.set(msg.registeredId, next);
+    void next.finally(() => {
+      if (this.applying.get(msg.registeredId) === next) this.applying.delete(msg.registeredId);
+    });
   }
 
   private async apply(session: LinkSession, msg: RegisteredMessage): Promise<void> {

@@ -36,7 +36,10 @@ export class RegisteredRunner {
     const next = new Map<string, Entry>();
     for (const def of defs) {
       const had = this.entries.get(def.id);
-      next.set(def.id, had ? { ...had, def: { ...def, lastHash: had.def.lastHash ?? def.lastHash } } : { def, nextRunAt: 0, running: false });
+      // Update a known entry in place: a run in flight holds this object and clears `running` on it when
+      // it ends. A copy would keep `running: true` forever and the query would never run again.
+      if (had) had.def = { ...def, lastHash: had.def.lastHash ?? def.lastHash };
+      next.set(def.id, had ?? { def, nextRunAt: 0, running: false });
     }
     this.entries.clear();
     for (const [k, v] of next) this.entries.set(k, v);
