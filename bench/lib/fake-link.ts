@@ -5,13 +5,15 @@
 // waits the Link's own backoff, then tries another node (as a load balancer spreading connections and
 // skipping a refused backend would), so a killed node's Links reconnect elsewhere. A node that is busy
 // answers the upgrade 503 + Retry-After: then, as the real Link (packages/link/src/link.ts), it waits
-// that pushback with its jitter (Backoff.busy) and tries again, on a node chosen at random.
+// that pushback with its jitter (Backoff.busy) and tries again, on a node chosen at random. Like the
+// Link, it gives up on an attempt that opened but brought no welcome within DEFAULT_WELCOME_TIMEOUT_MS.
 import WebSocket from 'ws';
 import {
   PROTOCOL_VERSION, challengeText, importPublicKey, newEcdhKey, newIdentity, openFrame, randomNonce, sessionKey, signBytes,
   type EcdhKey, type Identity,
 } from '@conduit/protocol';
 import { Backoff, DEFAULT_BACKOFF, parseRetryAfter } from '../../packages/link/src/backoff.js';
+import { DEFAULT_WELCOME_TIMEOUT_MS } from '../../packages/link/src/link.js';
 
 export interface FakeLinkEvents {
   /** A welcome arrived (first connection or a reconnection), from the node at `urls[node]`. */
@@ -65,6 +67,8 @@ export class FakeLink {
     let pushback: number | null | undefined;
     let refusedStatus: number | undefined;
     let error = '';
+    let welcomeTimer: NodeJS.Timeout | undefined;
+    let noWelcome = false;
     ws.on('unexpected-response', (_req, res) => {
       refusedStatus = res.statusCode;
       if (res.statusCode === 503 || res.statusCode === 429) pushback = parseRetryAfter(res.headers['retry-after']) ?? null;
@@ -73,6 +77,10 @@ export class FakeLink {
     });
     ws.on('open', () => {
       opened = true;
+      welcomeTimer = setTimeout(() => {
+        noWelcome = true;
+        ws.terminate();
+      }, DEFAULT_WELCOME_TIMEOUT_MS);
       this.nonce = randomNonce();
       this.ecdh = newEcdhKey();
       this.send({
@@ -97,6 +105,7 @@ export class FakeLink {
       }
       if (body.type === 'welcome' && cloudKey && openFrame(cloudKey, this.identity.publicKeyB64, frame) !== null) {
         this.up = true;
+        clearTimeout(welcomeTimer);
         this.connectedAt = Date.now();
         this.siteId = body.siteId;
         this.welcomes++;
@@ -111,12 +120,13 @@ export class FakeLink {
       error ||= e.code === 'ECONNREFUSED' ? 'refused' : /timed out/.test(e.message) ? 'timeout' : e.code ?? e.message;
     });
     ws.on('close', (code: number) => {
+      clearTimeout(welcomeTimer);
       clearInterval(this.heartbeat);
       const wasUp = this.up;
       this.up = false;
       if (this.ws === ws) this.ws = undefined;
       if (wasUp) this.events.dropped(this);
-      else this.events.failed(this, opened ? `closed ${code} during the handshake` : failedBefore(refusedStatus, error));
+      else this.events.failed(this, noWelcome ? `no welcome within ${DEFAULT_WELCOME_TIMEOUT_MS / 1000} s` : opened ? `closed ${code} during the handshake` : failedBefore(refusedStatus, error));
       settled?.();
       settled = undefined;
       if (this.stopped) return;

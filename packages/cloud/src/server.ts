@@ -31,6 +31,8 @@ export interface CloudOptions {
   heartbeatIntervalMs?: number;
   /** Link handshakes in progress at once; more upgrades are answered 503 + Retry-After (default DEFAULT_MAX_HANDSHAKES, 64). */
   maxHandshakes?: number;
+  /** Store work allowed to admit one Link after its handshake (default 10 s; Gateway admitTimeoutMs). */
+  admitTimeoutMs?: number;
   logger?: Logger;
   logLevel?: string;
   /** Overrides for tests and drills; the defaults are the Halo limits. */
@@ -77,7 +79,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   if (bus) await agreeSigningKey(store);
   else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
-  const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, maxHandshakes: opts.maxHandshakes, log });
+  const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, maxHandshakes: opts.maxHandshakes, admitTimeoutMs: opts.admitTimeoutMs, log });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
   const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
   if (bus) {

@@ -43,6 +43,12 @@ export interface LinkOptions {
   warmExecutors?: number;
   executorIdleMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * From the socket opening to the Cloud's welcome (default 30 s). A Cloud that takes the upgrade and
+   * then never finishes the handshake (stuck, or overloaded) is left, and the next attempt follows the
+   * backoff, so a practice is never held offline by one half-open connection.
+   */
+  welcomeTimeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
   logger?: Logger;
   /** How long a pairing code stays valid (default 24 h). */
@@ -51,6 +57,9 @@ export interface LinkOptions {
 
 type LinkRequest = DistributiveOmit<Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>, 'v' | 'id'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** See LinkOptions.welcomeTimeoutMs. */
+export const DEFAULT_WELCOME_TIMEOUT_MS = 30_000;
 
 export type LinkStatus = 'stopped' | 'connecting' | 'authenticating' | 'connected' | 'waiting';
 
@@ -74,6 +83,7 @@ export class Link extends EventEmitter {
   private heartbeat?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
+  private welcomeTimer?: NodeJS.Timeout;
   /** Set when the Cloud refused the upgrade as busy (503/429): its Retry-After in ms, or null without one. */
   private pushback?: number | null;
   private connectedAt = 0;
@@ -207,6 +217,12 @@ export class Link extends EventEmitter {
       this.connectedAt = Date.now();
       this.lastHeard = Date.now();
       this.status = 'authenticating';
+      const waitMs = this.opts.welcomeTimeoutMs ?? DEFAULT_WELCOME_TIMEOUT_MS;
+      this.welcomeTimer = setTimeout(() => {
+        if (this.ws !== ws || this.status !== 'authenticating') return;
+        this.log.warn({ waitedMs: waitMs }, 'the Cloud did not finish the handshake; trying again');
+        ws.terminate();
+      }, waitMs);
       this.linkNonce = randomNonce();
       this.ecdh = newEcdhKey();
       this.macKey = undefined;
@@ -232,6 +248,7 @@ export class Link extends EventEmitter {
   private onClose(ws: WebSocket, code: number, reason: string): void {
     if (this.ws !== ws) return;
     this.ws = undefined;
+    clearTimeout(this.welcomeTimer);
     clearInterval(this.heartbeat);
     clearInterval(this.watchdog);
     const upFor = this.connectedAt ? Date.now() - this.connectedAt : 0;
@@ -317,6 +334,7 @@ export class Link extends EventEmitter {
         }
         this.heartbeatMs = this.opts.heartbeatIntervalMs ?? msg.heartbeatIntervalMs;
         this.status = 'connected';
+        clearTimeout(this.welcomeTimer);
         this.startTimers();
         this.log.info({ siteId: msg.siteId, authoritative: msg.authoritative }, 'connected to cloud');
         this.emit('connected');
@@ -573,6 +591,7 @@ export class Link extends EventEmitter {
   async stop(): Promise<void> {
     this.status = 'stopped';
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.welcomeTimer);
     clearInterval(this.heartbeat);
     clearInterval(this.watchdog);
     this.scheduler.close();

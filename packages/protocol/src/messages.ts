@@ -151,6 +151,8 @@ export type QueryExecute = z.infer<typeof queryExecuteSchema>;
 export const CLOSE = {
   normal: 1000,
   goingAway: 1001,
+  /** RFC 6455 §7.4.1 registry: the server cannot take the connection now; the client tries again later. */
+  tryAgain: 1013,
   authFailed: 4001,
   protocolError: 4002,
   replaced: 4003,

@@ -1,7 +1,7 @@
 // Ed25519 identities and signed Cloud->Link frames. A frame is `<base64url signature>.<json>`; the
 // signature covers the recipient's public key and the JSON, so a frame cannot be replayed to another Link.
 import {
-  generateKeyPairSync, createPrivateKey, createPublicKey, createHash, createHmac, diffieHellman, hkdfSync, sign, verify, randomBytes, timingSafeEqual,
+  createPrivateKey, createPublicKey, createHash, createHmac, diffieHellman, hkdfSync, sign, verify, randomBytes, timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
 
@@ -12,8 +12,24 @@ export interface Identity {
   publicKeyB64: string;
 }
 
+/**
+ * A new Ed25519 or X25519 private key from 32 random bytes, imported as a JWK, instead of
+ * generateKeyPairSync: on Node 20 the garbage collection of a key-generation job locks the key's mutex,
+ * and when that collection runs while the same key is being exported (the JWK export allocates under
+ * that lock) the process deadlocks for good (gdb: ~KeyGenJob -> uv_mutex_lock inside ExportJWKEdKey).
+ * A Cloud node froze this way mid-handshake in the cluster bench; test/key-generation.test.ts provokes it
+ * with --gc-interval. Any 32 bytes are a valid key for both curves (RFC 7748 §5, RFC 8032 §5.1.5). Node
+ * reads a private OKP JWK from `d` alone; `x` must be a string and is not used (lib/internal/crypto/keys.js,
+ * getKeyObjectHandleFromJwk), so a placeholder stands in and the public key is derived from the private one.
+ */
+const X_PLACEHOLDER = Buffer.alloc(32).toString('base64url');
+function newOkpKey(crv: 'Ed25519' | 'X25519'): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv, d: randomBytes(32).toString('base64url'), x: X_PLACEHOLDER }, format: 'jwk' });
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 export function newIdentity(): Identity {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { privateKey, publicKey } = newOkpKey('Ed25519');
   return { privateKey, publicKey, publicKeyB64: exportPublicKey(publicKey) };
 }
 
@@ -98,7 +114,7 @@ export interface EcdhKey {
 }
 
 export function newEcdhKey(): EcdhKey {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const { privateKey, publicKey } = newOkpKey('X25519');
   return { privateKey, publicKeyB64: exportPublicKey(publicKey) };
 }
 

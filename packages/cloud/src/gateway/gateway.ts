@@ -41,6 +41,12 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   log: Logger;
   handshakeTimeoutMs?: number;
+  /**
+   * From a verified answer to the welcome: the store work that admits the Link (default 10 s). Past it
+   * the socket is closed with 1013 and the Link comes back on its backoff, rather than waiting on a store
+   * that does not answer while it holds a handshake slot.
+   */
+  admitTimeoutMs?: number;
   /** Handshakes in progress at once on this node (default DEFAULT_MAX_HANDSHAKES); more upgrades get 503. */
   maxHandshakes?: number;
   /** Retry-After (seconds) sent with that 503 (default DEFAULT_HANDSHAKE_RETRY_AFTER_S). */
@@ -222,7 +228,17 @@ export class Gateway implements Dispatcher {
         clearTimeout(timer);
         ws.off('message', onMessage);
         const macKey = sessionKey(ecdh.privateKey, hello.ecdhPublicKey, nonce, hello.publicKey);
-        this.admit(ws, hello, macKey).then(release, (err: Error) => {
+        const admitMs = this.opts.admitTimeoutMs ?? 10_000;
+        const slow = setTimeout(() => {
+          release();
+          log.error({ waitedMs: admitMs }, 'admitting a link took too long; closing so it tries again');
+          ws.close(CLOSE.tryAgain, 'try again later');
+        }, admitMs);
+        this.admit(ws, hello, macKey).then(() => {
+          clearTimeout(slow);
+          release();
+        }, (err: Error) => {
+          clearTimeout(slow);
           release();
           log.error({ err: err.message }, 'could not admit link');
           ws.close(1011, 'internal error');
@@ -260,6 +276,12 @@ export class Gateway implements Dispatcher {
       });
       site = await this.store.site(link.siteId);
       if (!site) throw new Error('link without site');
+    }
+    // The socket may have closed (or been given up as too slow) while the store answered: a session for
+    // it would never see its close event and would stay, unreachable, in the map and in presence.
+    if (ws.readyState !== ws.OPEN) {
+      if (!this.sessions.has(site.id)) await this.store.updateSite(site.id, { session: 'dropped' }).catch(() => undefined);
+      return;
     }
     const previous = this.sessions.get(site.id);
     if (previous) previous.ws.close(CLOSE.replaced, 'replaced by a newer connection');
