@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PgStore } from '../src/store/postgres.js';
+import { LOCK_AUDIT } from '../src/store/pg-pool.js';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
 import type { Store } from '../src/store/types.js';
 import { startPostgres, type PgServer } from '../../../test/support/postgres.js';
@@ -121,4 +122,25 @@ test('a store pointed at no server fails to open within its connect timeout', as
   const t0 = Date.now();
   await assert.rejects(PgStore.open(`postgres://conduit@127.0.0.1:${port}/none`, { poolSize: 1, connectTimeoutMs: 2_000 }), /ECONNREFUSED|timeout/);
   assert.ok(Date.now() - t0 < 5_000);
+});
+
+test('a node that stops inside a transaction holding the audit lock does not hold up the other nodes for good', async () => {
+  const url = await server.createDatabase();
+  const frozen = await PgStore.open(url, { poolSize: 2, idleInTransactionMs: 1_000 });
+  const other = await PgStore.open(url, { poolSize: 2, idleInTransactionMs: 1_000 });
+  // What a frozen node leaves behind: a transaction that took the audit chain's lock and then went quiet.
+  const stuck = await frozen.db.pool.connect();
+  stuck.on('error', () => undefined);
+  await stuck.query('BEGIN');
+  await stuck.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT.toString()]);
+  const t0 = Date.now();
+  const e = await other.appendAudit({ at: new Date().toISOString(), kind: 'test.event', actor: 'test', siteId: null, integratorId: null, outcome: 'ok', details: {} });
+  const waited = Date.now() - t0;
+  assert.equal(e.seq, 1);
+  assert.ok(waited >= 800, `the append waited for the lock (${waited} ms)`);
+  assert.ok(waited < 10_000, `the server ended the idle transaction and freed the lock (${waited} ms)`);
+  await assert.rejects(stuck.query('SELECT 1'), /terminat|idle-in-transaction|Connection/i);
+  stuck.release(true);
+  await frozen.close();
+  await other.close();
 });

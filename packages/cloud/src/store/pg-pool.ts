@@ -41,10 +41,16 @@ export class PgPool implements Db {
   readonly pool: pg.Pool;
   private readonly db: Db;
 
-  constructor(url: string, max = 10, connectTimeoutMs = 10_000) {
+  constructor(url: string, max = 10, connectTimeoutMs = 10_000, idleInTransactionMs = 30_000) {
     // A bounded connect: a node pointed at a wrong or unreachable server fails its start (or its request)
-    // instead of hanging.
-    this.pool = new pg.Pool({ connectionString: url, max, types: TYPES, application_name: 'conduit-cloud', connectionTimeoutMillis: connectTimeoutMs });
+    // instead of hanging. A node that stops mid-transaction (frozen, or paused in a debugger) would keep
+    // its row and advisory locks, and every other node's appenders would queue behind them until their
+    // pools ran dry: the server ends such a session after idleInTransactionMs, which frees the locks
+    // (no transaction here waits on anything but the database between its statements).
+    this.pool = new pg.Pool({
+      connectionString: url, max, types: TYPES, application_name: 'conduit-cloud', connectionTimeoutMillis: connectTimeoutMs,
+      idle_in_transaction_session_timeout: idleInTransactionMs,
+    });
     // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.db = wrap(this.pool);

@@ -19,6 +19,8 @@ export interface PgStoreOptions {
   poolSize?: number;
   /** How long to wait for a connection (default 10 s). */
   connectTimeoutMs?: number;
+  /** PostgreSQL ends a session left idle inside a transaction this long (default 30 s; see PgPool). */
+  idleInTransactionMs?: number;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -30,7 +32,7 @@ export class PgStore implements Store {
 
   /** Connects and applies the missing migrations (nodes starting at once wait for each other). */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
-    const db = new PgPool(url, opts.poolSize ?? 10, opts.connectTimeoutMs ?? 10_000);
+    const db = new PgPool(url, opts.poolSize ?? 10, opts.connectTimeoutMs ?? 10_000, opts.idleInTransactionMs ?? 30_000);
     try {
       await db.migrate(PG_MIGRATIONS);
     } catch (e) {
