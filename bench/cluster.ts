@@ -50,9 +50,9 @@ interface Options {
 
 const HELP = `npm run bench -- cluster [options]
 
-  --rounds <n>            alternating measured rounds per case (default 5)
+  --rounds <n>            alternating measured rounds per case (default 8)
   --round-ms <ms>         length of one round (default 1000)
-  --warmup <ms>           warm-up per path, not measured (default 1500)
+  --warmup <ms>           warm-up per path, not measured (default 6000, so V8 has optimised the hot paths)
   --concurrency <n>       throughput concurrency (default 32)
   --links <n>             idle simulated Links over 3 nodes (default 10000)
   --link-processes <n>    processes holding the simulated Links (default 4)
@@ -71,7 +71,7 @@ function options(args: string[]): Options | undefined {
   const { values: v } = parseArgs({
     args,
     options: {
-      rounds: { type: 'string', default: '5' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '1500' },
+      rounds: { type: 'string', default: '8' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '6000' },
       concurrency: { type: 'string', default: '32' }, links: { type: 'string', default: '10000' }, 'link-processes': { type: 'string', default: '4' },
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
       'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
@@ -174,7 +174,7 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
     const tree = (pid: number): number[] => [pid, ...childPids(pid)];
     const groups: CpuGroups = {
       'single Cloud': () => [single!.cloud.pid], n1: () => [cluster!.nodes[0]!.proc.pid], n2: () => [cluster!.nodes[1]!.proc.pid], n3: () => [cluster!.nodes[2]!.proc.pid],
-      Redis: () => [cluster!.redis.child.pid!], 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)], 'load generator': () => [process.pid],
+      Redis: () => [cluster!.redis.child.pid!], PostgreSQL: () => cluster!.pgPids(), 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)], 'load generator': () => [process.pid],
     };
     log('Latency, concurrency 1:');
     const c1 = await alternate([
@@ -406,7 +406,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
       `In CPU, a cross-node query cost ${(cpuTotal(cross) - cpuTotal(same)).toFixed(0)} µs more than a same-node one over all server-side processes (${cpuTotal(cross).toFixed(0)} vs ${cpuTotal(same).toFixed(0)} µs; table below) — time that on a machine with idle CPUs is spent without waiting for one.`, '');
     const groupNames = Object.keys(same.cpuPerQueryUs);
-    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little; the processes of a PostgreSQL store are not counted):', '');
+    out.push('CPU per completed query (µs, from /proc over the measured rounds; the processes idle in a case still tick a little; PostgreSQL = the store server and its backends, empty on SQLite):', '');
     out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
       [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
       ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');

@@ -2,12 +2,12 @@
 // store, everything on 127.0.0.1 in the run folder. The store is a throw-away PostgreSQL when the CLI
 // has --store (issue 13, part 1); until then the nodes share one SQLite store folder, as the cluster
 // system test does. Each node can be SIGKILLed; stop() ends everything this started.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../test/support/redis.js';
 import { startPostgres, type PgServer } from '../../test/support/postgres.js';
-import { CLI, REPO, spawnNode, stopProc, type Proc } from './processes.js';
+import { CLI, REPO, childPids, spawnNode, stopProc, type Proc } from './processes.js';
 
 export interface ClusterNodesOptions {
   nodes: number;
@@ -98,6 +98,14 @@ export class BenchCluster {
       }
     } while (cursor !== '0');
     return { total, byNode };
+  }
+
+  /** The PostgreSQL server's processes (postmaster and its backends), for CPU accounting; [] on SQLite. */
+  pgPids(): number[] {
+    const pidFile = this.pg ? join(this.pg.dir, 'data', 'postmaster.pid') : '';
+    if (!pidFile || !existsSync(pidFile)) return [];
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    return [postmaster, ...childPids(postmaster)];
   }
 
   kill9(i: number): void {
