@@ -94,6 +94,25 @@ export function storeSuite(name: string, h: StoreHarness): void {
       await store.close();
     });
 
+    test('a turn\'s query writes go in one call: new records inserted, existing ones updated, one record in both', async () => {
+      const store = await h.open();
+      assert.ok(store.writeQueries, 'both stores batch a turn\'s writes');
+      await store.insertQuery(query(1));
+      await store.insertQuery(query(2));
+      const one = query(1, { status: 'successful', completedAt: AT, rows: 3, statusTiming: { initialising: { startTime: AT }, successful: { startTime: AT } } as QueryRecord['statusTiming'] });
+      const fresh = query(3, { node: 'n1' });
+      const both = query(4, { status: 'executionFailed', completedAt: AT, errorDetails: { errorType: 'mssql', errorCode: 207, errorMessage: 'Invalid column name' } });
+      await store.writeQueries!([fresh, both], [one, both]);
+      assert.deepEqual(await store.query(id(1)), one);
+      assert.deepEqual(await store.query(id(2)), query(2));
+      assert.deepEqual(await store.query(id(3)), fresh);
+      assert.deepEqual(await store.query(id(4)), both);
+      const many = Array.from({ length: 1200 }, (_, i) => query(100 + i, { rows: i }));
+      await store.writeQueries!(many, []);
+      assert.equal((await store.query(id(1299)))?.rows, 1199);
+      await store.close();
+    });
+
     test('sites and links: create, patch, find by practice, promote one Link over another', async () => {
       const store = await h.open();
       await store.createLinkAndSite(link(1), site(1, { catalogues: [{ name: 'main' }] as unknown as SiteRecord['catalogues'] }));

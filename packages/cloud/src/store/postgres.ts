@@ -7,7 +7,7 @@ import { PG_MIGRATIONS } from './pg-migrations.js';
 import { LOCK_AUDIT, PgPool } from './pg-pool.js';
 import {
   auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
-  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, upsertQueries,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -96,6 +96,22 @@ export class PgStore implements Store {
 
   async updateQuery(q: QueryRecord): Promise<void> {
     await this.db.run(UPDATE_QUERY, queryParams(q));
+  }
+
+  /**
+   * A turn's query writes (queries/write-batch.ts) as one upsert. The records are the live objects, so an
+   * insert and an update of one query in the same turn carry the same state: the last one per id is kept.
+   * Nothing deletes query records, so an update cannot bring a removed one back.
+   */
+  async writeQueries(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void> {
+    const byId = new Map<string, QueryRecord>();
+    for (const q of [...inserts, ...updates]) byId.set(q.id, q);
+    const all = [...byId.values()];
+    // A statement takes at most 65,535 parameters (22 per record).
+    for (let i = 0; i < all.length; i += 1000) {
+      const part = all.slice(i, i + 1000);
+      await this.db.run(upsertQueries(part.length), part.flatMap(queryParams));
+    }
   }
 
   async query(id: string): Promise<QueryRecord | undefined> {

@@ -15,6 +15,16 @@ const assignments = (cols: readonly string[]): string => cols.map((c) => `${c} =
 /** Both take queryParams(q). */
 export const INSERT_QUERY = `INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES (${placeholders(QUERY_COLUMNS)}, ?)`;
 export const UPDATE_QUERY = `UPDATE queries SET ${assignments(QUERY_COLUMNS)} WHERE id = ?`;
+/**
+ * `n` records (each queryParams(q)) written in one statement: new rows inserted, existing ones overwritten.
+ * One statement is atomic on its own, so a batch costs one round trip instead of one per record
+ * plus BEGIN and COMMIT. The ids must be distinct (PostgreSQL refuses to touch a row twice in one statement).
+ */
+export function upsertQueries(n: number): string {
+  const row = `(${placeholders(QUERY_COLUMNS)}, ?)`;
+  return `INSERT INTO queries (${QUERY_COLUMNS.join(', ')}, id) VALUES ${Array.from({ length: n }, () => row).join(', ')}
+    ON CONFLICT (id) DO UPDATE SET ${QUERY_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
+}
 
 export type Row = Record<string, unknown>;
 
