@@ -12,8 +12,7 @@ import {
   PROTOCOL_VERSION, challengeText, importPublicKey, newEcdhKey, newIdentity, openFrame, randomNonce, sessionKey, signBytes,
   type EcdhKey, type Identity,
 } from '@conduit/protocol';
-import { Backoff, DEFAULT_BACKOFF, parseRetryAfter } from '../../packages/link/src/backoff.js';
-import { DEFAULT_WELCOME_TIMEOUT_MS } from '../../packages/link/src/link.js';
+import { Backoff, DEFAULT_BACKOFF, DEFAULT_WELCOME_TIMEOUT_MS, parseRetryAfter } from '../../packages/link/src/backoff.js';
 
 export interface FakeLinkEvents {
   /** A welcome arrived (first connection or a reconnection), from the node at `urls[node]`. */

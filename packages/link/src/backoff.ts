@@ -11,6 +11,9 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMinMs: 1000, initialMaxMs: 5000, factor: 1.5, capMs: 60_000, resetAfterMs: 30_000 };
 
+/** An attempt that opened but has no welcome after this has failed (LinkOptions.welcomeTimeoutMs). */
+export const DEFAULT_WELCOME_TIMEOUT_MS = 30_000;
+
 /** The shortest pushback honoured: a Retry-After of 0 (or a date in the past) must not make a hot loop. */
 export const MIN_PUSHBACK_MS = 1000;
 

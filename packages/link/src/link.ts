@@ -15,7 +15,7 @@ import { IntegrationManager, type CloudPort } from './integrations/manager.js';
 import type { KeyObject } from 'node:crypto';
 import { LinkState } from './state.js';
 import { checkAllowList } from './permissions/allow-list.js';
-import { Backoff, DEFAULT_BACKOFF, parseRetryAfter, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, DEFAULT_WELCOME_TIMEOUT_MS, parseRetryAfter, type BackoffOptions } from './backoff.js';
 import { Scheduler } from './scheduler.js';
 import { ExecutorPool } from './executor/pool.js';
 import type { DriverConfig } from './executor/ipc.js';
@@ -57,9 +57,6 @@ export interface LinkOptions {
 
 type LinkRequest = DistributiveOmit<Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>, 'v' | 'id'>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** See LinkOptions.welcomeTimeoutMs. */
-export const DEFAULT_WELCOME_TIMEOUT_MS = 30_000;
 
 export type LinkStatus = 'stopped' | 'connecting' | 'authenticating' | 'connected' | 'waiting';
 

@@ -23,8 +23,9 @@ export interface Identity {
  * getKeyObjectHandleFromJwk), so a placeholder stands in and the public key is derived from the private one.
  */
 const X_PLACEHOLDER = Buffer.alloc(32).toString('base64url');
-function newOkpKey(crv: 'Ed25519' | 'X25519'): { privateKey: KeyObject; publicKey: KeyObject } {
-  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv, d: randomBytes(32).toString('base64url'), x: X_PLACEHOLDER }, format: 'jwk' });
+/** `seed` is the 32-byte private key; only tests pass one (the RFC vectors). */
+export function newOkpKey(crv: 'Ed25519' | 'X25519', seed: Buffer = randomBytes(32)): { privateKey: KeyObject; publicKey: KeyObject } {
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv, d: seed.toString('base64url'), x: X_PLACEHOLDER }, format: 'jwk' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 

@@ -234,14 +234,12 @@ export class Gateway implements Dispatcher {
           log.error({ waitedMs: admitMs }, 'admitting a link took too long; closing so it tries again');
           ws.close(CLOSE.tryAgain, 'try again later');
         }, admitMs);
-        this.admit(ws, hello, macKey).then(() => {
-          clearTimeout(slow);
-          release();
-        }, (err: Error) => {
-          clearTimeout(slow);
-          release();
+        this.admit(ws, hello, macKey).catch((err: Error) => {
           log.error({ err: err.message }, 'could not admit link');
           ws.close(1011, 'internal error');
+        }).finally(() => {
+          clearTimeout(slow);
+          release();
         });
         return;
       }
