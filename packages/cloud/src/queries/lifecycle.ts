@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit/protocol';
 import { MESSAGES } from '../http/errors.js';
+import { spliceBase64 } from '../http/base64-json.js';
 import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
 
 type TimedPhase = keyof StatusTiming;
@@ -84,7 +85,7 @@ export interface InlineResult {
  * The Halo query object. `inline` is given only for an immediate query's own response; `pages` for a
  * successful async query (its page list).
  */
-export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageRecord[] = []): Record<string, unknown> {
+export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageRecord[] = [], dataMark?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: q.id, integratorId: q.integratorId, siteId: q.siteId, mode: q.mode, status: q.status,
     maxTimeInQueue: q.maxTimeInQueue, commandSize: q.commandSize, requestSize: q.requestSize,
@@ -95,7 +96,7 @@ export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageReco
     const size = q.resultSize ?? 0;
     const counts = q.executionMode === 'nonQuery' ? { rowsAffected: q.rowsAffected ?? 0 } : { rows: q.rows ?? 0 };
     out.result = inline
-      ? { ...counts, size, ...(inline.data ? { data: inline.data.toString('base64') } : {}), parameters: inline.parameters }
+      ? { ...counts, size, ...(inline.data ? { data: dataMark ?? inline.data.toString('base64') } : {}), parameters: inline.parameters }
       : {
           ...counts, size,
           pages: pages.map((p) => ({ pageNumber: p.pageNumber, status: 'cached', size: p.size, rows: { count: p.rows, rangeStart: p.rangeStart, rangeEnd: p.rangeEnd } })),
@@ -109,4 +110,15 @@ export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageReco
   }
   if (q.completedAt) out.completedAt = q.completedAt;
   return out;
+}
+
+// Stands in for the result data while the rest of the object is serialised. Only Cloud-made fields come
+// before `result.data`, so the first occurrence is the one.
+const DATA_MARK = '\u0000conduit:result-data\u0000';
+const DATA_MARK_JSON = JSON.stringify(DATA_MARK);
+
+/** An immediate query's own response, serialised: the same JSON as `queryJson(q, inline)`, built without big strings. */
+export function queryJsonBytes(q: QueryRecord, inline: InlineResult): Buffer {
+  if (!inline.data || q.status !== 'successful') return Buffer.from(JSON.stringify(queryJson(q, inline)));
+  return spliceBase64(JSON.stringify(queryJson(q, inline, [], DATA_MARK)), DATA_MARK_JSON, inline.data);
 }

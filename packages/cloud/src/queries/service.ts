@@ -7,7 +7,7 @@ import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Dispatcher } from '../gateway/gateway.js';
 import type { DispatchOutcome } from '../gateway/session.js';
 import { availabilityOf } from '../sites.js';
-import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
+import { complete, newQueryRecord, queryJson, queryJsonBytes, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
@@ -26,6 +26,7 @@ export interface ImmediateRequest {
 
 export interface HttpAnswer {
   status: number;
+  /** An object to serialise, or a Buffer of JSON already serialised. */
   body: unknown;
 }
 
@@ -138,7 +139,7 @@ export class QueryService {
         q.rowsAffected = o.msg.rowsAffected ?? null;
         complete(q, 'successful', o.completedAt);
         const data = q.executionMode === 'nonQuery' ? undefined : o.data;
-        return { status: 200, body: queryJson(q, { data, parameters: o.msg.parameters }) };
+        return { status: 200, body: queryJsonBytes(q, { data, parameters: o.msg.parameters }) };
       }
       case 'failed': {
         if (o.startedAt && q.status !== 'executing') transition(q, 'executing', o.startedAt);

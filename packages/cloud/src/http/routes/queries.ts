@@ -53,6 +53,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
           signal: abort.signal,
         });
         reply.raw.off('close', onClose);
+        if (Buffer.isBuffer(answer.body)) reply.type('application/json; charset=utf-8');
         return reply.code(answer.status).send(answer.body);
       },
     );
