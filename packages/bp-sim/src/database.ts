@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { forgetStatements } from './cache.js';
 import { SqlServerError, toSqlServerError } from './errors.js';
 import { registerFunctions } from './tsql/functions.js';
+import { enableInterrupt } from './interrupt.js';
 import { runProcedureBatch, runTextBatch } from './tsql/batch.js';
 import type { SimBatch, SimOutcome } from './types.js';
 
@@ -12,10 +13,13 @@ export interface OpenOptions { readonly?: boolean; busyTimeoutMs?: number }
 export class BpSimDatabase {
   readonly raw: Database.Database;
   readonly readonly: boolean;
+  /** Names this connection to an `Interrupter` on any thread; undefined when the extension is not built. */
+  readonly interruptToken: bigint | undefined;
 
   private constructor(raw: Database.Database, readonly: boolean) {
     this.raw = raw;
     this.readonly = readonly;
+    this.interruptToken = enableInterrupt(raw);
   }
 
   /**

@@ -12,6 +12,9 @@ export class SqlServerError extends Error {
   }
 }
 
+/** The number a statement stopped by an `Interrupter` fails with. */
+export const STATEMENT_INTERRUPTED = 3617;
+
 /** Error 102-style rejection for T-SQL that the simulator deliberately does not translate. */
 export function unsupported(construct: string): SqlServerError {
   return new SqlServerError(102, `Unsupported T-SQL construct: ${construct}`, 15);
@@ -58,6 +61,9 @@ export function toSqlServerError(e: unknown): SqlServerError {
   if (code.startsWith('SQLITE_READONLY') || /readonly database/.test(msg)) {
     return new SqlServerError(3906, 'Failed to update database "BPSPatients" because the database is read-only.');
   }
+  // An Interrupter stopped the statement: SQL Server records a client's attention as error 3617
+  // (https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-3617-database-engine-error).
+  if (code === 'SQLITE_INTERRUPT') return new SqlServerError(STATEMENT_INTERRUPTED, 'Operation cancelled by user.', 11);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new SqlServerError(1222, 'Lock request time out period exceeded.');
   }

@@ -1,6 +1,7 @@
 // Public API of the simulated Bp Premier database.
 export type { SimParamDirection, SimParam, SimBatch, SimOutcome } from './types.js';
-export { SqlServerError } from './errors.js';
+export { SqlServerError, STATEMENT_INTERRUPTED } from './errors.js';
+export { Interrupter, interruptSupported, INTERRUPT_EXTENSION } from './interrupt.js';
 export { BpSimDatabase, type OpenOptions } from './database.js';
 export { createPracticeDatabase, DEFAULT_START_DATE, type GenerateOptions, type GenerateResult, type ProgressFn } from './generate/generator.js';
 export { readPracticeInfo, PMS_VERSION } from './practice.js';

@@ -1,0 +1,56 @@
+// Stopping a running statement from another thread: the simulator's counterpart of the TDS attention
+// signal a SQL Server client sends to cancel a batch. better-sqlite3 has no interrupt, so a small SQLite
+// extension (native/conduit_interrupt.c, compiled by the build into dist/native/) gives each connection
+// a process-wide token and lets any other connection call sqlite3_interrupt() on it. Without a C
+// compiler the extension is absent: `interruptSupported()` says so and callers fall back (the Link then
+// runs statements in executor processes and kills them instead).
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const SUFFIX = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
+/** The compiled extension; the same path from src/ (tests) and dist/ (compiled), both one level below the package. */
+export const INTERRUPT_EXTENSION = fileURLToPath(new URL(`../dist/native/conduit_interrupt.${SUFFIX}`, import.meta.url));
+// SQLite finds the entry point from the file name: sqlite3_conduitinterrupt_init.
+
+let available: boolean | undefined;
+
+/** Whether statements of this process's simulator connections can be interrupted. */
+export function interruptSupported(): boolean {
+  available ??= existsSync(INTERRUPT_EXTENSION);
+  return available;
+}
+
+/** Loads the extension into a connection; its token, or undefined when the extension is not built. */
+export function enableInterrupt(raw: Database.Database): bigint | undefined {
+  if (!interruptSupported()) return undefined;
+  raw.loadExtension(INTERRUPT_EXTENSION);
+  const row = raw.prepare('SELECT conduit_interrupt_token() AS t').safeIntegers(true).get() as { t: bigint };
+  return row.t;
+}
+
+/**
+ * Interrupts statements of other connections (any thread) by token. Holds one in-memory connection of
+ * its own with the extension loaded; one per thread that needs it. interrupt() is a few microseconds.
+ */
+export class Interrupter {
+  private readonly raw: Database.Database;
+  private readonly stmt: Database.Statement<[bigint], { found: number }>;
+
+  /** Throws when the extension is not built (check `interruptSupported()` first). */
+  constructor() {
+    if (!interruptSupported()) throw new Error(`the statement interrupt extension is not built (${INTERRUPT_EXTENSION})`);
+    this.raw = new Database(':memory:');
+    this.raw.loadExtension(INTERRUPT_EXTENSION);
+    this.stmt = this.raw.prepare('SELECT conduit_interrupt(?) AS found');
+  }
+
+  /** Stops what the connection with this token is running; false when no such connection is open. */
+  interrupt(token: bigint): boolean {
+    return this.stmt.get(token)!.found === 1;
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
