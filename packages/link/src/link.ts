@@ -18,6 +18,8 @@ import { checkAllowList } from './permissions/allow-list.js';
 import { Backoff, DEFAULT_BACKOFF, DEFAULT_WELCOME_TIMEOUT_MS, parseRetryAfter, type BackoffOptions } from './backoff.js';
 import { Scheduler } from './scheduler.js';
 import { ExecutorPool } from './executor/pool.js';
+import { defaultTransport, type Transport } from './executor/transport.js';
+import { interruptSupported } from '@conduit/bp-sim';
 import type { DriverConfig } from './executor/ipc.js';
 
 export const LINK_VERSION = '26.1125.1';
@@ -42,6 +44,12 @@ export interface LinkOptions {
    */
   warmExecutors?: number;
   executorIdleMs?: number;
+  /**
+   * What runs the statements: worker threads of the Link (default), or child processes (crash
+   * isolation, at ~40 MiB and an IPC hop each). The simulator needs the statement-interrupt extension
+   * for threads; without it, processes are used.
+   */
+  executors?: Transport;
   heartbeatIntervalMs?: number;
   /**
    * From the socket opening to the Cloud's welcome (default 30 s). A Cloud that takes the upgrade and
@@ -108,10 +116,14 @@ export class Link extends EventEmitter {
     this.linkId = this.state.get('linkId');
     const concurrency = opts.concurrency ?? 4;
     const background = opts.backgroundConcurrency ?? 1;
-    // Each executor is a Node process (~60 MiB RSS): two are kept warm, the rest follow the load.
+    // Two immediate executors are kept warm, the rest follow the load; the background one starts on demand.
     const idleMs = opts.executorIdleMs ?? 60_000;
-    this.pool = new ExecutorPool(opts.driver, concurrency, 0, { warm: Math.min(concurrency, opts.warmExecutors ?? 2), idleMs });
-    this.backgroundPool = new ExecutorPool(opts.driver, background, 10, { warm: 0, idleMs });
+    const transport = opts.executors ?? defaultTransport(opts.driver);
+    // Immediate simulator statements are tried on this thread first (executor/inline.ts), unless the
+    // operator asked for processes, which keep the database driver out of the Link's own process.
+    const inline = transport === 'thread' && opts.driver.kind === 'sqlite' && interruptSupported();
+    this.pool = new ExecutorPool(opts.driver, concurrency, { elastic: { warm: Math.min(concurrency, opts.warmExecutors ?? 2), idleMs }, transport, inline });
+    this.backgroundPool = new ExecutorPool(opts.driver, background, { niceness: 10, elastic: { warm: 0, idleMs }, transport });
     this.scheduler = new Scheduler(concurrency, background);
     this.uploader = new Uploader(() => this.ws);
     this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def));

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { Link, DriverConfig } from '@conduit/link';
+import type { Link, DriverConfig, ExecutorTransport } from '@conduit/link';
 import type { SiteInfo } from '@conduit/protocol';
 import { linkIntegrationsCommand } from './link-integrations.js';
 import { envInt, envStr, parseIntOption } from '../env.js';
@@ -16,6 +16,7 @@ export interface LinkRunOptions {
   pairingTtlHours?: number;
   cloudKey?: string;
   concurrency?: number;
+  executors?: ExecutorTransport;
 }
 
 /**
@@ -60,9 +61,15 @@ export async function makeLink(o: LinkRunOptions, logLevel = 'info'): Promise<Li
     site: mssql?.site ?? readSiteInfo(database),
     cloudPublicKey: o.cloudKey,
     concurrency: o.concurrency,
+    executors: o.executors,
     pairingCodeTtlMs: (o.pairingTtlHours ?? 24) * 3600_000,
     logger: pino({ name: 'conduit-link', level: logLevel }, pino.destination(2)),
   });
+}
+
+function parseTransport(v: string): ExecutorTransport {
+  if (v !== 'thread' && v !== 'process') throw new Error(`--executors must be thread or process, got "${v}"`);
+  return v;
 }
 
 export function linkCommand(): Command {
@@ -74,6 +81,7 @@ export function linkCommand(): Command {
     .option('--state <file>', 'Link state file (env CONDUIT_LINK_STATE; default <database>.link-state)')
     .option('--cloud-key <key>', 'pin the Cloud public key instead of trusting the first one seen (env CONDUIT_CLOUD_KEY)')
     .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency'))
+    .option('--executors <kind>', 'what runs the statements: thread (default) or process (env CONDUIT_LINK_EXECUTORS)', parseTransport)
     .option('--ui-port <n>', 'port of the local "third-party integrations" page on 127.0.0.1 (env CONDUIT_LINK_UI_PORT; 0 = any free port)', (v) => parseIntOption(v, '--ui-port'))
     .option('--pairing-ttl-hours <n>', 'how long a pairing code stays valid (env CONDUIT_PAIRING_TTL_HOURS; default 24)', (v) => parseIntOption(v, '--pairing-ttl-hours'))
     .addCommand(linkIntegrationsCommand())
@@ -86,6 +94,7 @@ export function linkCommand(): Command {
         cloud, database: database ?? 'conduit-link', state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
         concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
+        executors: o.executors ?? (envStr('CONDUIT_LINK_EXECUTORS') === undefined ? undefined : parseTransport(envStr('CONDUIT_LINK_EXECUTORS')!)),
         pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));

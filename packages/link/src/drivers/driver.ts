@@ -1,5 +1,5 @@
 // The PMS driver interface. A driver runs one command against the practice database and streams the
-// first result set as JSON bytes through a ResultWriter; it runs inside an executor process.
+// first result set as JSON bytes through a ResultWriter; it runs inside an executor (thread or process).
 import type { Command, ResultParameter } from '@conduit/protocol';
 import type { ResultWriter } from '../result-writer.js';
 
@@ -22,6 +22,11 @@ export interface DriverResult {
 
 export interface Driver {
   run(req: DriverRequest, out: ResultWriter): Promise<DriverResult>;
+  /**
+   * Stops the statement in progress at the database, if the driver can do it from its own thread (SQL
+   * Server: a TDS attention). The simulator's statements are interrupted from outside instead.
+   */
+  cancel?(): void;
   close(): void;
 }
 

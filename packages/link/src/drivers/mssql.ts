@@ -169,6 +169,10 @@ export class MssqlDriver implements Driver {
     };
   }
 
+  cancel(): void {
+    for (const c of this.connections.values()) void c.then((conn) => conn.cancel(), () => undefined);
+  }
+
   close(): void {
     for (const c of this.connections.values()) void c.then((conn) => conn.close(), () => undefined);
     this.connections.clear();

@@ -7,6 +7,8 @@ import type { ResultWriter } from '../result-writer.js';
 export interface SqliteDriverOptions {
   /** catalogue name -> database file; the first is the default catalogue. */
   catalogues: Record<string, string>;
+  /** Called with each connection's interrupt token as it is opened (when the extension is built). */
+  onOpen?: (token: bigint) => void;
 }
 
 export class SqliteDriver implements Driver {
@@ -17,6 +19,11 @@ export class SqliteDriver implements Driver {
     const names = Object.keys(opts.catalogues);
     if (names.length === 0) throw new Error('at least one catalogue is required');
     this.defaultCatalogue = names[0]!;
+  }
+
+  /** Opens every catalogue's connection of this kind now rather than at its first statement. */
+  openAll(readOnly: boolean): void {
+    for (const name of Object.keys(this.opts.catalogues)) this.db(name, readOnly);
   }
 
   private db(catalogue: string | undefined, readOnly: boolean): BpSimDatabase {
@@ -31,6 +38,7 @@ export class SqliteDriver implements Driver {
     if (!db) {
       db = BpSimDatabase.open(this.opts.catalogues[key]!, { readonly: readOnly });
       this.dbs.set(handle, db);
+      if (db.interruptToken !== undefined) this.opts.onOpen?.(db.interruptToken);
     }
     return db;
   }

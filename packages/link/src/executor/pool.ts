@@ -1,35 +1,22 @@
-// A fixed pool of executor processes. Each runs one command at a time; a command that overruns its
-// time limit, or is cancelled, is stopped by killing its process, which is then replaced.
-import { fork, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import type { Command, ErrorDetails } from '@conduit/protocol';
+// A pool of executors (worker threads by default, or processes). Each runs one command at a time; a
+// command that overruns its time limit, or is cancelled, is stopped with its executor (handles.ts),
+// which is then replaced.
+import type { ErrorDetails } from '@conduit/protocol';
 import type { PageMeta } from '../result-writer.js';
-import type { DriverConfig, FromExecutor, JobResult, ToExecutor } from './ipc.js';
-
-export interface Job {
-  qid: string;
-  command: Command;
-  catalogue?: string;
-  maxResultBytes: number;
-  timeoutMs: number;
-  /** Run on the read-only database connection: any write fails at the database. */
-  readOnly: boolean;
-  onChunk: (data: Buffer, page: number) => void;
-  /** Paged results: page size, and a callback that resolves once the page is stored. */
-  pageBytes?: number;
-  onPage?: (meta: PageMeta) => Promise<void>;
-}
-
-export type JobOutcome =
-  | { ok: true; result: JobResult }
-  | { ok: false; details: ErrorDetails };
+import type { Job, JobOutcome } from './job.js';
+import type { DriverConfig, ToExecutor } from './ipc.js';
+import { spawnExecutor, type ExecutorHandle, type JobMessage, type Transport } from './handles.js';
+import { InlineRunner } from './inline.js';
 
 interface Worker {
-  proc: ChildProcess;
+  proc: ExecutorHandle;
   ready: Promise<void>;
   /** Killed or exited: never given work again; a replacement takes its place. */
   dead: boolean;
+  /** Its thread or process has ended. */
+  exited: boolean;
+  /** A cancelled job it is still winding down (threads): not free until it reports that job's end. */
+  draining?: { qid: string; timer: NodeJS.Timeout; done?: () => void };
   /** Handed to a job that has not started on it yet (set synchronously, so two jobs never share it). */
   reserved: boolean;
   /** Not ready yet: not free either, so a job arriving meanwhile can still take another executor. */
@@ -47,13 +34,11 @@ interface Worker {
 
 /** Pages an executor may have unacknowledged while it reads on: overlaps reading with storing. */
 const PAGE_WINDOW = 2;
-
-// Compiled (dist/pool.js), the executor is the compiled child.js run by plain node; from the
-// TypeScript sources (tests, under tsx), it is child.ts run through tsx with the packages resolved to
-// their sources too (the "conduit-source" export condition, docs/decisions.md).
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const CHILD = fileURLToPath(new URL(FROM_SOURCE ? './child.ts' : './child.js', import.meta.url));
-const CHILD_EXEC_ARGV = FROM_SOURCE ? ['--conditions=conduit-source', '--import', import.meta.resolve('tsx')] : [];
+/**
+ * A cancelled thread that has not reported its job's end by then is given up on: a fresh executor takes
+ * its place, and it is ended once it does report (never while it may be inside the database driver).
+ */
+const DRAIN_GRACE_MS = 10_000;
 
 export function timeoutDetails(ms: number): ErrorDetails {
   return {
@@ -70,58 +55,69 @@ export interface Elastic {
   idleMs: number;
 }
 
+export interface PoolOptions {
+  /**
+   * OS scheduling priority for the executors (0 normal, up to 19 lowest): background pools run niced so
+   * the clinic's interactive work and immediate queries keep the CPU first.
+   */
+  niceness?: number;
+  /**
+   * By default all `size` executors run all the time; with fewer warm ones, the others are started when
+   * a job would wait and stopped after idling.
+   */
+  elastic?: Elastic;
+  /** Threads (default) or processes; see handles.ts. */
+  transport?: Transport;
+  /** Try each unpaged simulator job on the Link's own thread first (inline.ts). */
+  inline?: boolean;
+}
+
+export type { Job, JobOutcome };
+
 export class ExecutorPool {
   private readonly workers: Worker[] = [];
   private readonly waiters: ((w: Worker) => void)[] = [];
   private closed = false;
   private readonly elastic: Elastic;
+  private readonly niceness: number;
+  readonly transport: Transport;
+  private readonly inline?: InlineRunner;
 
-  /**
-   * @param niceness OS scheduling priority for the executors (0 normal, up to 19 lowest): background
-   *   pools run niced so the clinic's interactive work and immediate queries keep the CPU first.
-   * @param elastic by default all `size` executors run all the time; with fewer warm ones, the others
-   *   are started when a job would wait and stopped after idling (each is a Node process, ~60 MiB RSS).
-   */
-  constructor(private readonly config: DriverConfig, readonly size: number, private readonly niceness = 0, elastic?: Elastic) {
-    this.elastic = elastic ?? { warm: size, idleMs: 0 };
+  constructor(private readonly config: DriverConfig, readonly size: number, opts: PoolOptions = {}) {
+    this.elastic = opts.elastic ?? { warm: size, idleMs: 0 };
+    this.niceness = opts.niceness ?? 0;
+    this.transport = opts.transport ?? 'thread';
+    if (opts.inline && config.kind === 'sqlite') this.inline = new InlineRunner(config.catalogues);
   }
 
   async start(): Promise<void> {
     for (let i = 0; i < Math.min(this.size, this.elastic.warm); i++) this.workers.push(this.spawn());
-    await Promise.all(this.workers.map((w) => w.ready));
+    await Promise.all([...this.workers.map((w) => w.ready), this.inline?.start()]);
   }
 
   get idle(): number {
     return this.workers.filter((w) => this.isFree(w)).length;
   }
 
-  /** Process ids of the live executors (for tests and diagnostics). */
-  get pids(): number[] {
-    return this.workers.filter((w) => !w.dead).map((w) => w.proc.pid!).filter(Boolean);
+  /** Ids (process or thread) of the live executors (for tests and diagnostics). */
+  get ids(): number[] {
+    return this.workers.filter((w) => !w.dead).map((w) => w.proc.id);
   }
 
   private spawn(): Worker {
-    const proc = fork(CHILD, [], {
-      execArgv: CHILD_EXEC_ARGV,
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    if (this.niceness && proc.pid) {
-      try {
-        setPriority(proc.pid, this.niceness);
-      } catch {
-        /* not permitted on this system: run at normal priority */
-      }
-    }
+    const proc = spawnExecutor(this.transport, this.config, this.niceness);
     let markReady!: () => void;
     let markFailed!: (e: Error) => void;
-    const w: Worker = { proc, dead: false, reserved: false, starting: true, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
+    const w: Worker = { proc, dead: false, exited: false, reserved: false, starting: true, ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej; }) };
     w.ready.catch(() => undefined);
-    proc.send({ t: 'config', config: this.config } satisfies ToExecutor);
-    proc.on('message', (m: FromExecutor) => {
+    proc.on('message', (m: JobMessage) => {
       if (m.t === 'ready') {
         w.starting = false;
         return markReady();
+      }
+      if (w.draining?.qid === m.qid) {
+        if (m.t === 'done' || m.t === 'fail') this.drained(w);
+        return;
       }
       const cur = w.job;
       if (!cur || cur.job.qid !== m.qid) return; // late message of a job already given up
@@ -138,14 +134,24 @@ export class ExecutorPool {
       }
       else if (m.t === 'fail') this.finish(w, { ok: false, details: m.details });
     });
-    proc.on('exit', (code, signal) => {
+    proc.on('exit', (why) => {
       w.dead = true;
-      markFailed(new Error(`executor exited before it was ready (${code ?? signal})`));
+      w.exited = true;
+      markFailed(new Error(`executor exited before it was ready (${why})`));
       const cur = w.job;
-      if (cur) this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: `The query executor stopped unexpectedly (${code ?? signal}).` } });
+      if (cur) this.finish(w, { ok: false, details: { errorType: 'haloLink', errorCode: 500, errorMessage: `The query executor stopped unexpectedly (${why}).` } });
       this.replace(w);
     });
     return w;
+  }
+
+  /** A cancelled job has ended in its executor: the executor is free again (or ended, if given up on). */
+  private drained(w: Worker): void {
+    clearTimeout(w.draining?.timer);
+    w.draining?.done?.();
+    w.draining = undefined;
+    if (w.dead) w.proc.end();
+    else this.release(w);
   }
 
   private replace(w: Worker): void {
@@ -211,7 +217,7 @@ export class ExecutorPool {
   }
 
   private isFree(w: Worker): boolean {
-    return !w.job && !w.dead && !w.reserved && !w.starting;
+    return !w.job && !w.dead && !w.reserved && !w.starting && !w.draining;
   }
 
   /** Hands a free, live executor to the longest-waiting job, reserving it before anyone else looks. */
@@ -230,13 +236,13 @@ export class ExecutorPool {
     }
   }
 
-  /** Stops an idle executor beyond the warm minimum (it exits when its IPC channel closes). */
+  /** Stops an idle executor beyond the warm minimum. */
   private retire(w: Worker): void {
     const i = this.workers.indexOf(w);
     if (i < 0 || !this.isFree(w) || this.workers.length <= this.elastic.warm) return;
     this.workers.splice(i, 1);
     w.dead = true;
-    w.proc.disconnect();
+    w.proc.end();
   }
 
   private acquire(): Promise<Worker> {
@@ -259,6 +265,11 @@ export class ExecutorPool {
   /** Runs a job on the next free executor; the time limit counts from when the statement is sent. */
   async run(job: Job): Promise<JobOutcome> {
     if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
+    if (this.inline) {
+      const attempt = await this.inline.tryRun(job);
+      if (attempt.outcome) return attempt.outcome;
+      if (attempt.spentMs > 0) job = { ...job, timeoutMs: Math.max(1, job.timeoutMs - Math.round(attempt.spentMs)) };
+    }
     const w = await this.acquire();
     return new Promise<JobOutcome>((resolve) => {
       w.reserved = false;
@@ -278,22 +289,43 @@ export class ExecutorPool {
     });
   }
 
-  /** Stops a running job by killing its process; resolves the job with `details`. */
+  /** Stops a running job at the database and resolves it with `details` at once. */
   kill(qid: string, details: ErrorDetails): boolean {
     const w = this.workers.find((x) => x.job?.job.qid === qid);
     if (!w) return false;
-    w.dead = true; // before finish(), so the slot is not handed on to another job
+    // Before finish(), so the executor is not handed on to another job while it winds this one down.
+    if (w.proc.reusable) {
+      const timer = setTimeout(() => this.giveUp(w), DRAIN_GRACE_MS);
+      timer.unref();
+      w.draining = { qid, timer };
+    } else w.dead = true;
     this.finish(w, { ok: false, details });
-    w.proc.kill('SIGKILL');
+    w.proc.cancel(qid);
     return true;
+  }
+
+  /** A cancelled thread did not report back in time: replace it, and let it not hold the Link open. */
+  private giveUp(w: Worker): void {
+    if (!w.draining || w.dead) return;
+    w.dead = true;
+    (w.proc as { unref?: () => void }).unref?.();
+    this.replace(w);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.inline?.close();
+    // Running statements are stopped first, so no thread is ended while inside the database driver.
+    for (const w of this.workers) if (w.job) this.kill(w.job.job.qid, { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' });
     await Promise.all(this.workers.map((w) => new Promise<void>((res) => {
-      if (w.proc.exitCode !== null || w.proc.signalCode !== null) return res();
-      w.proc.once('exit', () => res());
-      w.proc.kill('SIGKILL');
+      if (!w.draining) return res();
+      w.draining.done = res;
+      setTimeout(res, 2000).unref();
+    })));
+    await Promise.all(this.workers.map((w) => new Promise<void>((res) => {
+      if (w.exited) return res();
+      w.proc.on('exit', () => res());
+      w.proc.end();
     })));
   }
 }

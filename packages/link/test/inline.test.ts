@@ -1,0 +1,108 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPracticeDatabase } from '@conduit/bp-sim';
+import type { Command } from '@conduit/protocol';
+import { InlineRunner, BUDGET_MS } from '../src/executor/inline.js';
+import { ExecutorPool } from '../src/executor/pool.js';
+import type { Job } from '../src/executor/job.js';
+
+let db: string;
+before(() => {
+  db = join(mkdtempSync(join(tmpdir(), 'conduit-inline-')), 'practice.db');
+  createPracticeDatabase(db, { patients: 60, weeks: 1, seed: 5 });
+});
+
+const SLOW = 'SELECT COUNT(*) AS n FROM PATIENTS a CROSS JOIN PATIENTS b CROSS JOIN PATIENTS c CROSS JOIN PATIENTS d CROSS JOIN PATIENTS e';
+const command = (text: string, executionMode: Command['executionMode'] = 'reader'): Command => ({ text, type: 'text', executionMode, parameters: [] });
+function job(text: string, opts: Partial<Job> & { mode?: Command['executionMode'] } = {}): Job & { body: () => string } {
+  const parts: Buffer[] = [];
+  return {
+    qid: `q${Math.random()}`, command: command(text, opts.mode), maxResultBytes: 1e6, timeoutMs: 5000, readOnly: true,
+    onChunk: (d) => void parts.push(d), ...opts, body: () => Buffer.concat(parts).toString(),
+  };
+}
+const surnameCount = (runner: InlineRunner): Promise<string> => {
+  const j = job("SELECT COUNT(*) AS n FROM PATIENTS WHERE SURNAME = 'Inline'");
+  return runner.tryRun(j).then((a) => {
+    assert.equal(a.outcome?.ok, true);
+    return j.body();
+  });
+};
+
+test('a quick read runs on the calling thread and answers exactly what an executor answers', async () => {
+  const runner = new InlineRunner({ Patients: db });
+  const pool = new ExecutorPool({ kind: 'sqlite', catalogues: { Patients: db } }, 1);
+  await Promise.all([runner.start(), pool.start()]);
+  try {
+    const text = 'SELECT TOP 20 InternalID, Firstname, Surname, DOB FROM BPS_Patients ORDER BY InternalID';
+    const here = job(text);
+    const attempt = await runner.tryRun(here);
+    assert.ok(attempt.outcome?.ok, JSON.stringify(attempt));
+    const there = job(text);
+    const outcome = await pool.run(there);
+    assert.ok(outcome.ok);
+    assert.equal(here.body(), there.body());
+    assert.deepEqual({ ...attempt.outcome.result, sqlExecutionDuration: 0 }, { ...outcome.result, sqlExecutionDuration: 0 });
+  } finally {
+    runner.close();
+    await pool.close();
+  }
+});
+
+test('a write is refused here without effect, handed on for a read-write integration, and its text then goes straight on', async () => {
+  const runner = new InlineRunner({ Patients: db });
+  await runner.start();
+  try {
+    const before = await surnameCount(runner);
+    const write = "UPDATE PATIENTS SET SURNAME = 'Inline' WHERE INTERNALID = 1";
+    const first = await runner.tryRun(job(write, { readOnly: false, mode: 'nonQuery' }));
+    assert.equal(first.outcome, undefined, 'handed on');
+    assert.equal(await surnameCount(runner), before, 'the attempt changed nothing');
+    const again = await runner.tryRun(job(write, { readOnly: false, mode: 'nonQuery' }));
+    assert.deepEqual(again, { spentMs: 0 }, 'not tried here again');
+    // A read-only integration's write: the database's refusal is the answer, as on an executor.
+    const refused = await runner.tryRun(job("UPDATE PATIENTS SET SURNAME = 'Inline' WHERE INTERNALID = 2", { mode: 'nonQuery' }));
+    assert.equal(refused.outcome?.ok, false);
+    assert.equal(!refused.outcome?.ok && refused.outcome?.details.errorCode, 3906);
+  } finally {
+    runner.close();
+  }
+});
+
+test('a slow statement is interrupted by the watchdog at its budget (also after the watchdog has parked) and handed on', async () => {
+  const runner = new InlineRunner({ Patients: db });
+  await runner.start();
+  try {
+    const first = await runner.tryRun(job(SLOW));
+    assert.equal(first.outcome, undefined);
+    assert.ok(first.spentMs >= BUDGET_MS && first.spentMs < 2000, `stopped after its budget (${first.spentMs} ms)`);
+    assert.deepEqual(await runner.tryRun(job(SLOW)), { spentMs: 0 }, 'remembered as slow');
+    // After the watchdog has been idle long enough to park, it still wakes for the next statement.
+    await new Promise((r) => setTimeout(r, 2600));
+    const other = await runner.tryRun(job(`${SLOW} CROSS JOIN PATIENTS f`));
+    assert.equal(other.outcome, undefined);
+    assert.ok(other.spentMs >= BUDGET_MS && other.spentMs < 2000, `woken and stopped (${other.spentMs} ms)`);
+    // The connection is fine afterwards.
+    assert.equal((await runner.tryRun(job('SELECT 1 AS x'))).outcome?.ok, true);
+  } finally {
+    runner.close();
+  }
+});
+
+test('through the pool: a slow statement handed on keeps its whole time limit, and is stopped at it', async () => {
+  const pool = new ExecutorPool({ kind: 'sqlite', catalogues: { Patients: db } }, 1, { inline: true });
+  await pool.start();
+  try {
+    const t0 = Date.now();
+    const outcome = await pool.run(job(SLOW, { timeoutMs: 400 }));
+    const took = Date.now() - t0;
+    assert.equal(!outcome.ok && outcome.details.errorCode, -2);
+    assert.ok(took >= 380, `the inline attempt counted against the limit, not on top of it, and the limit was kept (${took} ms)`);
+    assert.equal((await pool.run(job('SELECT 1 AS x'))).ok, true);
+  } finally {
+    await pool.close();
+  }
+});
