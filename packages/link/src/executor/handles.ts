@@ -47,6 +47,8 @@ export function startThread(name: string, workerData: unknown): Worker {
 }
 
 let interrupter: Interrupter | undefined;
+/** How often a cancelled job's connections are interrupted again until it has ended. */
+const REINTERRUPT_MS = 5;
 
 // A thread is never terminated while it may be inside better-sqlite3: a statement that fails while its
 // isolate is terminating aborts the whole process (better-sqlite3 12 cannot raise the error then; seen as
@@ -85,12 +87,28 @@ class ThreadExecutor extends EventEmitter implements ExecutorHandle {
   }
 
   cancel(qid: string): void {
-    if (this.tokens.length > 0) {
-      interrupter ??= new Interrupter();
-      for (const t of this.tokens) interrupter.interrupt(t);
-    }
     // Ends a wait for a page acknowledgement, and has the SQL Server driver send its attention.
     this.worker.postMessage({ t: 'abort', qid } satisfies ToExecutor);
+    if (this.tokens.length === 0) return;
+    // Interrupted again every few ms until the job has ended: SQLite forgets an interrupt that arrives
+    // while no statement is stepping (between two statements of a batch, or before the first starts).
+    const interrupt = (): void => {
+      interrupter ??= new Interrupter();
+      for (const t of this.tokens) interrupter.interrupt(t);
+    };
+    interrupt();
+    const again = setInterval(interrupt, REINTERRUPT_MS);
+    again.unref();
+    const ended = (m: JobMessage): void => {
+      if ((m.t === 'done' || m.t === 'fail') && m.qid === qid) stop();
+    };
+    const stop = (): void => {
+      clearInterval(again);
+      this.off('message', ended);
+      this.off('exit', stop);
+    };
+    this.on('message', ended);
+    this.on('exit', stop);
   }
 
   end(): void {

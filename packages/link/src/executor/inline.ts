@@ -4,7 +4,7 @@
 // the watchdog interrupts it after BUDGET_MS, when it is run again on an executor with the rest of its
 // time. Cheap: a statement text that was interrupted, that took longer than TYPICAL_MS twice running
 // (once may be its first compilation, or a busy machine), or that needed to write, goes straight to the
-// executors from then on. Results are held until the statement has finished, so an
+// executors from then on (a slow one for five minutes, a writing one for good). Results are held until the statement has finished, so an
 // interrupted attempt has sent nothing.
 import { STATEMENT_INTERRUPTED } from '@conduit/bp-sim';
 import { SqliteDriver } from '../drivers/sqlite.js';
@@ -21,6 +21,16 @@ export const TYPICAL_MS = 2;
 const REMEMBERED = 1024;
 /** Runs in a row over TYPICAL_MS after which a text is left to the executors. */
 const STRIKES = 2;
+/**
+ * How long a text found slow stays with the executors: a busy machine can make a quick statement look
+ * slow, and that must not send it away for good. A text that writes stays there.
+ */
+const SLOW_FOR_MS = 5 * 60_000;
+
+export interface InlineOptions {
+  budgetMs?: number;
+  typicalMs?: number;
+}
 
 export type InlineAttempt =
   | { outcome: JobOutcome }
@@ -30,14 +40,18 @@ export type InlineAttempt =
 export class InlineRunner {
   private readonly driver: SqliteDriver;
   private readonly watchdog = new Watchdog();
-  /** Statement texts that are too slow here, or write. */
-  private readonly elsewhere = new Set<string>();
+  /** Statement texts that are too slow here (until when), or write (for ever). */
+  private readonly elsewhere = new Map<string, number>();
+  private readonly budgetMs: number;
+  private readonly typicalMs: number;
   /** Statement texts whose last run(s) here took longer than TYPICAL_MS, and how many in a row. */
   private readonly strikes = new Map<string, number>();
   private busy = false;
   private usable = true;
 
-  constructor(catalogues: Record<string, string>) {
+  constructor(catalogues: Record<string, string>, opts: InlineOptions = {}) {
+    this.budgetMs = opts.budgetMs ?? BUDGET_MS;
+    this.typicalMs = opts.typicalMs ?? TYPICAL_MS;
     this.driver = new SqliteDriver({
       catalogues,
       onOpen: (token) => {
@@ -53,31 +67,41 @@ export class InlineRunner {
     this.driver.openAll(true);
   }
 
-  private remember(key: string): void {
+  private remember(key: string, forMs: number): void {
     this.strikes.delete(key);
-    if (this.elsewhere.size >= REMEMBERED) this.elsewhere.delete(this.elsewhere.values().next().value!);
-    this.elsewhere.add(key);
+    this.elsewhere.delete(key);
+    if (this.elsewhere.size >= REMEMBERED) this.elsewhere.delete(this.elsewhere.keys().next().value!);
+    this.elsewhere.set(key, Date.now() + forMs);
+  }
+
+  /** Whether the text is to go to the executors; a slow verdict that has run out is dropped. */
+  private sentAway(key: string): boolean {
+    const until = this.elsewhere.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.elsewhere.delete(key);
+    return false;
   }
 
   private timed(key: string, ms: number): void {
-    if (ms <= TYPICAL_MS) {
+    if (ms <= this.typicalMs) {
       this.strikes.delete(key);
       return;
     }
     const n = (this.strikes.get(key) ?? 0) + 1;
-    if (n >= STRIKES) return this.remember(key);
+    if (n >= STRIKES) return this.remember(key, SLOW_FOR_MS);
     if (this.strikes.size >= REMEMBERED) this.strikes.delete(this.strikes.keys().next().value!);
     this.strikes.set(key, n);
   }
 
   async tryRun(job: Job): Promise<InlineAttempt> {
     const key = `${job.catalogue ?? ''}\u0000${job.command.type}\u0000${job.command.text}`;
-    if (this.busy || !this.usable || job.pageBytes !== undefined || this.elsewhere.has(key)) return { spentMs: 0 };
+    if (this.busy || !this.usable || job.pageBytes !== undefined || this.sentAway(key)) return { spentMs: 0 };
     this.busy = true;
     const chunks: { data: Buffer; page: number }[] = [];
     const out = new ResultWriter(job.maxResultBytes, (data, page) => void chunks.push({ data, page }));
     const started = performance.now();
-    this.watchdog.arm(BUDGET_MS);
+    this.watchdog.arm(this.budgetMs);
     try {
       const result = await this.driver.run({ command: job.command, catalogue: job.catalogue, readOnly: true, timeoutMs: job.timeoutMs }, out);
       this.timed(key, performance.now() - started);
@@ -89,12 +113,12 @@ export class InlineRunner {
       const { errorType, errorCode } = e.details;
       if (errorType === 'mssql' && errorCode === STATEMENT_INTERRUPTED) {
         // Interrupted before its budget: the watchdog fired for the statement before this one. Not slow.
-        if (spentMs >= BUDGET_MS) this.remember(key);
+        if (spentMs >= this.budgetMs) this.remember(key, SLOW_FOR_MS);
         return { spentMs };
       }
       // It tried to write: run it where writes are allowed (a read-only integration gets this refusal).
       if (errorType === 'mssql' && errorCode === 3906 && !job.readOnly) {
-        this.remember(key);
+        this.remember(key, Number.POSITIVE_INFINITY);
         return { spentMs };
       }
       // Any other failure is the statement's own (the same on any connection): it is the answer.

@@ -4,7 +4,7 @@
 // idle Link costs nothing.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Interrupter } from '@conduit/bp-sim';
-import { cellsOf, DEADLINE, PARKED, SEQ, STATE, TICK, TOKEN0, TOKENS } from './watchdog-cells.js';
+import { cellsOf, DEADLINE, PARKED, STATE, TICK, TOKEN0, TOKENS } from './watchdog-cells.js';
 
 const POLL_MS = 5;
 const PARK_AFTER_MS = 2000;
@@ -12,7 +12,6 @@ const PARK_AFTER_MS = 2000;
 const { ints, bigs } = cellsOf((workerData as { cells: SharedArrayBuffer }).cells);
 const interrupter = new Interrupter();
 let lastActive = Date.now();
-let firedSeq = -1;
 parentPort!.postMessage('ready');
 
 for (;;) {
@@ -21,9 +20,9 @@ for (;;) {
   const now = Date.now();
   if (state === 1) {
     lastActive = now;
-    const seq = Atomics.load(ints, SEQ);
-    if (seq !== firedSeq && BigInt(now) >= Atomics.load(bigs, DEADLINE)) {
-      firedSeq = seq;
+    // Again at every poll until the statement ends: SQLite forgets an interrupt that arrives while no
+    // statement is stepping (between two statements of a batch, or before the first has started).
+    if (BigInt(now) >= Atomics.load(bigs, DEADLINE)) {
       const n = Atomics.load(ints, TOKENS);
       for (let i = 0; i < n; i++) interrupter.interrupt(Atomics.load(bigs, TOKEN0 + i));
     }
