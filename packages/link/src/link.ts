@@ -38,9 +38,10 @@ export interface LinkOptions {
   /** Registered and async queries run at once (niced executors). Default 1. */
   backgroundConcurrency?: number;
   /**
-   * Immediate executors kept running while idle (default 2: one stays ready while another's overrun is
-   * being replaced); the others start when a query would wait
-   * and stop after `executorIdleMs` idle (default 60 s). Background executors start on demand.
+   * Immediate executors kept running while idle; the others start when a query would wait and stop
+   * after `executorIdleMs` idle (default 60 s). Background executors start on demand. Default: 1 thread
+   * (quick reads run on the Link's own thread, and a cancelled thread is reused; each is ~20 MiB), or
+   * 2 processes (one stays ready while another's overrun is being replaced).
    */
   warmExecutors?: number;
   executorIdleMs?: number;
@@ -116,13 +117,14 @@ export class Link extends EventEmitter {
     this.linkId = this.state.get('linkId');
     const concurrency = opts.concurrency ?? 4;
     const background = opts.backgroundConcurrency ?? 1;
-    // Two immediate executors are kept warm, the rest follow the load; the background one starts on demand.
+    // A few immediate executors are kept warm, the rest follow the load; the background one starts on demand.
     const idleMs = opts.executorIdleMs ?? 60_000;
     const transport = opts.executors ?? defaultTransport(opts.driver);
     // Immediate simulator statements are tried on this thread first (executor/inline.ts), unless the
     // operator asked for processes, which keep the database driver out of the Link's own process.
     const inline = transport === 'thread' && opts.driver.kind === 'sqlite' && interruptSupported();
-    this.pool = new ExecutorPool(opts.driver, concurrency, { elastic: { warm: Math.min(concurrency, opts.warmExecutors ?? 2), idleMs }, transport, inline });
+    const warm = opts.warmExecutors ?? (transport === 'thread' ? 1 : 2);
+    this.pool = new ExecutorPool(opts.driver, concurrency, { elastic: { warm: Math.min(concurrency, warm), idleMs }, transport, inline });
     this.backgroundPool = new ExecutorPool(opts.driver, background, { niceness: 10, elastic: { warm: 0, idleMs }, transport });
     this.scheduler = new Scheduler(concurrency, background);
     this.uploader = new Uploader(() => this.ws);
