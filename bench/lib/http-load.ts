@@ -1,6 +1,6 @@
 // A closed-loop HTTP load generator on node:http with a keep-alive agent: `concurrency` workers each
 // send a request, wait for the whole response, and send the next. Bounded by time and by count.
-// It runs in the benchmark process and costs ~150-230 µs of CPU per request, so on one machine it
+// It runs in the benchmark process and costs ~130-390 µs of CPU per 1-row answer, so on one machine it
 // takes CPU from the system under test; the immediate suite uses wrk (wrk-load.ts) when it can and
 // this as `--client node`. The cluster suite and the async suite's latency probe use it directly.
 import { Agent, request } from 'node:http';

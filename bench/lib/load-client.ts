@@ -1,6 +1,6 @@
 // `--client wrk|node`: which load generator a suite uses. wrk by default when it is installed (its
-// own cost per request is a few µs, the node client's ~150-230 µs, taken from the system under test
-// on one machine); the node client otherwise, with a note saying so.
+// own CPU per 1-row answer ~20-80 µs, the node client's ~130-390 µs, both taken from the system under
+// test on one machine); the node client otherwise, with a note saying so.
 import type { LoadGenerator } from './load-generator.js';
 import { nodeGenerator } from './http-load.js';
 import { findWrk, wrkGenerator, wrkVersion } from './wrk-load.js';
@@ -8,9 +8,10 @@ import { findWrk, wrkGenerator, wrkVersion } from './wrk-load.js';
 export type ClientName = 'wrk' | 'node';
 
 export const CLIENT_HELP = `  --client <wrk|node>    load generator (default wrk when \`wrk\` is on PATH or at /usr/bin/wrk, else node):
-                         wrk = its own C process, a few µs of CPU per request; node = a node:http
-                         keep-alive client in the benchmark process (~150-230 µs of CPU per request,
-                         taken from the system under test on one machine). Every case of a run uses the same one.
+                         wrk = its own C process (~20-80 µs of CPU per 1-row answer, script included);
+                         node = a node:http keep-alive client in the benchmark process (~130-390 µs).
+                         Both take that CPU from the system under test on one machine. Every HTTP case
+                         of a run (bare server included) uses the same one; the report names it.
   --wrk-threads <n>      wrk threads at concurrencies above 1 (default 1; 1 at concurrency 1)`;
 
 export function parseClient(v: string | undefined): ClientName | undefined {
@@ -33,7 +34,7 @@ export async function chooseGenerator(o: ClientOptions, log: (s: string) => void
   if (!bin) {
     if (o.client === 'wrk') throw new Error('--client wrk: wrk is not installed (not on PATH, not /usr/bin/wrk)');
     log('NOTE: wrk is not installed (not on PATH, not /usr/bin/wrk), so the load comes from the node:http client in this process, ' +
-      'which uses ~150-230 µs of CPU per request of the same machine the system under test runs on. Install wrk (Debian: apt-get install wrk) for the default generator.');
+      'which uses ~130-390 µs of CPU per 1-row answer on the machine the system under test runs on. Install wrk (Debian: apt-get install wrk) for the default generator.');
     return nodeGenerator(o.timeoutMs);
   }
   const threads = (c: number): number => (c === 1 ? 1 : o.wrkThreads);

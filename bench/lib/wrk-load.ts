@@ -1,6 +1,6 @@
 // wrk (https://github.com/wg/wrk, the Debian package's 4.1.0) as the bench's load generator: a C
-// event loop that costs ~20-30 µs of CPU per small answer here (its script included) where the node
-// client costs ~120-400, so on one machine the system under test keeps most of the CPU it would have
+// event loop that costs ~20-80 µs of CPU per 1-row answer here (its script included) where the node
+// client costs ~130-390, so on one machine the system under test keeps most of the CPU it would have
 // if integrators' requests came from elsewhere. Each window is one wrk process running bench/lib/wrk-load.lua on files written here
 // (the raw requests, a config); the script bounds the window by time and count, checks every answer,
 // and writes a JSON summary that wrk-summary.ts reads. wrk ends only after its -d whole seconds, so
