@@ -172,7 +172,7 @@ export function wrkGenerator(o: WrkOptions): LoadGenerator {
       `${o.threads(32) === 1 ? 'one thread (one event loop for all connections)' : `${o.threads(32)} threads above concurrency 1`}, ` +
       'closed loop: each connection sends the next request when the last answer is read in full; ' +
       'latencies from wrk\'s 1 µs histogram with its coordinated-omission correction undone (the latencies as measured; ' +
-      'they include answers that failed their status or check, which are also counted as errors)',
+      'they include answers that failed their status or check, which are also counted as errors; wrk\'s corrected figures are kept in the raw JSON)',
     open: (target, concurrency) => new WrkSession(o, target, concurrency),
   };
 }
