@@ -1,6 +1,7 @@
 // The `immediate` suite: immediate queries through a Cloud and a Link (separate processes, loopback)
 // against the same query run directly on the database in this process, and a bare node:http server as
-// the machine's HTTP ceiling, each at concurrency 1 and 32, bounded by time and by count.
+// the machine's HTTP ceiling, each at concurrency 1 and 32, bounded by time and by count. The load
+// comes from wrk when it is installed (else the node:http client); every HTTP case of a run uses the same one.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { BpSimDatabase } from '@conduit/bp-sim';
 import { freeSlots, makeCases, type Case } from './lib/immediate-cases.js';
 import { memStatus } from './lib/memory.js';
-import { HttpClient, runLoad, type HttpTarget, type LoadOptions } from './lib/http-load.js';
+import { CLIENT_HELP, chooseGenerator, parseClient, type ClientName } from './lib/load-client.js';
+import type { Bodies, LoadGenerator, LoadTarget, WindowResult } from './lib/load-generator.js';
 import { machine, type Machine } from './lib/machine.js';
 import { practiceCopy, DEFAULT_PRACTICE } from './lib/practice.js';
 import { childPids, cpuTimeMs, ioCounts, spawnNode, stopProc, RUNTIME, type Proc } from './lib/processes.js';
@@ -40,6 +42,9 @@ interface Options {
   writeResults: boolean;
   /** Only these cases (default: all). */
   cases?: string[];
+  /** Load generator (default: wrk when installed). */
+  client?: ClientName;
+  wrkThreads: number;
 }
 
 /** CPU used by each process during a window, in µs per completed query. */
@@ -61,6 +66,9 @@ interface CaseResult {
   query: string;
   concurrency: number;
   summary: Summary & { firstError?: string };
+  /** Errors by kind (wrk), and wrk's coordinated-omission-corrected latencies, for reference only. */
+  errorKinds?: WindowResult['errorKinds'];
+  corrected?: WindowResult['corrected'];
   cpu?: CpuShare;
   warmupErrors?: number;
   /** Summed RSS of the Link and its executors at the end of the measured window, MiB. */
@@ -81,7 +89,8 @@ const HELP = `npm run bench -- immediate [options]
   --write-results        with --profile, still write bench/RESULTS.md
   --no-write             print only; leave bench/RESULTS.md alone (smoke runs)
   --keep                 keep the run folder (logs, Cloud store, practice copy)
-  --cases <list>         only these cases: param,literal,five,write (default all)`;
+  --cases <list>         only these cases: param,literal,five,write (default all)
+${CLIENT_HELP}`;
 
 function options(args: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -99,6 +108,8 @@ function options(args: string[]): Options | undefined {
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       cases: { type: 'string' },
+      client: { type: 'string' },
+      'wrk-threads': { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -120,6 +131,8 @@ function options(args: string[]): Options | undefined {
     keep: values.keep,
     writeResults: !values['no-write'] && (!values.profile || values['write-results']),
     ...(values.cases ? { cases: values.cases.split(',').map((c) => c.trim()) } : {}),
+    ...(values.client ? { client: parseClient(values.client) } : {}),
+    wrkThreads: int(values['wrk-threads'], '--wrk-threads'),
   };
 }
 
@@ -154,35 +167,36 @@ interface Watched {
   pids: () => number[];
 }
 
-async function measure(target: HttpTarget, concurrency: number, o: Options, watched: Watched[], profile?: ProfileWindow, budget?: { warm: number; measured: number }): Promise<{ summary: CaseResult['summary']; cpu: CpuShare; warmupErrors: number }> {
+async function measure(gen: LoadGenerator, target: LoadTarget, concurrency: number, o: Options, watched: Watched[], profile?: ProfileWindow, budget?: { warm: number; measured: number }): Promise<Pick<CaseResult, 'summary' | 'cpu' | 'warmupErrors' | 'errorKinds' | 'corrected'>> {
   let warmupErrors = 0;
-  const client = new HttpClient(target, concurrency, o.timeoutMs);
+  const session = gen.open(target, concurrency);
   try {
-    const warm: LoadOptions = { concurrency, durationMs: o.warmupMs, maxRequests: budget?.warm ?? Number.MAX_SAFE_INTEGER };
     if (o.warmupMs > 0) {
-      const w = await runLoad(client, target.validate, warm, target.check);
-      if (w.errors > 0) {
-        warmupErrors = w.errors;
-        console.log(`  WARNING: ${w.errors} errors during warm-up (c=${concurrency}), first: ${w.firstError}`);
+      const w = await session.run({ durationMs: o.warmupMs, maxRequests: budget?.warm ?? Number.MAX_SAFE_INTEGER }, { validate: true });
+      if (w.summary.errors > 0) {
+        warmupErrors = w.summary.errors;
+        console.log(`  WARNING: ${w.summary.errors} errors during warm-up (c=${concurrency}), first: ${w.summary.firstError}`);
       }
     } else {
-      await runLoad(client, target.validate, { concurrency: 1, durationMs: 60_000, maxRequests: 1 });
+      await session.run({ durationMs: 60_000, maxRequests: 1 }, { validate: true });
     }
     await profile?.start();
     const pidsBefore = watched.map((w) => w.pids());
     const before = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
     const sumIo = (pids: number[]): { syscalls: number; wakeups: number } => pids.map(ioCounts).reduce((a, b) => ({ syscalls: a.syscalls + b.syscalls, wakeups: a.wakeups + b.wakeups }), { syscalls: 0, wakeups: 0 });
     const ioBefore = pidsBefore.map(sumIo);
-    const clientBefore = process.cpuUsage();
-    const summary = await runLoad(client, undefined, { concurrency, durationMs: o.durationMs, maxRequests: Math.min(o.maxRequests, budget?.measured ?? Infinity) }, target.check);
-    const clientUs = process.cpuUsage(clientBefore);
-    const after = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
-    const ioAfter = pidsBefore.map(sumIo);
+    let after: number[] = [];
+    let ioAfter: { syscalls: number; wakeups: number }[] = [];
+    // Read the moment the load ends, before the generator's own bookkeeping (wrk: reporting and exiting).
+    const onEnd = (): void => {
+      after = pidsBefore.map((pids) => pids.reduce((n, p) => n + cpuTimeMs(p), 0));
+      ioAfter = pidsBefore.map(sumIo);
+    };
+    const { summary, clientCpuMs, errorKinds, corrected } = await session.run({ durationMs: o.durationMs, maxRequests: Math.min(o.maxRequests, budget?.measured ?? Infinity) }, { onEnd });
     await profile?.stop();
     const perQuery = (ms: number): number => (summary.count ? (ms * 1000) / summary.count : Number.NaN);
-    const clientMs = (clientUs.user + clientUs.system) / 1000;
-    const cpu: CpuShare = { client: perQuery(clientMs), utilisation: 0 };
-    let totalMs = clientMs;
+    const cpu: CpuShare = { client: perQuery(clientCpuMs), utilisation: 0 };
+    let totalMs = clientCpuMs;
     watched.forEach((w, i) => {
       const ms = after[i]! - before[i]!;
       totalMs += ms;
@@ -191,9 +205,9 @@ async function measure(target: HttpTarget, concurrency: number, o: Options, watc
       (cpu.io ??= {})[w.name] = { syscalls: per(ioAfter[i]!.syscalls - ioBefore[i]!.syscalls), wakeups: per(ioAfter[i]!.wakeups - ioBefore[i]!.wakeups) };
     });
     cpu.utilisation = totalMs / (summary.elapsedMs * machine().nproc);
-    return { summary, cpu, warmupErrors };
+    return { summary, cpu, warmupErrors, ...(errorKinds ? { errorKinds } : {}), ...(corrected ? { corrected } : {}) };
   } finally {
-    client.close();
+    session.close();
   }
 }
 
@@ -207,13 +221,13 @@ function executorPids(link: Proc): number[] {
   });
 }
 
-function conduitTarget(c: Conduit, q: Case): HttpTarget {
+function conduitTarget(c: Conduit, q: Case): LoadTarget {
   return {
     url: `${c.url}/integrator/sites/${c.siteId}/queries/immediate`,
     method: 'POST',
     headers: { 'Ocp-Apim-Subscription-Key': c.apiKey },
-    body: () => q.body(),
-    check: q.check,
+    bodies: q.bodies,
+    ...(q.check ? { check: q.check } : {}),
     validate: (status, body) => {
       const text = body.toString('utf8');
       if (status !== 200) throw new Error(`${q.label} through Conduit: HTTP ${status}: ${text.slice(0, 500)}`);
@@ -232,12 +246,19 @@ function treeRssMiB(pids: number[]): number {
 // ---------------------------------------------------------------------------------------------------
 // Report.
 
-/** One RESULTS.md section per configuration, so an experiment never overwrites the as-shipped figures. */
-function sectionName(o: Options): string {
-  return ['immediate', o.linkConcurrency ? `link-concurrency-${o.linkConcurrency}` : ''].filter(Boolean).join(':');
+/** One RESULTS.md section per configuration, so an experiment (or the node client's load) never overwrites the as-shipped figures. */
+function sectionName(o: Options, gen: LoadGenerator): string {
+  return ['immediate', o.linkConcurrency ? `link-concurrency-${o.linkConcurrency}` : '', gen.name === 'node' ? 'node-client' : ''].filter(Boolean).join(':');
 }
 
-function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: number, cases: Case[], extra: { idleLinkRssMiB?: number; slots: number; runtime: string }): string {
+/** The bare server's fixed body: the case's first. */
+function firstBody(b: Bodies): string {
+  const body = b.kind === 'fixed' ? b.body : b.kind === 'rotate' ? b.bodies[0] : b.take(1)[0];
+  if (body === undefined) throw new Error('no body for the bare-HTTP case');
+  return body;
+}
+
+function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: number, cases: Case[], extra: { idleLinkRssMiB?: number; slots: number; runtime: string; generator: LoadGenerator }): string {
   const find = (kind: CaseResult['kind'], query: string, c: number): CaseResult | undefined =>
     results.find((r) => r.kind === kind && r.query === query && r.concurrency === c);
   const directOf = (query: string): CaseResult | undefined => results.find((r) => r.kind === 'direct' && r.query === query);
@@ -262,7 +283,7 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     const total = c.client + (c.server ?? 0) + (c.cloud ?? 0) + (c.link ?? 0) + (c.executors ?? 0);
     return [name(r), r.concurrency, us(c.client), us(c.server), us(c.cloud), us(c.link), us(c.executors), us(total), `${(c.utilisation * 100).toFixed(0)} %`];
   });
-  const cpu = table(['case', 'concurrency', 'client', 'bare server', 'Cloud', 'Link', 'executors (all)', 'total', 'machine CPU busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+  const cpu = table(['case', 'concurrency', `client (${extra.generator.name === 'wrk' ? 'wrk process' : 'node client, benchmark process'})`, 'bare server', 'Cloud', 'Link', 'executors (all)', 'total', 'machine CPU busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
 
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? '**met**' : '**NOT met**');
   const targets: (string | number)[][] = [];
@@ -283,14 +304,15 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
 
   const errs = results.filter((r) => r.summary.errors > 0 || r.warmupErrors).map((r) =>
     `- ${name(r)} at concurrency ${r.concurrency}: ${r.summary.errors} errors in the measured window${r.summary.firstError ? ` (first: ${r.summary.firstError})` : ''}` +
+    `${r.errorKinds ? ` [${Object.entries(r.errorKinds).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')}]` : ''}` +
     `${r.warmupErrors ? `, ${r.warmupErrors} during warm-up` : ''}`);
   return [
-    `## ${sectionName(o)}`,
+    `## ${sectionName(o, extra.generator)}`,
     '',
     `Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average at start ${m.loadAvg1}.`,
     '',
     `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`, ${linkExecutors} executor process(es) at start, more started on demand) as their own processes, started through the CLI (${extra.runtime}); ` +
-      `the load generator is the benchmark process (node:http keep-alive agent, closed loop: each of N workers sends the next request when the last answer is read in full); ` +
+      `the load generator (the same for every HTTP case) is ${extra.generator.name === 'wrk' ? `wrk: ${extra.generator.description}` : `the benchmark process: ${extra.generator.description}`}; ` +
       `the bare-HTTP ceiling is a node:http server in its own process answering a fixed ${'~'}100-byte JSON to the same POST. Everything on 127.0.0.1. ` +
       `Practice database: ${DEFAULT_PRACTICE.patients} patients, ${DEFAULT_PRACTICE.weeks} weeks, seed ${DEFAULT_PRACTICE.seed}. ` +
       `Before the first Conduit case, each read case runs ${o.warmupMs} ms at concurrency 8 (JIT warm-up of every process). Each case: ${o.warmupMs} ms warm-up, then ${o.durationMs} ms or ${o.maxRequests.toLocaleString('en-US')} requests, whichever first. Cloud and Link log level: ${o.logLevel}.` +
@@ -346,6 +368,8 @@ async function run(args: string[]): Promise<string> {
       `p50=${fmtMs(s.p50Ms)}ms p99=${fmtMs(s.p99Ms)}ms ${fmtRate(s.throughput)} q/s`);
   };
   try {
+    const gen = await chooseGenerator({ client: o.client, wrkThreads: o.wrkThreads, timeoutMs: o.timeoutMs, dir: runDir }, log);
+    log(`immediate: load generator ${gen.name}: ${gen.description}`);
     const database = practiceCopy(runDir, DEFAULT_PRACTICE, log);
 
     log('Direct on the database (baseline):');
@@ -374,16 +398,15 @@ async function run(args: string[]): Promise<string> {
     const bare = await spawnNode({ name: 'bare-http', logDir: runDir, ready: /listening on \d+/, args: [join(import.meta.dirname, 'lib', 'bare-server.ts'), '0'] });
     try {
       const port = /listening on (\d+)/.exec(bare.stdout())![1]!;
-      const target: HttpTarget = {
+      const target: LoadTarget = {
         url: `http://127.0.0.1:${port}/integrator/sites/x/queries/immediate`, method: 'POST',
-        headers: { 'Ocp-Apim-Subscription-Key': 'bench' }, body: cases[0]!.body(),
+        headers: { 'Ocp-Apim-Subscription-Key': 'bench' }, bodies: { kind: 'fixed', body: firstBody(cases[0]!.bodies) },
         validate: (status) => {
           if (status !== 200) throw new Error(`bare server answered ${status}`);
         },
       };
       for (const c of o.concurrency) {
-        const { summary, cpu } = await measure(target, c, o, [{ name: 'server', pids: () => [bare.pid] }]);
-        const r: CaseResult = { kind: 'bare', query: '-', concurrency: c, summary, cpu };
+        const r: CaseResult = { kind: 'bare', query: '-', concurrency: c, ...await measure(gen, target, c, o, [{ name: 'server', pids: () => [bare.pid] }]) };
         results.push(r);
         line(r);
         await sleep(300);
@@ -403,11 +426,11 @@ async function run(args: string[]): Promise<string> {
       // Every process compiles its hot path before the first case is measured, so the first case
       // is not the one that pays for the JIT (the booking write is warmed by its own budget only).
       for (const q of cases.filter((x) => x.key !== 'write')) {
-        const client = new HttpClient(conduitTarget(conduit, q), 8, o.timeoutMs);
+        const session = gen.open(conduitTarget(conduit, q), 8);
         try {
-          await runLoad(client, conduitTarget(conduit, q).validate, { concurrency: 8, durationMs: o.warmupMs, maxRequests: Number.MAX_SAFE_INTEGER });
+          await session.run({ durationMs: o.warmupMs, maxRequests: Number.MAX_SAFE_INTEGER }, { validate: true });
         } finally {
-          client.close();
+          session.close();
         }
       }
       const watched: Watched[] = [
@@ -421,12 +444,12 @@ async function run(args: string[]): Promise<string> {
           const profile = o.profile
             ? new ProfileWindow(join(runDir, 'profiles'), label, [conduit.cloud.pid, conduit.link.pid, ...executorPids(conduit.link)])
             : undefined;
-          const { summary, cpu, warmupErrors } = await measure(conduitTarget(conduit, q), c, o, watched, profile, q.key === 'write' ? writeBudget : undefined);
+          const got = await measure(gen, conduitTarget(conduit, q), c, o, watched, profile, q.key === 'write' ? writeBudget : undefined);
           const linkRssMiB = treeRssMiB([conduit.link.pid, ...executorPids(conduit.link)]);
-          const r: CaseResult = { kind: 'conduit', query: q.label, concurrency: c, summary, cpu, warmupErrors, linkRssMiB };
+          const r: CaseResult = { kind: 'conduit', query: q.label, concurrency: c, ...got, linkRssMiB };
           results.push(r);
           line(r);
-          if (profile) profileParts.push(`### ${q.label}, concurrency ${c} (${summary.count} queries)\n\n${profileReport(join(runDir, 'profiles', label), summary.count)}`);
+          if (profile) profileParts.push(`### ${q.label}, concurrency ${c} (${r.summary.count} queries)\n\n${profileReport(join(runDir, 'profiles', label), r.summary.count)}`);
           await sleep(300);
         }
       }
@@ -435,12 +458,12 @@ async function run(args: string[]): Promise<string> {
       await stopProc(conduit.cloud);
     }
 
-    const md = report(m, o, results, linkExecutors, cases, { idleLinkRssMiB, slots, runtime: RUNTIME });
+    const md = report(m, o, results, linkExecutors, cases, { idleLinkRssMiB, slots, runtime: RUNTIME, generator: gen });
     const stamp = m.date.replace(/[:.]/g, '-');
-    const raw = writeRaw(`immediate-${stamp}.json`, { machine: m, options: o, results });
+    const raw = writeRaw(`immediate-${stamp}.json`, { machine: m, options: o, generator: { name: gen.name, description: gen.description }, results });
     console.log(`\n${md}`);
     if (o.writeResults) {
-      writeSection(sectionName(o), md);
+      writeSection(sectionName(o, gen), md);
       log(`Written to ${RESULTS_FILE} (raw figures: ${raw})`);
     } else {
       log(`Raw figures: ${raw} (RESULTS.md left alone)`);

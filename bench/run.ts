@@ -4,7 +4,7 @@ import type { Suite } from './lib/suite.js';
 
 const SUITES: Record<string, { description: string; load: () => Promise<Suite> }> = {
   immediate: {
-    description: 'immediate queries through Cloud and Link vs the same query on the database, plus a bare HTTP ceiling',
+    description: 'immediate queries through Cloud and Link vs the same query on the database, plus a bare HTTP ceiling (load from wrk when installed)',
     load: async () => (await import('./immediate.js')).suite,
   },
   async: {

@@ -1,6 +1,11 @@
 // A closed-loop HTTP load generator on node:http with a keep-alive agent: `concurrency` workers each
 // send a request, wait for the whole response, and send the next. Bounded by time and by count.
+// It runs in the benchmark process and costs ~130-390 µs of CPU per 1-row answer, so on one machine it
+// takes CPU from the system under test; the immediate suite uses wrk (wrk-load.ts) when it can and
+// this as `--client node`. The cluster suite and the async suite's latency probe use it directly.
 import { Agent, request } from 'node:http';
+import { ANSWER_CHECKS } from './answer-checks.js';
+import type { LoadGenerator, LoadTarget } from './load-generator.js';
 import { Samples, summarise, type Summary } from './stats.js';
 
 export interface HttpTarget {
@@ -133,4 +138,36 @@ export async function runLoad(client: HttpClient, validate: HttpTarget['validate
   await Promise.all(Array.from({ length: o.concurrency }, () => worker()));
   const elapsed = performance.now() - started;
   return { ...summarise(samples.values(), elapsed, errors), ...(firstError ? { firstError } : {}) };
+}
+
+/** The node client's form of a load target: a body per request (undefined once `once` bodies run out). */
+export function httpTarget(t: LoadTarget): HttpTarget {
+  const b = t.bodies;
+  let i = 0;
+  const body = b.kind === 'fixed' ? b.body
+    : b.kind === 'rotate' ? (): string => b.bodies[i++ % b.bodies.length]!
+      : (): string | undefined => b.take(1)[0];
+  return { url: t.url, method: t.method, headers: t.headers, body, validate: t.validate, ...(t.check ? { check: ANSWER_CHECKS[t.check] } : {}) };
+}
+
+/** This client as a LoadGenerator: one agent per session, so warm-up and measured windows share sockets. */
+export function nodeGenerator(timeoutMs: number): LoadGenerator {
+  return {
+    name: 'node',
+    description: 'node:http keep-alive agent in the benchmark process (closed loop: each of N workers sends the next request when the last answer is read in full)',
+    open(target, concurrency) {
+      const http = httpTarget(target);
+      const client = new HttpClient(http, concurrency, timeoutMs);
+      return {
+        async run(w, o = {}) {
+          const before = process.cpuUsage();
+          const summary = await runLoad(client, o.validate ? http.validate : undefined, { concurrency, ...w }, http.check);
+          const cpu = process.cpuUsage(before);
+          o.onEnd?.();
+          return { summary, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+        },
+        close: () => client.close(),
+      };
+    },
+  };
 }

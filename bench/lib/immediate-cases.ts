@@ -3,6 +3,8 @@
 // driver decodes the Halo parameters), so through-Conduit and direct do the same work.
 import { BpSimDatabase, SqlServerError, type SimParam } from '@conduit/bp-sim';
 import { decodeParameterValue, type Parameter } from '@conduit/protocol';
+import type { AnswerCheck } from './answer-checks.js';
+import type { Bodies } from './load-generator.js';
 
 export type CaseKey = 'param' | 'literal' | 'five' | 'write';
 
@@ -13,12 +15,12 @@ export interface Case {
   text: string;
   /** Rows each answer must hold. */
   rows: number;
-  /** The next request's HTTP body, or undefined when the case has run out (writes: of free slots). */
-  body(): string | undefined;
+  /** The HTTP bodies: fixed, rotating (@id over 1000 patients), or each sent once (writes: one free slot each). */
+  bodies: Bodies;
   /** Runs the next command directly on the database; the rows read (undefined when out of work). */
   direct(db: BpSimDatabase): number | undefined;
   /** Checked on every answer (writes: the booking was made). */
-  check?: (body: Buffer) => string | undefined;
+  check?: AnswerCheck;
 }
 
 export const PARAM_TEXT = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = @id';
@@ -83,55 +85,52 @@ const reader = (text: string, parameters: Parameter[] = []): string => JSON.stri
 export function makeCases(db: BpSimDatabase, slots: FreeSlot[]): Case[] {
   const ids = [...db.execute({ text: 'SELECT TOP 1000 InternalID FROM BPS_Patients ORDER BY InternalID', type: 'text', params: [] }).rows].map((r) => String(r.InternalID));
   if (ids.length === 0) throw new Error('the practice has no patients');
+  const idParams = ids.map((id): Parameter[] => [{ name: '@id', direction: 'input', type: 'Int', value: id }]);
   let nextId = 0;
-  const idParam = (): Parameter[] => [{ name: '@id', direction: 'input', type: 'Int', value: ids[nextId++ % ids.length]! }];
   const patient = ids[0]!;
+  // Direct writes and the HTTP windows share the slots: each is booked once.
   let nextSlot = 0;
-  const writeParams = (): Parameter[] | undefined => {
-    const s = slots[nextSlot++];
-    if (!s) return undefined;
-    return [
-      { name: '@d', direction: 'input', type: 'Date', value: s.date },
-      { name: '@t', direction: 'input', type: 'Int', value: String(s.time) },
-      { name: '@len', direction: 'input', type: 'Int', value: String(s.length) },
-      { name: '@u', direction: 'input', type: 'Int', value: String(s.userId) },
-      { name: '@p', direction: 'input', type: 'Int', value: patient },
-    ];
-  };
+  const slotParams = (s: FreeSlot): Parameter[] => [
+    { name: '@d', direction: 'input', type: 'Date', value: s.date },
+    { name: '@t', direction: 'input', type: 'Int', value: String(s.time) },
+    { name: '@len', direction: 'input', type: 'Int', value: String(s.length) },
+    { name: '@u', direction: 'input', type: 'Int', value: String(s.userId) },
+    { name: '@p', direction: 'input', type: 'Int', value: patient },
+  ];
   return [
     {
       key: 'param', label: 'param 1-row', text: PARAM_TEXT, rows: 1,
-      body: () => reader(PARAM_TEXT, idParam()),
-      direct: (d) => drain(d.execute({ text: PARAM_TEXT, type: 'text', params: simParams(idParam()) }).rows),
+      bodies: { kind: 'rotate', bodies: idParams.map((ps) => reader(PARAM_TEXT, ps)) },
+      direct: (d) => drain(d.execute({ text: PARAM_TEXT, type: 'text', params: simParams(idParams[nextId++ % idParams.length]!) }).rows),
     },
     {
       key: 'literal', label: 'literal 1-row', text: LITERAL_TEXT, rows: 1,
-      body: () => reader(LITERAL_TEXT),
+      bodies: { kind: 'fixed', body: reader(LITERAL_TEXT) },
       direct: (d) => drain(d.execute({ text: LITERAL_TEXT, type: 'text', params: [] }).rows),
     },
     {
       key: 'five', label: '500-row', text: FIVE_TEXT, rows: 500,
-      body: () => reader(FIVE_TEXT),
+      bodies: { kind: 'fixed', body: reader(FIVE_TEXT) },
       direct: (d) => drain(d.execute({ text: FIVE_TEXT, type: 'text', params: [] }).rows),
     },
     {
       key: 'write', label: 'booking write', text: WRITE_TEXT, rows: 1,
-      body: () => {
-        const ps = writeParams();
-        return ps ? reader(WRITE_TEXT, ps) : undefined;
+      bodies: {
+        kind: 'once',
+        take: (n) => {
+          const taken = slots.slice(nextSlot, nextSlot + n);
+          nextSlot += taken.length;
+          return taken.map((slot) => reader(WRITE_TEXT, slotParams(slot)));
+        },
       },
       direct: (d) => {
-        const ps = writeParams();
-        if (!ps) return undefined;
-        const rows = [...d.execute({ text: WRITE_TEXT, type: 'text', params: simParams(ps) }).rows];
+        const slot = slots[nextSlot++];
+        if (!slot) return undefined;
+        const rows = [...d.execute({ text: WRITE_TEXT, type: 'text', params: simParams(slotParams(slot)) }).rows];
         if (!(Number(rows[0]?.id) > 0)) throw new Error(`direct booking refused (RETURN ${String(rows[0]?.id)}): the slot was not free`);
         return drain(rows);
       },
-      check: (body) => {
-        const json = JSON.parse(body.toString('utf8')) as { result?: { data?: string } };
-        const rows = JSON.parse(Buffer.from(json.result?.data ?? '', 'base64').toString('utf8')) as { id?: number }[];
-        return Number(rows[0]?.id) > 0 ? undefined : `booking refused (RETURN ${rows[0]?.id}): the slot was not free`;
-      },
+      check: 'appointment-id',
     },
   ];
 }
