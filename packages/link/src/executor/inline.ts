@@ -2,9 +2,9 @@
 // hand-over to an executor and back (two thread wake-ups, ~65 µs on a small VM, more than the statement
 // itself for a lookup by key). Safe: it runs on a read-only connection, so it can have no effect, and
 // the watchdog interrupts it after BUDGET_MS, when it is run again on an executor with the rest of its
-// time. Cheap: a statement text that was interrupted, that took longer than TYPICAL_MS twice running
-// (once may be its first compilation, or a busy machine), or that needed to write, goes straight to the
-// executors from then on (a slow one for five minutes, a writing one for good). Results are held until the statement has finished, so an
+// time. Cheap: a statement text that was interrupted, that took longer than TYPICAL_MS three times
+// running, or that needed to write, goes straight to the executors from then on (a slow one for a while,
+// see FIRST_SLOW_MS; a writing one for good). Results are held until the statement has finished, so an
 // interrupted attempt has sent nothing.
 import { STATEMENT_INTERRUPTED } from '@conduit/bp-sim';
 import { SqliteDriver } from '../drivers/sqlite.js';
@@ -20,16 +20,20 @@ export const TYPICAL_MS = 2;
 /** Statement texts remembered as not for this thread (oldest forgotten first). */
 const REMEMBERED = 1024;
 /** Runs in a row over TYPICAL_MS after which a text is left to the executors. */
-const STRIKES = 2;
+const STRIKES = 3;
 /**
- * How long a text found slow stays with the executors: a busy machine can make a quick statement look
- * slow, and that must not send it away for good. A text that writes stays there.
+ * How long a text found slow stays with the executors: 5 s the first time, four times longer each time
+ * it is found slow again, up to 5 min. A quick statement can look slow while the JIT is cold or the
+ * machine busy, and that must not send it away for long; a slow one is only tried here again now and
+ * then. A text that writes stays with the executors.
  */
-const SLOW_FOR_MS = 5 * 60_000;
+const FIRST_SLOW_MS = 5_000;
+const MAX_SLOW_MS = 5 * 60_000;
 
 export interface InlineOptions {
   budgetMs?: number;
   typicalMs?: number;
+  firstSlowMs?: number;
 }
 
 export type InlineAttempt =
@@ -40,10 +44,11 @@ export type InlineAttempt =
 export class InlineRunner {
   private readonly driver: SqliteDriver;
   private readonly watchdog = new Watchdog();
-  /** Statement texts that are too slow here (until when), or write (for ever). */
-  private readonly elsewhere = new Map<string, number>();
+  /** Statement texts that are too slow here, or write: until when, and for how long the last time. */
+  private readonly elsewhere = new Map<string, { until: number; forMs: number }>();
   private readonly budgetMs: number;
   private readonly typicalMs: number;
+  private readonly firstSlowMs: number;
   /** Statement texts whose last run(s) here took longer than TYPICAL_MS, and how many in a row. */
   private readonly strikes = new Map<string, number>();
   private busy = false;
@@ -52,6 +57,7 @@ export class InlineRunner {
   constructor(catalogues: Record<string, string>, opts: InlineOptions = {}) {
     this.budgetMs = opts.budgetMs ?? BUDGET_MS;
     this.typicalMs = opts.typicalMs ?? TYPICAL_MS;
+    this.firstSlowMs = opts.firstSlowMs ?? FIRST_SLOW_MS;
     this.driver = new SqliteDriver({
       catalogues,
       onOpen: (token) => {
@@ -67,20 +73,19 @@ export class InlineRunner {
     this.driver.openAll(true);
   }
 
-  private remember(key: string, forMs: number): void {
+  private remember(key: string, writes = false): void {
     this.strikes.delete(key);
+    const before = this.elsewhere.get(key);
     this.elsewhere.delete(key);
     if (this.elsewhere.size >= REMEMBERED) this.elsewhere.delete(this.elsewhere.keys().next().value!);
-    this.elsewhere.set(key, Date.now() + forMs);
+    const forMs = writes ? Number.POSITIVE_INFINITY : Math.min(MAX_SLOW_MS, before ? before.forMs * 4 : this.firstSlowMs);
+    this.elsewhere.set(key, { until: Date.now() + forMs, forMs });
   }
 
-  /** Whether the text is to go to the executors; a slow verdict that has run out is dropped. */
+  /** Whether the text is to go to the executors (a slow verdict that has run out lets it try here again). */
   private sentAway(key: string): boolean {
-    const until = this.elsewhere.get(key);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.elsewhere.delete(key);
-    return false;
+    const e = this.elsewhere.get(key);
+    return e !== undefined && e.until > Date.now();
   }
 
   private timed(key: string, ms: number): void {
@@ -89,7 +94,7 @@ export class InlineRunner {
       return;
     }
     const n = (this.strikes.get(key) ?? 0) + 1;
-    if (n >= STRIKES) return this.remember(key, SLOW_FOR_MS);
+    if (n >= STRIKES) return this.remember(key);
     if (this.strikes.size >= REMEMBERED) this.strikes.delete(this.strikes.keys().next().value!);
     this.strikes.set(key, n);
   }
@@ -113,12 +118,12 @@ export class InlineRunner {
       const { errorType, errorCode } = e.details;
       if (errorType === 'mssql' && errorCode === STATEMENT_INTERRUPTED) {
         // Interrupted before its budget: the watchdog fired for the statement before this one. Not slow.
-        if (spentMs >= this.budgetMs) this.remember(key, SLOW_FOR_MS);
+        if (spentMs >= this.budgetMs) this.remember(key);
         return { spentMs };
       }
       // It tried to write: run it where writes are allowed (a read-only integration gets this refusal).
       if (errorType === 'mssql' && errorCode === 3906 && !job.readOnly) {
-        this.remember(key, Number.POSITIVE_INFINITY);
+        this.remember(key, true);
         return { spentMs };
       }
       // Any other failure is the statement's own (the same on any connection): it is the answer.
