@@ -445,7 +445,11 @@ function report(m: Machine, o: Options, r: Results): string {
     const phase = g.peakAt < e.marks.successful ? 'running' : g.peakAt <= e.marks.downloaded ? 'downloading' : 'after';
     return [mibS(g.startSumRssKb * 1024), mibS(g.peakSumRssKb * 1024), `${((g.peakAt - e.marks.submit) / 1000).toFixed(1)} s, ${phase}`];
   };
-  const memRows = groups.map(([label, key, note]) => {
+  // With executor threads (the default) there are no executor processes: their memory and CPU are the
+  // Link main process's, and the per-executor rows would only read 0.
+  const threads = [r.alone, r.loaded].every((p) => p.memory.groups.executors!.pids.length === 0 && p.memory.groups.background!.pids.length === 0);
+  const shownGroups = threads ? groups.filter(([, key]) => key !== 'executors' && key !== 'background') : groups;
+  const memRows = shownGroups.map(([label, key, note]) => {
     const a = r.alone.memory.groups[key]!;
     const l = r.loaded.memory.groups[key]!;
     return [label, a.pids.length, ...memCells(r.alone, key), ...memCells(r.loaded, key).slice(1),
@@ -482,14 +486,14 @@ function report(m: Machine, o: Options, r: Results): string {
     ['rows extracted = rows in the table (both passes)', `${r.tableRows.toLocaleString('en-US')} (≥ ${MIN_ROWS.toLocaleString('en-US')})`, `${r.alone.extraction.download.rows.toLocaleString('en-US')} / ${r.loaded.extraction.download.rows.toLocaleString('en-US')}`, verdict(rowsOk)],
     ['Cloud peak RSS', `< ${TARGET_RSS_MIB} MiB`, `${cloudPeak.toFixed(1)} MiB`, verdict(cloudPeak < TARGET_RSS_MIB)],
     ['Link main process peak RSS', `< ${TARGET_RSS_MIB} MiB`, `${linkPeak.toFixed(1)} MiB`, verdict(linkPeak < TARGET_RSS_MIB)],
-    ['Link executors, each (background / largest immediate)', `< ${TARGET_RSS_MIB} MiB`, `${bgPeak.toFixed(1)} / ${exPeak.toFixed(1)} MiB`, verdict(bgPeak < TARGET_RSS_MIB && exPeak < TARGET_RSS_MIB)],
+    ...(threads ? [] : [['Link executors, each (background / largest immediate)', `< ${TARGET_RSS_MIB} MiB`, `${bgPeak.toFixed(1)} / ${exPeak.toFixed(1)} MiB`, verdict(bgPeak < TARGET_RSS_MIB && exPeak < TARGET_RSS_MIB)]]),
     ['Link tree (main + every executor), summed', `< ${TARGET_RSS_MIB} MiB (strictest reading)`, `RSS ${treePeak.toFixed(1)} MiB; PSS ${treePss.toFixed(1)} MiB`, verdict(treePeak < TARGET_RSS_MIB)],
     ['1-row immediate p99 during the extraction', `≤ ${TARGET_P99_RATIO} × idle p99 (${fmtMs(r.idle.summary.p99Ms)} ms → ≤ ${fmtMs(TARGET_P99_RATIO * r.idle.summary.p99Ms)} ms)`, `${fmtMs(r.during.summary.p99Ms)} ms (×${p99Ratio.toFixed(2)})`, verdict(p99Ratio <= TARGET_P99_RATIO)],
   ];
 
   const cpuTable = (e: Extraction): string => {
     const total = Object.values(e.cpuMs).reduce((n, v) => n + v, 0);
-    const rows = Object.entries(e.cpuMs).map(([k, ms]) => [k, (ms / 1000).toFixed(2), ((ms * 1000) / e.download.rows).toFixed(2), `${((ms / total) * 100).toFixed(0)} %`, ((e.waitMs[k] ?? 0) / 1000).toFixed(2)]);
+    const rows = Object.entries(e.cpuMs).filter(([k]) => !threads || !k.startsWith('executor')).map(([k, ms]) => [k, (ms / 1000).toFixed(2), ((ms * 1000) / e.download.rows).toFixed(2), `${((ms / total) * 100).toFixed(0)} %`, ((e.waitMs[k] ?? 0) / 1000).toFixed(2)]);
     rows.push(['total', (total / 1000).toFixed(2), ((total * 1000) / e.download.rows).toFixed(2), `machine ${((total / (e.endToEndMs * m.nproc)) * 100).toFixed(0)} % busy with these`, '']);
     return table(['process', 'CPU s', 'µs per row', 'share', 'runnable, waiting for a CPU, s'], rows, ['l', 'r', 'r', 'r', 'r']);
   };
@@ -500,7 +504,7 @@ function report(m: Machine, o: Options, r: Results): string {
     '',
     `Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average ${m.loadAvg1} at start, ${r.loadAvgEnd} at the end (other work on this shared VM competes for the 2 vCPUs and skews every figure).`,
     '',
-    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`: ${r.linkExecutors.interactive} immediate executors, ${r.linkExecutors.background} niced background executor) as their own processes, started through the CLI, everything on 127.0.0.1. ` +
+    `Setup: Cloud (\`conduit cloud\`) and Link (\`conduit link\`: ${threads ? 'its executors are worker threads of the Link process (immediate ones up to --concurrency, one niced background thread), so they count in its memory and CPU' : `${r.linkExecutors.interactive} immediate executors, ${r.linkExecutors.background} niced background executor`}) as their own processes, started through the CLI, everything on 127.0.0.1. ` +
       `Practice database: ${LARGE_PRACTICE.patients} patients, ${LARGE_PRACTICE.weeks} weeks, ${LARGE_PRACTICE.practitioners} practitioners, seed ${LARGE_PRACTICE.seed}: ${r.tableRows.toLocaleString('en-US')} APPOINTMENTS rows. ` +
       `\`${EXTRACT}\` is submitted as an async query (default maxTimeInQueue), polled every ${o.pollMs} ms until \`successful\`, then every page is downloaded in order by the benchmark process ` +
       `(${o.download === 'plain' ? '`GET …/results/{n}`: base64 in JSON, decoded' : '`GET …/results/{n}/stream`: the raw JSON array'}) and parsed to count its rows (checked against the page listing and \`Rows-Count\`). ` +

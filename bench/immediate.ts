@@ -283,7 +283,7 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     const total = c.client + (c.server ?? 0) + (c.cloud ?? 0) + (c.link ?? 0) + (c.executors ?? 0);
     return [name(r), r.concurrency, us(c.client), us(c.server), us(c.cloud), us(c.link), us(c.executors), us(total), `${(c.utilisation * 100).toFixed(0)} %`];
   });
-  const cpu = table(['case', 'concurrency', `client (${extra.generator.name === 'wrk' ? 'wrk process' : 'node client, benchmark process'})`, 'bare server', 'Cloud', 'Link', 'executors (all)', 'total', 'machine CPU busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+  const cpu = table(['case', 'concurrency', `client (${extra.generator.name === 'wrk' ? 'wrk process' : 'node client, benchmark process'})`, 'bare server', 'Cloud', 'Link', 'executor processes (executor threads count in Link)', 'total', 'machine CPU busy'], cpuRows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
 
   const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? '**met**' : '**NOT met**');
   const targets: (string | number)[][] = [];
@@ -330,7 +330,7 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '',
     table(['target', 'goal', 'measured', 'verdict'], targets),
     '',
-    `Link RSS (main + executors, summed): idle ${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} MiB; at the end of each Conduit window: ${results.filter((r) => r.linkRssMiB).map((r) => `${r.query} c=${r.concurrency} ${r.linkRssMiB!.toFixed(0)}`).join(', ')} MiB.`,
+    `Link RSS (its process, with its executor threads, plus any executor processes, summed): idle ${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} MiB; at the end of each Conduit window: ${results.filter((r) => r.linkRssMiB).map((r) => `${r.query} c=${r.concurrency} ${r.linkRssMiB!.toFixed(0)}`).join(', ')} MiB.`,
     '',
     '### CPU per query (µs of CPU time per completed query, by process, from /proc over the measured window)',
     '',
@@ -338,7 +338,7 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
     '',
     '### System calls and wake-ups per query (read+write syscalls from /proc/<pid>/io; voluntary context switches from /proc/<pid>/status; counts, so much less disturbed by other load than times)',
     '',
-    table(['case', 'concurrency', ...['cloud', 'link', 'executors'].flatMap((n) => [`${n} syscalls`, `${n} wake-ups`])],
+    table(['case', 'concurrency', ...['cloud', 'link', 'executor processes'].flatMap((n) => [`${n} syscalls`, `${n} wake-ups`])],
       results.filter((r) => r.kind === 'conduit' && r.cpu?.io).map((r) => [name(r), r.concurrency,
         ...['cloud', 'link', 'executors'].flatMap((n) => { const v = r.cpu!.io![n]; return v ? [v.syscalls.toFixed(1), v.wakeups.toFixed(2)] : ['', '']; })]),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
