@@ -1,9 +1,10 @@
 // One state machine for every query: Halo statuses, statusTiming recorded at each step, and the
 // JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit/protocol';
 import { MESSAGES } from '../http/errors.js';
 import { spliceBase64 } from '../http/base64-json.js';
+import { timeOrderedId } from './ids.js';
 import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
 
 type TimedPhase = keyof StatusTiming;
@@ -32,11 +33,11 @@ export interface NewQuery {
   node?: string;
 }
 
-/** A new query record, `initialising` from `now`. Only a hash of the command text is kept. */
+/** A new query record, `initialising` from `now`, with a time-ordered id. Only a hash of the command text is kept. */
 export function newQueryRecord(n: NewQuery, now: number): QueryRecord {
   const at = iso(now);
   return {
-    id: randomUUID(), integratorId: n.integratorId, siteId: n.siteId, mode: n.mode, status: 'initialising',
+    id: timeOrderedId(now), integratorId: n.integratorId, siteId: n.siteId, mode: n.mode, status: 'initialising',
     maxTimeInQueue: n.maxTimeInQueue, commandSize: Buffer.byteLength(n.command.text), requestSize: n.requestSize,
     commandHash: createHash('sha256').update(n.command.text).digest('hex'), executionMode: n.command.executionMode,
     createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
