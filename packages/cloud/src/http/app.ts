@@ -32,8 +32,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
 
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/integrator/')) req.integrator = await auth.authenticate(req);
+  // A callback hook rather than an async one: a known key is answered from the cache with no promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.url.startsWith('/integrator/')) return done();
+    let found: IntegratorRecord | Promise<IntegratorRecord>;
+    try {
+      found = auth.authenticate(req);
+    } catch (e) {
+      return done(e as Error);
+    }
+    if (!(found instanceof Promise)) {
+      req.integrator = found;
+      return done();
+    }
+    found.then((rec) => {
+      req.integrator = rec;
+      done();
+    }, done);
   });
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {

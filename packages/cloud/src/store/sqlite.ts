@@ -7,7 +7,7 @@ import { chainEvent, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import {
   auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
-  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, type Row,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, UPDATE_QUERY_STATE, queryStateParams, type Row,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -30,6 +30,7 @@ export class SqliteStore implements Store {
     this.stmts = {
       insertQuery: d.prepare(INSERT_QUERY),
       updateQuery: d.prepare(UPDATE_QUERY),
+      updateQueryState: d.prepare(UPDATE_QUERY_STATE),
       query: d.prepare('SELECT * FROM queries WHERE id = ?'),
       integratorByKey: d.prepare(`SELECT i.id, i.name, i.created_at FROM integrator_keys k JOIN integrators i ON i.id = k.integrator_id WHERE k.key_hash = ?`),
       site: d.prepare('SELECT * FROM sites WHERE id = ?'),
@@ -132,7 +133,7 @@ export class SqliteStore implements Store {
   async writeBatch(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void> {
     const tx = this.db.transaction(() => {
       for (const q of inserts) this.stmts.insertQuery.run(...queryParams(q));
-      for (const q of updates) this.stmts.updateQuery.run(...queryParams(q));
+      for (const q of updates) this.stmts.updateQueryState.run(...queryStateParams(q));
       if (events.length > 0) this.chain(events);
     });
     if (events.length > 0) tx.immediate();

@@ -169,6 +169,8 @@ export interface Store {
   /**
    * Optional: query inserts, then updates, then audit events appended to the chain, all in one
    * transaction (store/write-behind.ts). Without it they are written as writeQueries and appendAuditBatch.
+   * An update writes the record's progress only (status, timings, results, errors, node): who asked,
+   * where, what and when it was created never change after the insert.
    */
   writeBatch?(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void>;
   query(id: string): Promise<QueryRecord | undefined>;
