@@ -1,7 +1,7 @@
 // The audit log's hash chain: each event's hash covers its content and the previous event's hash, so
 // altering, reordering or removing an event breaks every hash after it. The newest hash is also kept
 // as the chain head, so removing the last events is detected too.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditEvent, NewAuditEvent } from '../store/types.js';
 
 export const GENESIS = '0'.repeat(64);
@@ -50,7 +50,7 @@ export function canonicalJson(v: unknown): string {
 export function chainEvent(seq: number, prevHash: string, e: NewAuditEvent): { hash: string; detailsJson: string } {
   const detailsJson = canonicalJson(e.details);
   const text = `[${canonicalJson(seq)},${canonicalJson(e.at)},${canonicalJson(e.kind)},${canonicalJson(e.actor)},${canonicalJson(e.siteId)},${canonicalJson(e.integratorId)},${canonicalJson(e.outcome)},${detailsJson},${canonicalJson(prevHash)}]`;
-  return { hash: createHash('sha256').update(text).digest('hex'), detailsJson };
+  return { hash: hash('sha256', text, 'hex'), detailsJson };
 }
 
 export function eventHash(seq: number, prevHash: string, e: NewAuditEvent): string {

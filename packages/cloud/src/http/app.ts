@@ -24,6 +24,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Request lines could carry identifiers in query strings; the Cloud logs its own events instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino's child() was ~1 % of the Cloud's time under load): with request
+    // logging off, its only binding, the request counter, identified nothing.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });

@@ -1,6 +1,7 @@
 // One state machine for every query: Halo statuses, statusTiming recorded at each step, and the
 // JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
-import { createHash } from 'node:crypto';
+// crypto.hash (one call, no Hash object) costs a third of createHash().update().digest() for a short text.
+import { hash } from 'node:crypto';
 import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit/protocol';
 import { MESSAGES } from '../http/errors.js';
 import { BASE64_SLICE, spliceBase64 } from '../http/base64-json.js';
@@ -39,7 +40,7 @@ export function newQueryRecord(n: NewQuery, now: number): QueryRecord {
   return {
     id: timeOrderedId(now), integratorId: n.integratorId, siteId: n.siteId, mode: n.mode, status: 'initialising',
     maxTimeInQueue: n.maxTimeInQueue, commandSize: Buffer.byteLength(n.command.text), requestSize: n.requestSize,
-    commandHash: createHash('sha256').update(n.command.text).digest('hex'), executionMode: n.command.executionMode,
+    commandHash: hash('sha256', n.command.text, 'hex'), executionMode: n.command.executionMode,
     createdAt: at, updatedAt: at, completedAt: null, statusTiming: { initialising: { startTime: at } },
     sqlExecutionDuration: null, resultSize: null, rows: null, rowsAffected: null, errorDetails: null, parameters: null, resultsExpireAt: null,
     node: n.node ?? null,
