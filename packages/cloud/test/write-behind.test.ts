@@ -180,3 +180,34 @@ test('flush writes everything queued and resolves when it is stored', async () =
   assert.equal((await store.auditChain()).length, 1);
   await store.close();
 });
+
+test('without writeBatch (PostgreSQL), records and audit events are written apart: an insert never waits for an audit append', async () => {
+  const sqlite = open();
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  let appends = 0;
+  // The store as the PostgreSQL one looks to the writer: writeQueries and appendAuditBatch, no writeBatch.
+  const store = Object.create(sqlite) as SqliteStore;
+  Object.defineProperty(store, 'writeBatch', { value: undefined });
+  store.appendAuditBatch = async (events) => {
+    appends++;
+    await held;
+    return sqlite.appendAuditBatch(events);
+  };
+  const audit = new AuditLog(store, log);
+  audit.record({ kind: 'access.refused', actor: 'integrator:i2', siteId: 's1', integratorId: 'i2', outcome: 'refused', details: { rule: 'notPaired' } });
+  await turn();
+  assert.equal(appends, 1, 'the audit append is in flight');
+  const q = record();
+  await audit.writes.insert(q);
+  assert.equal((await sqlite.query(q.id))?.status, 'initialising', 'stored while the audit append still waits');
+  complete(q, 'successful', Date.now());
+  const updated = audit.writes.update(q);
+  audit.record(queryEvent(q));
+  await updated;
+  assert.equal((await sqlite.query(q.id))?.status, 'successful');
+  release();
+  await audit.flush();
+  assert.deepEqual((await sqlite.auditChain()).map((e) => e.kind), ['access.refused', 'query'], 'events stay in order');
+  await sqlite.close();
+});

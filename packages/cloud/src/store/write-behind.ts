@@ -47,8 +47,8 @@ export class WriteBehind {
   private turnTakes = Take.Inserts;
   private turn?: NodeJS.Immediate;
   private window?: NodeJS.Timeout;
-  private writing: Promise<void> = Promise.resolve();
-  private inFlight = 0;
+  private readonly records = new Lane();
+  private readonly audit = new Lane();
 
   constructor(private readonly store: Store, private readonly log: Logger, private readonly opts: WriteBehindOptions = {}) {}
 
@@ -77,9 +77,9 @@ export class WriteBehind {
   }
 
   /** Writes everything queued now; resolves when it (and any write before it) is done. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.write(Take.All);
-    return this.writing;
+    await Promise.all([this.records.idle(), this.audit.idle()]);
   }
 
   private endOfTurn(take: Take): void {
@@ -119,44 +119,69 @@ export class WriteBehind {
       this.window = undefined;
     }
     if (inserts.length + updates.length + events.length === 0) return;
-    // SQLite answers synchronously: written now, in this turn. A store that answers later (PostgreSQL)
-    // keeps one batch in flight at a time, in order.
-    const run = (): Promise<void> => this.commit(inserts, updates, events);
-    const done = this.inFlight === 0 ? run() : this.writing.then(run);
-    this.inFlight++;
-    this.writing = done.finally(() => {
-      this.inFlight--;
-    });
+    const store = this.store;
+    if (store.writeBatch) {
+      const writeBatch = store.writeBatch.bind(store);
+      this.records.run(async () => {
+        try {
+          await writeBatch(inserts.map((w) => w.q), updates.map((w) => w.q), events);
+          settle(inserts, updates);
+        } catch {
+          // one bad row must not fail the others: written apart
+          await this.writeRecords(inserts, updates);
+          await this.writeEvents(events);
+        }
+      });
+      return;
+    }
+    // Apart, records and events do not wait for each other: an insert that gates a query's send must not
+    // queue behind an audit append (PostgreSQL serialises those across nodes with a lock).
+    if (inserts.length + updates.length > 0) this.records.run(() => this.writeRecords(inserts, updates));
+    if (events.length > 0) this.audit.run(() => this.writeEvents(events));
   }
 
-  private async commit(inserts: Waiting[], updates: Waiting[], events: NewAuditEvent[]): Promise<void> {
+  private async writeRecords(inserts: Waiting[], updates: Waiting[]): Promise<void> {
     const store = this.store;
-    let rest = { inserts, updates };
-    if (store.writeBatch) {
-      try {
-        await store.writeBatch(inserts.map((w) => w.q), updates.map((w) => w.q), events);
-        settle(inserts, updates);
-        return;
-      } catch {
-        // one bad row must not fail the others: written apart below
-      }
-    } else if (store.writeQueries && inserts.length + updates.length > 1) {
+    if (store.writeQueries && inserts.length + updates.length > 1) {
       try {
         await store.writeQueries(inserts.map((w) => w.q), updates.map((w) => w.q));
         settle(inserts, updates);
-        rest = { inserts: [], updates: [] };
+        return;
       } catch {
-        // as above
+        // as above: one by one
       }
     }
-    for (const w of rest.inserts) await store.insertQuery(w.q).then(w.resolve, w.reject);
-    for (const w of rest.updates) await store.updateQuery(w.q).then(w.resolve, w.reject);
-    // Audit failures are logged, never passed on: the request that caused an event has had its answer.
-    if (events.length > 0) {
-      await store.appendAuditBatch(events).catch((err: Error) => {
-        this.log.error({ err: err.message, events: events.length }, 'could not write audit events');
-      });
-    }
+    for (const w of inserts) await store.insertQuery(w.q).then(w.resolve, w.reject);
+    for (const w of updates) await store.updateQuery(w.q).then(w.resolve, w.reject);
+  }
+
+  /** Audit failures are logged, never passed on: the request that caused an event has had its answer. */
+  private async writeEvents(events: NewAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.store.appendAuditBatch(events).catch((err: Error) => {
+      this.log.error({ err: err.message, events: events.length }, 'could not write audit events');
+    });
+  }
+}
+
+/**
+ * Writes of one kind, in order, one at a time. SQLite answers synchronously, so its writes happen at
+ * once, in the turn that asked; a store that answers later (PostgreSQL) keeps one batch in flight.
+ */
+class Lane {
+  private tail: Promise<void> = Promise.resolve();
+  private busy = 0;
+
+  run(task: () => Promise<void>): void {
+    const done = this.busy === 0 ? task() : this.tail.then(task);
+    this.busy++;
+    this.tail = done.catch(() => undefined).finally(() => {
+      this.busy--;
+    });
+  }
+
+  idle(): Promise<void> {
+    return this.tail;
   }
 }
 
