@@ -12,6 +12,7 @@ import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
 import { buildApp } from './http/app.js';
 import { AuditLog } from './audit/log.js';
+import { WriteBehind } from './store/write-behind.js';
 import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
 import { AsyncQueries, DEFAULT_ASYNC_LIMITS, type AsyncLimits } from './queries/async.js';
 import { RegisteredQueries, type RegisteredOptions } from './queries/registered.js';
@@ -80,7 +81,9 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, maxHandshakes: opts.maxHandshakes, admitTimeoutMs: opts.admitTimeoutMs, log });
-  const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false });
+  // In a cluster another node may read a query's record as soon as its answer is out: no update window.
+  const writes = new WriteBehind(store, log, { updatesAtEndOfTurn: bus !== undefined });
+  const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false }, writes);
   const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
   if (bus) {
     practice.pairingFailuresPerIntegrator = { ...practice.pairingFailuresPerIntegrator, shared: { failures: bus.failures, name: 'pairing.integrator' } };
@@ -137,7 +140,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
       await app.close();
       await cluster?.close();
       await new Promise((r) => setImmediate(r));
-      audit.flush();
+      await audit.flush();
       await store.close();
     },
   };

@@ -43,6 +43,10 @@ test('both sides of a handshake agree the same session key, and MAC frames open 
   assert.notDeepEqual(sessionKey(link.privateKey, cloud.publicKeyB64, 'nonce-2', 'LINKKEY'), k1, 'bound to the nonce');
   const frame = macFrame(k1, '{"a":1}');
   assert.ok(isMacFrame(frame));
+  // The MAC is plain HMAC-SHA256 of the JSON under the key (made once per key as a KeyObject), every time.
+  const { createHmac } = await import('node:crypto');
+  assert.equal(frame, `h:${createHmac('sha256', k1).update('{"a":1}').digest('base64url')}.{"a":1}`);
+  assert.equal(macFrame(k1, '{"a":1}'), frame);
   assert.equal(openMacFrame(k2, frame), '{"a":1}');
   assert.equal(openMacFrame(k2, frame.replace('"a":1', '"a":2')), null, 'altered');
   assert.equal(openMacFrame(Buffer.alloc(32), frame), null, 'another session');

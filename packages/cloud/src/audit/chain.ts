@@ -1,7 +1,7 @@
 // The audit log's hash chain: each event's hash covers its content and the previous event's hash, so
 // altering, reordering or removing an event breaks every hash after it. The newest hash is also kept
 // as the chain head, so removing the last events is detected too.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditEvent, NewAuditEvent } from '../store/types.js';
 
 export const GENESIS = '0'.repeat(64);
@@ -13,10 +13,48 @@ function canonical(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 }
 
+/**
+ * Whether JSON.stringify(v) is canonical(v): only JSON values, and every object a plain one whose keys
+ * are already in sorted order. The Cloud builds its event details that way, so the common case costs
+ * one native JSON.stringify instead of a sort and a string per key.
+ */
+function inCanonicalOrder(v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean' || t === 'number') return true;
+  if (t !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!inCanonicalOrder(x)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  let prev: string | undefined;
+  for (const k of Object.keys(v)) {
+    if (prev !== undefined && !(prev < k)) return false;
+    prev = k;
+    if (!inCanonicalOrder((v as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** canonical(v), computed the cheap way when it can be. Exported for tests. */
+export function canonicalJson(v: unknown): string {
+  return inCanonicalOrder(v) ? JSON.stringify(v ?? null) : canonical(v);
+}
+
+/**
+ * An event's hash and the JSON of its details as stored. The details are written in canonical form, so
+ * the two share one serialisation (the hash input is the canonical JSON of the event's fields in order).
+ */
+export function chainEvent(seq: number, prevHash: string, e: NewAuditEvent): { hash: string; detailsJson: string } {
+  const detailsJson = canonicalJson(e.details);
+  const text = `[${canonicalJson(seq)},${canonicalJson(e.at)},${canonicalJson(e.kind)},${canonicalJson(e.actor)},${canonicalJson(e.siteId)},${canonicalJson(e.integratorId)},${canonicalJson(e.outcome)},${detailsJson},${canonicalJson(prevHash)}]`;
+  return { hash: hash('sha256', text, 'hex'), detailsJson };
+}
+
 export function eventHash(seq: number, prevHash: string, e: NewAuditEvent): string {
-  return createHash('sha256')
-    .update(canonical([seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, e.details, prevHash]))
-    .digest('hex');
+  return chainEvent(seq, prevHash, e).hash;
 }
 
 export interface VerifyResult {

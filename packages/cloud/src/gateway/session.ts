@@ -69,9 +69,11 @@ export class LinkSession {
 
   private corked = false;
   /**
-   * Holds the socket's writes until the end of this event-loop turn: the queries of many HTTP
-   * requests parsed in one turn reach the Link in one write (and one wake-up of the Link) instead of
-   * one each. ws keeps its socket as `_socket` (a net.Socket).
+   * Holds the socket's writes until the code running now and its promise reactions are done: the queries
+   * that one store flush releases (a turn's HTTP requests) reach the Link in one write, and one wake-up of
+   * the Link, instead of one each. process.nextTick from here runs after the microtask queue has drained,
+   * so a lone query's frame leaves in the same turn rather than after another pass of the event loop
+   * (setImmediate, as before, cost a lone query an extra loop iteration). ws keeps its socket as `_socket`.
    */
   private corkUntilIdle(): void {
     if (this.corked) return;
@@ -79,7 +81,7 @@ export class LinkSession {
     if (!socket) return;
     this.corked = true;
     socket.cork();
-    setImmediate(() => {
+    process.nextTick(() => {
       this.corked = false;
       socket.uncork();
     });

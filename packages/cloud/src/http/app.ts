@@ -24,6 +24,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     // Request lines could carry identifiers in query strings; the Cloud logs its own events instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino's child() was ~1 % of the Cloud's time under load): with request
+    // logging off, its only binding, the request counter, identified nothing.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });
@@ -32,8 +35,23 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
 
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/integrator/')) req.integrator = await auth.authenticate(req);
+  // A callback hook rather than an async one: a known key is answered from the cache with no promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.url.startsWith('/integrator/')) return done();
+    let found: IntegratorRecord | Promise<IntegratorRecord>;
+    try {
+      found = auth.authenticate(req);
+    } catch (e) {
+      return done(e as Error);
+    }
+    if (!(found instanceof Promise)) {
+      req.integrator = found;
+      return done();
+    }
+    found.then((rec) => {
+      req.integrator = rec;
+      done();
+    }, done);
   });
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {

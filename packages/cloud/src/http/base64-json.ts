@@ -4,7 +4,7 @@
 // case showed those page mappings as a sixth of the Cloud's time. Encoding in slices keeps every string small.
 
 /** Bytes per base64 slice: a multiple of 3, so only the last slice is padded; encodes to 64 KiB of text. */
-const SLICE = 48 * 1024;
+export const BASE64_SLICE = 48 * 1024;
 
 /**
  * `json` with the JSON string `mark` (quotes included, first occurrence) replaced by a JSON string of
@@ -20,8 +20,8 @@ export function spliceBase64(json: string, mark: string, data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(headBytes + 2 + encoded + Buffer.byteLength(tail));
   let o = out.write(head, 0, 'utf8');
   out[o++] = 0x22; // "
-  for (let i = 0; i < data.length; i += SLICE) {
-    o += out.write(data.subarray(i, Math.min(i + SLICE, data.length)).toString('base64'), o, 'latin1');
+  for (let i = 0; i < data.length; i += BASE64_SLICE) {
+    o += out.write(data.subarray(i, Math.min(i + BASE64_SLICE, data.length)).toString('base64'), o, 'latin1');
   }
   out[o++] = 0x22;
   out.write(tail, o, 'utf8');

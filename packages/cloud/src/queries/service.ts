@@ -10,8 +10,8 @@ import { availabilityOf } from '../sites.js';
 import { complete, newQueryRecord, queryJson, queryJsonBytes, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
+import type { WriteBehind } from '../store/write-behind.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
-import { QueryWriteBatch } from './write-batch.js';
 
 export interface ImmediateRequest {
   integratorId: string;
@@ -20,8 +20,12 @@ export interface ImmediateRequest {
   catalogue?: string;
   maxTimeInQueue: number;
   requestSize: number;
-  /** Aborted when the integrator goes away before the answer. */
-  signal?: AbortSignal;
+  /**
+   * Calls `then` if the integrator goes away before its answer; returns a function that stops watching.
+   * (A close listener, not an AbortSignal: an AbortController and its EventTarget cost more than the rest
+   * of the request's bookkeeping.)
+   */
+  whenGone?: (then: () => void) => () => void;
 }
 
 export interface HttpAnswer {
@@ -40,7 +44,7 @@ const details = (errorType: ErrorDetails['errorType'], errorCode: number, errorM
 export class QueryService {
   /** Queries in flight on this node, so status reads see live progress without extra writes. */
   private readonly live = new Map<string, QueryRecord>();
-  private readonly writes: QueryWriteBatch;
+  private readonly writes: WriteBehind;
 
   constructor(
     private readonly store: Store,
@@ -51,7 +55,7 @@ export class QueryService {
     /** In a cluster, this node: the records created here name it, so a survivor can end them if it dies. */
     private readonly node?: string,
   ) {
-    this.writes = new QueryWriteBatch(store);
+    this.writes = audit.writes;
   }
 
   async get(id: string): Promise<QueryRecord | undefined> {
@@ -67,12 +71,12 @@ export class QueryService {
     if (!(await this.gateway.reachable(req.site.id))) {
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
-      await this.writes.update(q);
-      this.recordQuery(q, 503, req.command.text);
+      this.ended(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message) };
     }
     this.live.set(q.id, q);
-    let persisted = false;
+    let answered = false;
+    let stopWatching: (() => void) | undefined;
     try {
       transition(q, 'queued', Date.now());
       const { outcome, cancel } = this.gateway.dispatch({
@@ -84,40 +88,47 @@ export class QueryService {
           startBy: now + req.maxTimeInQueue, executionMs: this.limits.immediateExecutionMs, maxResultBytes: LIMITS.immediateMaxResultBytes,
         },
       });
-      const onAbort = (): void => cancel('the integrator closed the connection');
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      const result = await outcome;
-      req.signal?.removeEventListener('abort', onAbort);
-      const answer = this.finish(q, result);
-      // The answer goes out first; the final record is written at the end of this turn with the
-      // turn's other writes (status reads are served from memory until it is), which keeps the store
-      // write off the integrator's latency.
-      persisted = true;
-      this.writes.update(q).then(
-        () => this.live.delete(q.id),
-        (e: Error) => {
-          this.live.delete(q.id);
-          this.log.error({ err: e.message, queryId: q.id }, 'could not record the end of a query');
-        },
-      );
-      this.recordQuery(q, answer.status, req.command.text);
+      stopWatching = req.whenGone?.(() => cancel('the integrator closed the connection'));
+      const answer = this.finish(q, await outcome);
+      answered = true;
+      this.ended(q, answer.status, req.command.text);
       return answer;
     } finally {
-      if (!persisted) this.live.delete(q.id);
+      stopWatching?.();
+      if (!answered) this.live.delete(q.id);
     }
   }
 
-  /** One audit event per query: who, where, what (as a hash), sizes, rows, timings, outcome. */
+  /**
+   * The query has its answer: the final record and the audit event are written after it, together, within
+   * the write window (status reads are served from memory until the record is stored).
+   */
+  private ended(q: QueryRecord, httpStatus: number, text: string): void {
+    this.live.set(q.id, q);
+    this.writes.update(q).then(
+      () => this.live.delete(q.id),
+      (e: Error) => {
+        this.live.delete(q.id);
+        this.log.error({ err: e.message, queryId: q.id }, 'could not record the end of a query');
+      },
+    );
+    this.recordQuery(q, httpStatus, text);
+  }
+
+  /**
+   * One audit event per query: who, where, what (as a hash), sizes, rows, timings, outcome. The details'
+   * keys are written in sorted order, the audit chain's canonical form, so hashing them is one JSON.stringify.
+   */
   private recordQuery(q: QueryRecord, httpStatus: number, text: string): void {
     this.audit.record({
       kind: 'query', actor: `integrator:${q.integratorId}`, siteId: q.siteId, integratorId: q.integratorId,
       outcome: q.status === 'successful' ? 'ok' : 'failed',
       details: {
-        queryId: q.id, mode: q.mode, executionMode: q.executionMode, status: q.status, httpStatus, commandHash: q.commandHash,
-        ...(this.audit.opts.commandText ? { commandText: text } : {}),
-        commandSize: q.commandSize, requestSize: q.requestSize, resultSize: q.resultSize, rows: q.rows, rowsAffected: q.rowsAffected,
-        sqlExecutionDuration: q.sqlExecutionDuration, durationMs: q.completedAt ? Date.parse(q.completedAt) - Date.parse(q.createdAt) : null,
-        ...(q.errorDetails ? { errorType: q.errorDetails.errorType, errorCode: q.errorDetails.errorCode } : {}),
+        commandHash: q.commandHash, commandSize: q.commandSize, commandText: this.audit.opts.commandText ? text : undefined,
+        durationMs: q.completedAt ? Date.parse(q.completedAt) - Date.parse(q.createdAt) : null,
+        errorCode: q.errorDetails?.errorCode, errorType: q.errorDetails?.errorType, executionMode: q.executionMode, httpStatus, mode: q.mode,
+        queryId: q.id, requestSize: q.requestSize, resultSize: q.resultSize, rows: q.rows, rowsAffected: q.rowsAffected,
+        sqlExecutionDuration: q.sqlExecutionDuration, status: q.status,
       },
     });
   }

@@ -26,6 +26,17 @@ export function upsertQueries(n: number): string {
     ON CONFLICT (id) DO UPDATE SET ${QUERY_COLUMNS.map((c) => `${c} = excluded.${c}`).join(', ')}`;
 }
 
+/** Columns a query's progress changes (everything but who asked, where, what and when it was created), in queryStateParams() order. */
+const QUERY_STATE_COLUMNS = ['status', 'updated_at', 'completed_at', 'status_timing', 'sql_execution_duration', 'result_size', 'rows',
+  'rows_affected', 'error_details', 'parameters', 'results_expire_at', 'node'];
+/** Takes queryStateParams(q): half the values of UPDATE_QUERY, for the hot path's final updates. */
+export const UPDATE_QUERY_STATE = `UPDATE queries SET ${assignments(QUERY_STATE_COLUMNS)} WHERE id = ?`;
+
+export function queryStateParams(q: QueryRecord): unknown[] {
+  return [q.status, q.updatedAt, q.completedAt, JSON.stringify(q.statusTiming), q.sqlExecutionDuration, q.resultSize, q.rows, q.rowsAffected,
+    q.errorDetails ? JSON.stringify(q.errorDetails) : null, q.parameters ? JSON.stringify(q.parameters) : null, q.resultsExpireAt, q.node ?? null, q.id];
+}
+
 export type Row = Record<string, unknown>;
 
 export function siteFromRow(r: Row): SiteRecord {

@@ -166,6 +166,13 @@ export interface Store {
   updateQuery(q: QueryRecord): Promise<void>;
   /** Optional: many inserts then updates in one transaction (the query service groups each event-loop turn's). */
   writeQueries?(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void>;
+  /**
+   * Optional: query inserts, then updates, then audit events appended to the chain, all in one
+   * transaction (store/write-behind.ts). Without it they are written as writeQueries and appendAuditBatch.
+   * An update writes the record's progress only (status, timings, results, errors, node): who asked,
+   * where, what and when it was created never change after the insert.
+   */
+  writeBatch?(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void>;
   query(id: string): Promise<QueryRecord | undefined>;
   /**
    * Marks every query that was in flight when the Cloud stopped as failed; returns their ids. With `node`, only

@@ -38,11 +38,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
         checkParameters(req.body.command);
-        const abort = new AbortController();
-        const onClose = (): void => {
-          if (!reply.raw.writableFinished) abort.abort();
-        };
-        reply.raw.once('close', onClose);
+        const res = reply.raw;
         const answer = await deps.queries.runImmediate({
           integratorId: req.integrator.id,
           site,
@@ -50,9 +46,14 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
           catalogue: req.body.catalogue,
           maxTimeInQueue: req.body.maxTimeInQueue,
           requestSize: Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)),
-          signal: abort.signal,
+          whenGone: (then) => {
+            const onClose = (): void => {
+              if (!res.writableFinished) then();
+            };
+            res.once('close', onClose);
+            return () => res.off('close', onClose);
+          },
         });
-        reply.raw.off('close', onClose);
         if (Buffer.isBuffer(answer.body)) reply.type('application/json; charset=utf-8');
         return reply.code(answer.status).send(answer.body);
       },
