@@ -78,7 +78,7 @@ interface CaseResult {
 const HELP = `npm run bench -- immediate [options]
 
   --duration <ms>        measured window per case (default 5000)
-  --warmup <ms>          warm-up per case, not measured (default 1500)
+  --warmup <ms>          warm-up per case, not measured (default 3000: the JIT is still optimising after 1.5 s)
   --max-requests <n>     cap per measured window (default 200000)
   --timeout <ms>         a request not answered by then counts as an error (default 10000)
   --concurrency <list>   comma-separated client concurrencies (default 1,32)
@@ -97,7 +97,7 @@ function options(args: string[]): Options | undefined {
     args,
     options: {
       duration: { type: 'string', default: '5000' },
-      warmup: { type: 'string', default: '1500' },
+      warmup: { type: 'string', default: '3000' },
       'max-requests': { type: 'string', default: '200000' },
       timeout: { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '1,32' },
