@@ -81,12 +81,16 @@ export class ResultWriter {
   }
 
   private async closePage(): Promise<void> {
-    if (!this.pageOpen) return;
+    const meta = this.closePageNow();
+    if (meta && this.opts.pageEnd) await this.opts.pageEnd(meta);
+  }
+
+  private closePageNow(): PageMeta | undefined {
+    if (!this.pageOpen) return undefined;
     this.push(']');
     this.flush();
     this.pageOpen = false;
-    const meta: PageMeta = { page: this.page, rows: this.pageRows, size: this.pageSize, rangeStart: this.count - this.pageRows, rangeEnd: this.count - 1 };
-    if (this.opts.pageEnd) await this.opts.pageEnd(meta);
+    return { page: this.page, rows: this.pageRows, size: this.pageSize, rangeStart: this.count - this.pageRows, rangeEnd: this.count - 1 };
   }
 
   /** A scalar result: the JSON of the value itself. */
@@ -98,6 +102,12 @@ export class ResultWriter {
 
   async end(): Promise<void> {
     await this.closePage();
+  }
+
+  /** Ends an unpaged result without waiting. */
+  endNow(): void {
+    if (this.opts.pageEnd) throw new Error('endNow: a paged result waits for its last page to be stored');
+    this.closePageNow();
   }
 
   finish(): void {

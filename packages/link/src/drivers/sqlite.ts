@@ -44,6 +44,34 @@ export class SqliteDriver implements Driver {
   }
 
   async run(req: DriverRequest, out: ResultWriter): Promise<DriverResult> {
+    const it = this.steps(req, out);
+    try {
+      for (let s = it.next(); ; s = it.next()) {
+        if (s.done) return s.value;
+        // The cursor stays open across page waits: rows are read only as fast as pages are stored.
+        await (s.value === 'page' ? out.nextPage() : out.end());
+      }
+    } catch (e) {
+      it.return(undefined as never); // closes the cursor if a page wait failed
+      throw e;
+    }
+  }
+
+  /** Runs an unpaged statement to its end without yielding to the event loop (the Link's own thread). */
+  runNow(req: DriverRequest, out: ResultWriter): DriverResult {
+    const it = this.steps(req, out);
+    for (let s = it.next(); ; s = it.next()) {
+      if (s.done) return s.value;
+      if (s.value === 'page') {
+        it.return(undefined as never);
+        throw new Error('runNow: a paged result cannot be read without waiting');
+      }
+      out.endNow();
+    }
+  }
+
+  /** The statement, run as far as it can go without waiting: pauses when a page is full and at its end. */
+  private *steps(req: DriverRequest, out: ResultWriter): Generator<'page' | 'end', DriverResult, void> {
     const { command } = req;
     let params: SimParam[];
     try {
@@ -64,9 +92,8 @@ export class SqliteDriver implements Driver {
       let rowsAffected: number | undefined;
       if (command.executionMode === 'reader') {
         out.begin();
-        // The cursor stays open across page waits: rows are read only as fast as pages are stored.
-        for (const row of outcome.rows) if (out.row(row)) await out.nextPage();
-        await out.end();
+        for (const row of outcome.rows) if (out.row(row)) yield 'page';
+        yield 'end';
         rows = out.rows;
       } else if (command.executionMode === 'scalar') {
         let first: unknown = null;

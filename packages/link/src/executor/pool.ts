@@ -266,7 +266,7 @@ export class ExecutorPool {
   async run(job: Job): Promise<JobOutcome> {
     if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
     if (this.inline) {
-      const attempt = await this.inline.tryRun(job);
+      const attempt = this.inline.tryRun(job);
       if (attempt.outcome) return attempt.outcome;
       if (attempt.spentMs > 0) job = { ...job, timeoutMs: Math.max(1, job.timeoutMs - Math.round(attempt.spentMs)) };
     }
