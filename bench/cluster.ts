@@ -6,7 +6,7 @@
 //   3. N idle simulated Links (the real handshake, heartbeats) spread over 3 fresh nodes: presence held,
 //      RSS per idle Link per node; then kill -9 of one node and the time until its Links are back on
 //      the others and the bus's presence has settled.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
 import { RUNTIME, childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
-import { table, writeRaw, writeSection } from './lib/results.js';
+import { OUT_DIR, table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
 import { startConduit, stopConduit, type Conduit } from './lib/conduit.js';
@@ -23,6 +23,7 @@ import { BenchCluster } from './lib/cluster-nodes.js';
 import { pairClusterSite, type ClusterSite } from './lib/cluster-site.js';
 import { PooledCase, round, type CpuGroups } from './lib/cluster-load.js';
 import { FakeLinkFleet, type FleetStats } from './lib/fake-link-fleet.js';
+import { ProfileWindow, profileReport } from './lib/profiler.js';
 
 const PRACTICE: PracticeSpec = { patients: 1000, weeks: 4, seed: 1 };
 const QUERY = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42';
@@ -46,6 +47,8 @@ interface Options {
   idle: boolean;
   write: boolean;
   keep: boolean;
+  /** CPU-profile the nodes over one extra round of each cluster throughput case (not a measured round). */
+  profileMs?: number;
 }
 
 const HELP = `npm run bench -- cluster [options]
@@ -65,7 +68,9 @@ const HELP = `npm run bench -- cluster [options]
   --no-latency            skip parts 1 and 2 (latency and throughput)
   --no-idle               skip part 3 (idle Links, node kill)
   --no-write              print only; leave bench/RESULTS.md alone
-  --keep                  keep the run folder`;
+  --keep                  keep the run folder
+  --profile <ms>          after the measured rounds, CPU-profile the nodes over one extra round of this
+                          length of each cluster throughput case; report in bench/out/ (not in RESULTS)`;
 
 function options(args: string[]): Options | undefined {
   const { values: v } = parseArgs({
@@ -76,7 +81,7 @@ function options(args: string[]): Options | undefined {
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
       'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
       'no-latency': { type: 'boolean', default: false }, 'no-idle': { type: 'boolean', default: false },
-      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (v.help) return undefined;
@@ -91,6 +96,7 @@ function options(args: string[]): Options | undefined {
     heartbeatMs: int(v['heartbeat-ms'], '--heartbeat-ms'), holdMs: int(v['hold-ms'], '--hold-ms'), settleTimeoutMs: int(v['settle-timeout'], '--settle-timeout'),
     ...(v['max-handshakes'] === undefined ? {} : { maxHandshakes: int(v['max-handshakes'], '--max-handshakes') }),
     logLevel: v['log-level'], latency: !v['no-latency'], idle: !v['no-idle'], write: !v['no-write'], keep: v.keep,
+    ...(v.profile === undefined ? {} : { profileMs: int(v.profile, '--profile') }),
   };
 }
 
@@ -105,12 +111,17 @@ interface LoadCase {
   summary: Summary & { firstError?: string };
   /** µs of CPU per completed query, by group of processes. */
   cpuPerQueryUs: Record<string, number>;
+  /** Read/write system calls and voluntary context switches per completed query, by group of processes. */
+  syscallsPerQuery: Record<string, number>;
+  wakeupsPerQuery: Record<string, number>;
 }
 
 interface LatencyResult {
   storeNote: string;
   c1: LoadCase[];
   cN: LoadCase[];
+  /** The profile report's file, with --profile. */
+  profileReport?: string;
 }
 
 function client(url: string, apiKey: string, siteId: string, sockets: number): HttpClient {
@@ -141,8 +152,8 @@ async function alternate(cases: { name: string; targets: HttpClient[] }[], concu
   return cases.map((c, i) => {
     const summary = pooled[i]!.summary();
     log(`  c=${concurrency} ${c.name.padEnd(46)} n=${String(summary.count).padStart(6)} err=${summary.errors} p50=${fmtMs(summary.p50Ms)} ms p99=${fmtMs(summary.p99Ms)} ms ${fmtRate(summary.throughput)} q/s`);
-    const cpuPerQueryUs = Object.fromEntries(Object.entries(pooled[i]!.cpuMs).map(([g, ms]) => [g, summary.count ? (ms * 1000) / summary.count : Number.NaN]));
-    return { name: c.name, concurrency, summary, cpuPerQueryUs };
+    const per = (r: Record<string, number>, k = 1): Record<string, number> => Object.fromEntries(Object.entries(r).map(([g, v]) => [g, summary.count ? (v * k) / summary.count : Number.NaN]));
+    return { name: c.name, concurrency, summary, cpuPerQueryUs: per(pooled[i]!.cpuMs, 1000), syscallsPerQuery: per(pooled[i]!.syscalls), wakeupsPerQuery: per(pooled[i]!.wakeups) };
   });
 }
 
@@ -159,7 +170,8 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
     log('Single SQLite Cloud (reference):');
     single = await startConduit(singleDir, practiceCopy(singleDir, PRACTICE, log), { logLevel: o.logLevel }, log);
     log('Cluster of 3 nodes:');
-    cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000 }, log);
+    const profileDir = join(runDir, 'profiles');
+    cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000, ...(o.profileMs ? { profileDir } : {}) }, log);
     site = await pairClusterSite(cluster, clusterDir, practiceCopy(clusterDir, PRACTICE, log), 0, 1, o.logLevel, log);
     const mk = (url: string, key: string, siteId: string, sockets: number): HttpClient => {
       const c = client(url, key, siteId, sockets);
@@ -192,13 +204,33 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
       { name: 'cluster, one node (all load on n1, which holds the Link)', targets: [aN] },
       { name: 'cluster, 3 nodes (load spread over n1, n2, n3)', targets: spread },
     ], n, o, log, groups);
-    return { storeNote: cluster.storeNote, c1, cN };
+    const profileReport = o.profileMs ? await profileCases(profileDir, [{ name: 'one node', targets: [aN] }, { name: '3 nodes', targets: spread }], cluster, o, log) : undefined;
+    return { storeNote: cluster.storeNote, c1, cN, ...(profileReport ? { profileReport } : {}) };
   } finally {
     for (const c of clients) c.close();
     if (site) await stopProc(site.link);
     if (cluster) await cluster.stop();
     if (single) await stopConduit(single);
   }
+}
+
+/** One profiled round per case (nodes and load generator); the reports go to one file in bench/out/. */
+async function profileCases(dir: string, cases: { name: string; targets: HttpClient[] }[], cluster: BenchCluster, o: Options, log: (s: string) => void): Promise<string> {
+  const parts: string[] = [];
+  for (const [i, c] of cases.entries()) {
+    const into = new PooledCase();
+    const w = new ProfileWindow(dir, `case${i}`, cluster.nodes.map((nd) => nd.proc.pid));
+    await w.start();
+    await round(c.targets, o.concurrency, o.profileMs!, Number.MAX_SAFE_INTEGER, into);
+    const out = await w.stop();
+    const s = into.summary();
+    log(`  profiled c=${o.concurrency} ${c.name}: ${s.count} queries, ${fmtRate(s.throughput)} q/s (profiler on)`);
+    parts.push(`### c=${o.concurrency}, ${c.name}: ${s.count} queries in ${o.profileMs} ms (profiler on)`, '', profileReport(out, s.count), '');
+  }
+  const file = join(OUT_DIR, `cluster-profile-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(file, parts.join('\n'));
+  return file;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -410,6 +442,10 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
       [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
       ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
+    out.push('Read/write system calls and voluntary context switches (wake-ups) per completed query (/proc/<pid>/io and /proc/<pid>/status; counts, so much less disturbed by other load than times), as syscalls / wake-ups:', '');
+    out.push(table(['case', 'concurrency', ...groupNames],
+      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => `${(c.syscallsPerQuery[g] ?? Number.NaN).toFixed(1)} / ${(c.wakeupsPerQuery[g] ?? Number.NaN).toFixed(1)}`)]),
+      ['l', 'r', ...groupNames.map(() => 'r' as const)]), '');
     const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
     const ratio = spreadN.summary.throughput / oneN.summary.throughput;
     out.push(`Throughput at concurrency ${o.concurrency}: 3 nodes ${fmtRate(spreadN.summary.throughput)} q/s = ×${ratio.toFixed(2)} of one cluster node (${fmtRate(oneN.summary.throughput)} q/s) and ×${(spreadN.summary.throughput / refN.summary.throughput).toFixed(2)} of the single SQLite Cloud (${fmtRate(refN.summary.throughput)} q/s). All three share one Link (one site) and the machine's 2 CPUs, so two thirds of the spread load crosses the bus to n1.`, '');
@@ -457,7 +493,7 @@ async function run(args: string[]): Promise<string> {
     const loadEnd = Math.round((await import('node:os')).loadavg()[0]! * 100) / 100;
     const md = report(m, o, lat, idle, loadEnd);
     const raw = writeRaw(`cluster-${m.date.replace(/[:.]/g, '-')}.json`, { machine: m, options: o, lat, idle });
-    log(`\n${md}\nraw figures: ${raw}`);
+    log(`\n${md}\nraw figures: ${raw}${lat?.profileReport ? `\nprofiles: ${lat.profileReport}` : ''}`);
     if (o.write) writeSection('cluster', md);
     return md;
   } finally {
