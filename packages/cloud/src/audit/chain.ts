@@ -13,10 +13,17 @@ function canonical(v: unknown): string {
   return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 }
 
+/**
+ * An event's hashed text is `[seq,<body>,"prevHash"]` (canonical JSON of the whole): the body is fixed before the
+ * event's place in the chain is known, so the PostgreSQL store chains a batch inside one statement
+ * (pg-migrations.ts, conduit_audit_append, builds the same text).
+ */
+export function eventBody(e: NewAuditEvent): string {
+  return canonical([e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, e.details]).slice(1, -1);
+}
+
 export function eventHash(seq: number, prevHash: string, e: NewAuditEvent): string {
-  return createHash('sha256')
-    .update(canonical([seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, e.details, prevHash]))
-    .digest('hex');
+  return createHash('sha256').update(`[${seq},${eventBody(e)},${JSON.stringify(prevHash)}]`).digest('hex');
 }
 
 export interface VerifyResult {

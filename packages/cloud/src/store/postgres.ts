@@ -2,7 +2,7 @@
 // across nodes use row locks (FOR UPDATE SKIP LOCKED) or one conditional UPDATE; audit appends are serialised
 // by a transaction-scoped advisory lock so the hash chain stays one line with several writers.
 import type { ErrorDetails, Integration } from '@conduit/protocol';
-import { eventHash, GENESIS } from '../audit/chain.js';
+import { eventBody } from '../audit/chain.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 import { LOCK_AUDIT, PgPool } from './pg-pool.js';
 import {
@@ -202,31 +202,18 @@ export class PgStore implements Store {
   }
 
   /**
-   * Several nodes append to one chain: the transaction-scoped advisory lock admits one appender at a time, and
-   * the head is read inside it, so each event links to the one committed just before it. The lock is released
-   * at COMMIT or ROLLBACK, also when the connection drops.
+   * Several nodes append to one chain: conduit_audit_append (pg-migrations.ts) takes a transaction-scoped
+   * advisory lock, reads the head inside it and chains the batch, all in this one statement, so each event
+   * links to the one committed just before it and the lock is held for no network round trip.
    */
   private async appendChained(events: NewAuditEvent[]): Promise<AuditEvent[]> {
-    return this.db.tx(async (t) => {
-      await t.query('SELECT pg_advisory_xact_lock(?)', [LOCK_AUDIT.toString()]);
-      const [last] = await t.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-      let seq = (last?.seq as number | undefined) ?? 0;
-      let prevHash = (last?.hash as string | undefined) ?? GENESIS;
-      const out: AuditEvent[] = [];
-      for (const e of events) {
-        seq++;
-        const hash = eventHash(seq, prevHash, e);
-        out.push({ ...e, seq, prevHash, hash });
-        prevHash = hash;
-      }
-      // One multi-row INSERT per batch: the lock is held for one round trip, not one per event.
-      const values: unknown[] = [];
-      for (const e of out) values.push(e.seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, JSON.stringify(e.details), e.prevHash, e.hash);
-      await t.run(`INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash) VALUES
-        ${out.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, values);
-      await t.run("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [JSON.stringify({ seq, hash: prevHash })]);
-      return out;
-    });
+    const col = <K extends keyof NewAuditEvent>(k: K): NewAuditEvent[K][] => events.map((e) => e[k]);
+    const rows = await this.db.query('SELECT out_seq, out_prev_hash, out_hash FROM conduit_audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY out_seq', [
+      LOCK_AUDIT.toString(), col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
+      events.map((e) => JSON.stringify(e.details)), events.map(eventBody),
+    ]);
+    if (rows.length !== events.length) throw new Error(`audit append chained ${rows.length} of ${events.length} events`);
+    return events.map((e, i) => ({ ...e, seq: rows[i]!.out_seq as number, prevHash: rows[i]!.out_prev_hash as string, hash: rows[i]!.out_hash as string }));
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEvent[]> {
