@@ -27,6 +27,18 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/** Upserts of up to this many query records are prepared statements (one per size, in every connection). */
+const PREPARED_UPSERT_ROWS = 16;
+const upserts = new Map<number, string>();
+function upsertSql(n: number): string {
+  let sql = upserts.get(n);
+  if (sql === undefined) {
+    sql = upsertQueries(n);
+    if (n <= PREPARED_UPSERT_ROWS) upserts.set(n, sql);
+  }
+  return sql;
+}
+
 export class PgStore implements Store {
   private constructor(readonly db: PgPool) {}
 
@@ -91,11 +103,11 @@ export class PgStore implements Store {
   }
 
   async insertQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(INSERT_QUERY, queryParams(q));
+    await this.db.run(INSERT_QUERY, queryParams(q), true);
   }
 
   async updateQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(UPDATE_QUERY, queryParams(q));
+    await this.db.run(UPDATE_QUERY, queryParams(q), true);
   }
 
   /**
@@ -110,7 +122,7 @@ export class PgStore implements Store {
     // A statement takes at most 65,535 parameters (22 per record).
     for (let i = 0; i < all.length; i += 1000) {
       const part = all.slice(i, i + 1000);
-      await this.db.run(upsertQueries(part.length), part.flatMap(queryParams));
+      await this.db.run(upsertSql(part.length), part.flatMap(queryParams), part.length <= PREPARED_UPSERT_ROWS);
     }
   }
 
@@ -211,7 +223,7 @@ export class PgStore implements Store {
     const rows = await this.db.query('SELECT out_seq, out_prev_hash, out_hash FROM conduit_audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY out_seq', [
       LOCK_AUDIT.toString(), col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
       events.map((e) => JSON.stringify(e.details)), events.map(eventBody),
-    ]);
+    ], true);
     if (rows.length !== events.length) throw new Error(`audit append chained ${rows.length} of ${events.length} events`);
     return events.map((e, i) => ({ ...e, seq: rows[i]!.out_seq as number, prevHash: rows[i]!.out_prev_hash as string, hash: rows[i]!.out_hash as string }));
   }
