@@ -17,6 +17,8 @@ export class PooledCase {
   /** Read/write system calls and voluntary context switches of each group over this case's rounds. */
   readonly syscalls: Record<string, number> = {};
   readonly wakeups: Record<string, number> = {};
+  /** Completed queries by target (the order of the targets given to round()). */
+  readonly byTarget: number[] = [];
   firstError?: string;
 
   summary(): Summary & { firstError?: string } {
@@ -42,8 +44,11 @@ export async function round(targets: HttpClient[], concurrency: number, duration
       try {
         const res = await client.send();
         const dt = performance.now() - t0;
-        if (res.status === 200) into?.samples.push(dt);
-        else if (into) {
+        if (res.status === 200 && into) {
+          into.samples.push(dt);
+          const t = w % targets.length;
+          into.byTarget[t] = (into.byTarget[t] ?? 0) + 1;
+        } else if (into) {
           into.errors++;
           into.firstError ??= `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`;
         }

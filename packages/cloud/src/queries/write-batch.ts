@@ -41,7 +41,8 @@ export class QueryWriteBatch {
     const updates = this.updates;
     this.inserts = [];
     this.updates = [];
-    if (this.store.writeQueries && inserts.length + updates.length > 1) {
+    // Even a lone record goes as a batch: the PostgreSQL store lets a batch of final updates ride with the next insert.
+    if (this.store.writeQueries) {
       try {
         await this.store.writeQueries(inserts.map((w) => w.q), updates.map((w) => w.q));
         for (const w of [...inserts, ...updates]) w.resolve();

@@ -2,12 +2,12 @@
 // across nodes use row locks (FOR UPDATE SKIP LOCKED) or one conditional UPDATE; audit appends are serialised
 // by a transaction-scoped advisory lock so the hash chain stays one line with several writers.
 import type { ErrorDetails, Integration } from '@conduit/protocol';
-import { eventBody } from '../audit/chain.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import { LOCK_AUDIT, PgPool } from './pg-pool.js';
+import { PgPool } from './pg-pool.js';
+import { PgWritePipe } from './pg-write-pipe.js';
 import {
-  auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
-  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, upsertQueries,
+  auditFromRow, auditSelect, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -27,20 +27,12 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
-/** Upserts of up to this many query records are prepared statements (one per size, in every connection). */
-const PREPARED_UPSERT_ROWS = 16;
-const upserts = new Map<number, string>();
-function upsertSql(n: number): string {
-  let sql = upserts.get(n);
-  if (sql === undefined) {
-    sql = upsertQueries(n);
-    if (n <= PREPARED_UPSERT_ROWS) upserts.set(n, sql);
-  }
-  return sql;
-}
-
 export class PgStore implements Store {
-  private constructor(readonly db: PgPool) {}
+  private readonly pipe: PgWritePipe;
+
+  private constructor(readonly db: PgPool) {
+    this.pipe = new PgWritePipe(db);
+  }
 
   /** Connects and applies the missing migrations (nodes starting at once wait for each other). */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
@@ -102,28 +94,19 @@ export class PgStore implements Store {
     return (await this.db.query('SELECT * FROM sites ORDER BY created_at, id')).map(siteFromRow);
   }
 
+  // Query records and audit events go through one group-committing pipe (pg-write-pipe.ts). Records are
+  // upserted: an insert, an update and a turn's batch all store the record's current state.
   async insertQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(INSERT_QUERY, queryParams(q), true);
+    await this.pipe.write([q], [], true);
   }
 
   async updateQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(UPDATE_QUERY, queryParams(q), true);
+    await this.pipe.write([q], [], true);
   }
 
-  /**
-   * A turn's query writes (queries/write-batch.ts) as one upsert. The records are the live objects, so an
-   * insert and an update of one query in the same turn carry the same state: the last one per id is kept.
-   * Nothing deletes query records, so an update cannot bring a removed one back.
-   */
+  /** A turn's writes (queries/write-batch.ts); with no insert they are a turn's final updates, which may wait to ride along. */
   async writeQueries(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void> {
-    const byId = new Map<string, QueryRecord>();
-    for (const q of [...inserts, ...updates]) byId.set(q.id, q);
-    const all = [...byId.values()];
-    // A statement takes at most 65,535 parameters (22 per record).
-    for (let i = 0; i < all.length; i += 1000) {
-      const part = all.slice(i, i + 1000);
-      await this.db.run(upsertSql(part.length), part.flatMap(queryParams), part.length <= PREPARED_UPSERT_ROWS);
-    }
+    await this.pipe.write([...inserts, ...updates], [], inserts.length > 0);
   }
 
   async query(id: string): Promise<QueryRecord | undefined> {
@@ -206,26 +189,17 @@ export class PgStore implements Store {
   }
 
   async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
-    return (await this.appendChained([e]))[0]!;
-  }
-
-  async appendAuditBatch(events: NewAuditEvent[]): Promise<void> {
-    if (events.length > 0) await this.appendChained(events);
+    return (await this.pipe.write([], [e], true))[0]!;
   }
 
   /**
    * Several nodes append to one chain: conduit_audit_append (pg-migrations.ts) takes a transaction-scoped
-   * advisory lock, reads the head inside it and chains the batch, all in this one statement, so each event
-   * links to the one committed just before it and the lock is held for no network round trip.
+   * advisory lock, reads the head inside it and chains the batch within one statement, so each event links to
+   * the one committed just before it and the lock is held for no network round trip. Query events (already
+   * batched by the audit log) may wait to ride with the next record write; any other kind goes at once.
    */
-  private async appendChained(events: NewAuditEvent[]): Promise<AuditEvent[]> {
-    const col = <K extends keyof NewAuditEvent>(k: K): NewAuditEvent[K][] => events.map((e) => e[k]);
-    const rows = await this.db.query('SELECT out_seq, out_prev_hash, out_hash FROM conduit_audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY out_seq', [
-      LOCK_AUDIT.toString(), col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
-      events.map((e) => JSON.stringify(e.details)), events.map(eventBody),
-    ], true);
-    if (rows.length !== events.length) throw new Error(`audit append chained ${rows.length} of ${events.length} events`);
-    return events.map((e, i) => ({ ...e, seq: rows[i]!.out_seq as number, prevHash: rows[i]!.out_prev_hash as string, hash: rows[i]!.out_hash as string }));
+  async appendAuditBatch(events: NewAuditEvent[]): Promise<void> {
+    if (events.length > 0) await this.pipe.write([], events, events.some((e) => e.kind !== 'query'));
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEvent[]> {
