@@ -33,6 +33,8 @@ interface Options {
   rounds: number;
   roundMs: number;
   warmupMs: number;
+  /** Warm-up of each throughput case: long enough for the nodes that only relay or only ask to be optimised too. */
+  warmupThroughputMs: number;
   concurrency: number;
   links: number;
   linkProcesses: number;
@@ -55,7 +57,9 @@ const HELP = `npm run bench -- cluster [options]
 
   --rounds <n>            alternating measured rounds per case (default 8)
   --round-ms <ms>         length of one round (default 1000)
-  --warmup <ms>           warm-up per path, not measured (default 6000, so V8 has optimised the hot paths)
+  --warmup <ms>           warm-up per path at concurrency 1, not measured (default 6000, so V8 has optimised the hot paths)
+  --warmup-throughput <ms>  warm-up per throughput case (default 20000: spread over 3 nodes, an asking node
+                          sees a third of the load, and after 6 s it still ran part of its path unoptimised)
   --concurrency <n>       throughput concurrency (default 32)
   --links <n>             idle simulated Links over 3 nodes (default 10000)
   --link-processes <n>    processes holding the simulated Links (default 4)
@@ -76,7 +80,7 @@ function options(args: string[]): Options | undefined {
   const { values: v } = parseArgs({
     args,
     options: {
-      rounds: { type: 'string', default: '8' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '6000' },
+      rounds: { type: 'string', default: '8' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '6000' }, 'warmup-throughput': { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '32' }, links: { type: 'string', default: '10000' }, 'link-processes': { type: 'string', default: '4' },
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
       'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
@@ -91,7 +95,7 @@ function options(args: string[]): Options | undefined {
     return n;
   };
   return {
-    rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), concurrency: int(v.concurrency, '--concurrency'),
+    rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), warmupThroughputMs: int(v['warmup-throughput'], '--warmup-throughput'), concurrency: int(v.concurrency, '--concurrency'),
     links: int(v.links, '--links'), linkProcesses: int(v['link-processes'], '--link-processes'), parallel: int(v.parallel, '--parallel'),
     heartbeatMs: int(v['heartbeat-ms'], '--heartbeat-ms'), holdMs: int(v['hold-ms'], '--hold-ms'), settleTimeoutMs: int(v['settle-timeout'], '--settle-timeout'),
     ...(v['max-handshakes'] === undefined ? {} : { maxHandshakes: int(v['max-handshakes'], '--max-handshakes') }),
@@ -114,6 +118,8 @@ interface LoadCase {
   /** Read/write system calls and voluntary context switches per completed query, by group of processes. */
   syscallsPerQuery: Record<string, number>;
   wakeupsPerQuery: Record<string, number>;
+  /** Completed queries by target (for the spread case: by the node the integrator called). */
+  byTarget: number[];
 }
 
 interface LatencyResult {
@@ -142,7 +148,8 @@ async function checkAnswer(c: HttpClient, what: string): Promise<void> {
 /** Cases measured in alternating rounds, rotating the order each round; samples pooled per case. */
 async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
   const pooled = cases.map(() => new PooledCase());
-  for (const c of cases) await round(c.targets, concurrency, o.warmupMs, Number.MAX_SAFE_INTEGER);
+  const warmupMs = concurrency === 1 ? o.warmupMs : o.warmupThroughputMs;
+  for (const c of cases) await round(c.targets, concurrency, warmupMs, Number.MAX_SAFE_INTEGER);
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + r) % cases.length;
@@ -153,7 +160,7 @@ async function alternate(cases: { name: string; targets: HttpClient[] }[], concu
     const summary = pooled[i]!.summary();
     log(`  c=${concurrency} ${c.name.padEnd(46)} n=${String(summary.count).padStart(6)} err=${summary.errors} p50=${fmtMs(summary.p50Ms)} ms p99=${fmtMs(summary.p99Ms)} ms ${fmtRate(summary.throughput)} q/s`);
     const per = (r: Record<string, number>, k = 1): Record<string, number> => Object.fromEntries(Object.entries(r).map(([g, v]) => [g, summary.count ? (v * k) / summary.count : Number.NaN]));
-    return { name: c.name, concurrency, summary, cpuPerQueryUs: per(pooled[i]!.cpuMs, 1000), syscallsPerQuery: per(pooled[i]!.syscalls), wakeupsPerQuery: per(pooled[i]!.wakeups) };
+    return { name: c.name, concurrency, summary, cpuPerQueryUs: per(pooled[i]!.cpuMs, 1000), syscallsPerQuery: per(pooled[i]!.syscalls), wakeupsPerQuery: per(pooled[i]!.wakeups), byTarget: pooled[i]!.byTarget };
   });
 }
 
@@ -432,7 +439,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
     out.push('### Immediate queries', '');
     out.push(`One real Link (\`conduit link\`, 5 executor processes) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
-      `Each case: ${o.warmupMs} ms warm-up, then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
+      `Each case: ${o.warmupMs} ms warm-up (${o.warmupThroughputMs} ms for throughput), then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
     const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
     out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
     out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
@@ -449,6 +456,11 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
     const ratio = spreadN.summary.throughput / oneN.summary.throughput;
     out.push(`Throughput at concurrency ${o.concurrency}: 3 nodes ${fmtRate(spreadN.summary.throughput)} q/s = ×${ratio.toFixed(2)} of one cluster node (${fmtRate(oneN.summary.throughput)} q/s) and ×${(spreadN.summary.throughput / refN.summary.throughput).toFixed(2)} of the single SQLite Cloud (${fmtRate(refN.summary.throughput)} q/s). All three share one Link (one site) and the machine's 2 CPUs, so two thirds of the spread load crosses the bus to n1.`, '');
+    const cpuOfNode = (i: number): number => (spreadN.cpuPerQueryUs[`n${i + 1}`] ?? Number.NaN) * spreadN.summary.count;
+    const took = spreadN.byTarget.map((n) => n ?? 0);
+    out.push(`Spread over 3 nodes, the integrator's queries completed through n1 / n2 / n3: ${took.map((n) => fmtRate(n)).join(' / ')} (closed loop: a relayed query takes longer, so n2 and n3 complete fewer). ` +
+      `CPU per query a node took: n2 ${(cpuOfNode(1) / took[1]!).toFixed(0)} µs and n3 ${(cpuOfNode(2) / took[2]!).toFixed(0)} µs (asking only), against ${(oneN.cpuPerQueryUs.n1 ?? Number.NaN).toFixed(0)} µs for a whole query on one node; ` +
+      `n1 ${(cpuOfNode(0) / Math.max(1, took[0]!)).toFixed(0)} µs per query it took, its share of the relays included.`, '');
     targets.push(['cross-node immediate overhead at p50, concurrency 1', '≤ 0.5 ms', `${overhead.toFixed(3)} ms`, verdict(overhead <= 0.5)]);
     targets.push([`throughput, 3 nodes vs one node, concurrency ${o.concurrency}`, '≥ ×1.0', `×${ratio.toFixed(2)} (${fmtRate(spreadN.summary.throughput)} vs ${fmtRate(oneN.summary.throughput)} q/s)`, verdict(ratio >= 1)]);
   }
