@@ -187,3 +187,27 @@ test('a bad record in a group-committed batch fails only its own write, not the 
   assert.deepEqual(await verifyAudit(store), { ok: true, events: 1, problems: [] });
   await store.close();
 });
+
+test('query records do not wait behind a stuck audit lock: the statement gives up on it, the events wait aside', async () => {
+  const url = await server.createDatabase();
+  const store = await PgStore.open(url, { poolSize: 4 });
+  const other = await PgStore.open(url, { poolSize: 2 });
+  const stuck = await other.db.pool.connect();
+  await stuck.query('BEGIN');
+  await stuck.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT.toString()]);
+  const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+    Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} waited for the audit lock`)), 15_000))]);
+  let eventDone = false;
+  const event = store.appendAuditBatch([queryEvent(1)]).then(() => (eventDone = true));
+  // The insert carries the queued event, gives up on the lock and goes again without it.
+  await within(store.insertQuery(query(1)), 'the insert');
+  await within(store.insertQuery(query(2)), 'the next insert');
+  assert.deepEqual((await store.db.query('SELECT id FROM queries ORDER BY id')).map((r) => r.id), [query(1).id, query(2).id]);
+  assert.equal(eventDone, false, 'the event still waits for the lock');
+  await stuck.query('COMMIT');
+  stuck.release();
+  await event;
+  assert.deepEqual(await verifyAudit(store), { ok: true, events: 1, problems: [] });
+  await store.close();
+  await other.close();
+});

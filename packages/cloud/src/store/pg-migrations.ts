@@ -87,15 +87,25 @@ export const PG_MIGRATIONS: string[] = [
   // the inserts happen inside PostgreSQL, so an append is one round trip and the lock is never held across the
   // network. Each hash is sha256 of `[seq,<body>,"prevHash"]`, the text audit/chain.ts eventHash hashes; the
   // node sends each event's body (eventBody). VOLATILE (the default), so the head is read after the lock.
-  `CREATE FUNCTION conduit_audit_append(lock_key BIGINT, ats TEXT[], kinds TEXT[], actors TEXT[], site_ids TEXT[],
-     integrator_ids TEXT[], outcomes TEXT[], details TEXT[], bodies TEXT[])
+  // lock_wait_ms > 0 gives up on the lock after that long (a node's write pipe must not keep its query records
+  // waiting behind a slow appender); 0 waits as long as the server's lock_timeout allows.
+  `CREATE FUNCTION conduit_audit_append(lock_key BIGINT, lock_wait_ms INTEGER, ats TEXT[], kinds TEXT[], actors TEXT[],
+     site_ids TEXT[], integrator_ids TEXT[], outcomes TEXT[], details TEXT[], bodies TEXT[])
    RETURNS TABLE (out_seq BIGINT, out_prev_hash TEXT, out_hash TEXT) LANGUAGE plpgsql AS $fn$
    DECLARE
      s BIGINT;
      h TEXT;
      p TEXT;
+     wait_before TEXT;
    BEGIN
+     IF lock_wait_ms > 0 THEN
+       wait_before := current_setting('lock_timeout');
+       PERFORM set_config('lock_timeout', lock_wait_ms::text, true);
+     END IF;
      PERFORM pg_advisory_xact_lock(lock_key);
+     IF lock_wait_ms > 0 THEN
+       PERFORM set_config('lock_timeout', wait_before, true);
+     END IF;
      SELECT a.seq, a.hash INTO s, h FROM audit_events a ORDER BY a.seq DESC LIMIT 1;
      s := COALESCE(s, 0);
      h := COALESCE(h, repeat('0', 64));

@@ -19,7 +19,14 @@ const PREPARED_ROWS = 16;
 /** A statement takes at most 65,535 parameters (22 per record). */
 const MAX_ROWS = 1000;
 
-const AUDIT_CALL = 'SELECT out_seq, out_prev_hash, out_hash FROM conduit_audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY out_seq';
+/**
+ * A statement of the pipe gives up on the audit chain's lock after this long; its records go again without the
+ * events, and the events wait for the lock aside: a slow appender elsewhere (a frozen node of the previous
+ * release, which held the lock across round trips) must not hold up this node's queries.
+ */
+const LOCK_WAIT_MS = 1000;
+
+const AUDIT_CALL = 'SELECT out_seq, out_prev_hash, out_hash FROM conduit_audit_append(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY out_seq';
 
 const texts = new Map<string, string>();
 /** The statement for n records, with or without an audit batch; the small ones are kept (and prepared). */
@@ -34,9 +41,9 @@ function statementFor(n: number, audit: boolean): { sql: string; prepared: boole
   return { sql, prepared: n <= PREPARED_ROWS };
 }
 
-function auditParams(events: NewAuditEvent[]): unknown[] {
+function auditParams(events: NewAuditEvent[], lockWaitMs: number): unknown[] {
   const col = <K extends keyof NewAuditEvent>(k: K): NewAuditEvent[K][] => events.map((e) => e[k]);
-  return [LOCK_AUDIT.toString(), col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
+  return [LOCK_AUDIT.toString(), lockWaitMs, col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
     events.map((e) => JSON.stringify(e.details)), events.map(eventBody)];
 }
 
@@ -88,16 +95,16 @@ export class PgWritePipe {
         this.queued = [];
         this.urgent = false;
         try {
-          const chained = await this.send(batch.flatMap((w) => w.records), batch.flatMap((w) => w.events));
-          let i = 0;
-          for (const w of batch) {
-            w.resolve(chained.slice(i, i + w.events.length));
-            i += w.events.length;
-          }
+          this.settle(batch, await this.send(batch.flatMap((w) => w.records), batch.flatMap((w) => w.events)));
         } catch (e) {
-          // One caller's bad record or event must not fail the others: each caller on its own.
-          if (batch.length === 1) batch[0]!.reject(e as Error);
-          else for (const w of batch) await this.send(w.records, w.events).then(w.resolve, w.reject);
+          if (batch.length === 1 && batch[0]!.events.length === 0) batch[0]!.reject(e as Error);
+          else {
+            // The records go again without the events (the chain's lock may have been the trouble), then
+            // caller by caller if need be: one caller's bad record must not fail the others. The events wait
+            // for the lock aside, so the pipe moves on.
+            await this.retry(batch.filter((w) => w.events.length === 0), LOCK_WAIT_MS);
+            void this.retry(batch.filter((w) => w.events.length > 0), 0);
+          }
         }
       }
     } finally {
@@ -106,12 +113,30 @@ export class PgWritePipe {
     }
   }
 
+  /** Sends the batch again, then caller by caller if that fails; lockWaitMs 0 waits for the audit lock as long as the server allows. */
+  private async retry(batch: Waiter[], lockWaitMs: number): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      this.settle(batch, await this.send(batch.flatMap((w) => w.records), batch.flatMap((w) => w.events), lockWaitMs));
+    } catch {
+      for (const w of batch) await this.send(w.records, w.events, lockWaitMs).then(w.resolve, w.reject);
+    }
+  }
+
+  private settle(batch: Waiter[], chained: AuditEvent[]): void {
+    let i = 0;
+    for (const w of batch) {
+      w.resolve(chained.slice(i, i + w.events.length));
+      i += w.events.length;
+    }
+  }
+
   /**
    * One statement (more only past MAX_ROWS records). The records are the live objects, so two writes of one
    * query carry the same state: the last per id is kept. Nothing deletes query records, so an update cannot
    * bring a removed one back.
    */
-  private async send(records: QueryRecord[], events: NewAuditEvent[]): Promise<AuditEvent[]> {
+  private async send(records: QueryRecord[], events: NewAuditEvent[], lockWaitMs = LOCK_WAIT_MS): Promise<AuditEvent[]> {
     const byId = new Map<string, QueryRecord>();
     for (const q of records) byId.set(q.id, q);
     const all = [...byId.values()];
@@ -128,7 +153,7 @@ export class PgWritePipe {
       return [];
     }
     const { sql, prepared } = statementFor(all.length, true);
-    const rows: Row[] = await this.db.query(sql, [...all.flatMap(queryParams), ...auditParams(events)], prepared);
+    const rows: Row[] = await this.db.query(sql, [...all.flatMap(queryParams), ...auditParams(events, lockWaitMs)], prepared);
     if (rows.length !== events.length) throw new Error(`audit append chained ${rows.length} of ${events.length} events`);
     return events.map((e, i) => ({ ...e, seq: rows[i]!.out_seq as number, prevHash: rows[i]!.out_prev_hash as string, hash: rows[i]!.out_hash as string }));
   }
