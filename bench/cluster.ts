@@ -6,7 +6,7 @@
 //   3. N idle simulated Links (the real handshake, heartbeats) spread over 3 fresh nodes: presence held,
 //      RSS per idle Link per node; then kill -9 of one node and the time until its Links are back on
 //      the others and the bus's presence has settled.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
 import { RUNTIME, childPids, cpuTimeMs, stopProc, type Proc } from './lib/processes.js';
-import { table, writeRaw, writeSection } from './lib/results.js';
+import { OUT_DIR, table, writeRaw, writeSection } from './lib/results.js';
 import { fmtMs, fmtRate, type Summary } from './lib/stats.js';
 import type { Suite } from './lib/suite.js';
 import { startConduit, stopConduit, type Conduit } from './lib/conduit.js';
@@ -23,6 +23,7 @@ import { BenchCluster } from './lib/cluster-nodes.js';
 import { pairClusterSite, type ClusterSite } from './lib/cluster-site.js';
 import { PooledCase, round, type CpuGroups } from './lib/cluster-load.js';
 import { FakeLinkFleet, type FleetStats } from './lib/fake-link-fleet.js';
+import { ProfileWindow, profileReport } from './lib/profiler.js';
 
 const PRACTICE: PracticeSpec = { patients: 1000, weeks: 4, seed: 1 };
 const QUERY = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42';
@@ -32,6 +33,8 @@ interface Options {
   rounds: number;
   roundMs: number;
   warmupMs: number;
+  /** Warm-up of each throughput case: long enough for the nodes that only relay or only ask to be optimised too. */
+  warmupThroughputMs: number;
   concurrency: number;
   links: number;
   linkProcesses: number;
@@ -46,13 +49,17 @@ interface Options {
   idle: boolean;
   write: boolean;
   keep: boolean;
+  /** CPU-profile the nodes over one extra round of each cluster throughput case (not a measured round). */
+  profileMs?: number;
 }
 
 const HELP = `npm run bench -- cluster [options]
 
   --rounds <n>            alternating measured rounds per case (default 8)
   --round-ms <ms>         length of one round (default 1000)
-  --warmup <ms>           warm-up per path, not measured (default 6000, so V8 has optimised the hot paths)
+  --warmup <ms>           warm-up per path at concurrency 1, not measured (default 6000, so V8 has optimised the hot paths)
+  --warmup-throughput <ms>  warm-up per throughput case (default 20000: spread over 3 nodes, an asking node
+                          sees a third of the load, and after 6 s it still ran part of its path unoptimised)
   --concurrency <n>       throughput concurrency (default 32)
   --links <n>             idle simulated Links over 3 nodes (default 10000)
   --link-processes <n>    processes holding the simulated Links (default 4)
@@ -65,18 +72,20 @@ const HELP = `npm run bench -- cluster [options]
   --no-latency            skip parts 1 and 2 (latency and throughput)
   --no-idle               skip part 3 (idle Links, node kill)
   --no-write              print only; leave bench/RESULTS.md alone
-  --keep                  keep the run folder`;
+  --keep                  keep the run folder
+  --profile <ms>          after the measured rounds, CPU-profile the nodes over one extra round of this
+                          length of each cluster throughput case; report in bench/out/ (not in RESULTS)`;
 
 function options(args: string[]): Options | undefined {
   const { values: v } = parseArgs({
     args,
     options: {
-      rounds: { type: 'string', default: '8' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '6000' },
+      rounds: { type: 'string', default: '8' }, 'round-ms': { type: 'string', default: '1000' }, warmup: { type: 'string', default: '6000' }, 'warmup-throughput': { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '32' }, links: { type: 'string', default: '10000' }, 'link-processes': { type: 'string', default: '4' },
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
       'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
       'no-latency': { type: 'boolean', default: false }, 'no-idle': { type: 'boolean', default: false },
-      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (v.help) return undefined;
@@ -86,11 +95,12 @@ function options(args: string[]): Options | undefined {
     return n;
   };
   return {
-    rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), concurrency: int(v.concurrency, '--concurrency'),
+    rounds: int(v.rounds, '--rounds'), roundMs: int(v['round-ms'], '--round-ms'), warmupMs: int(v.warmup, '--warmup'), warmupThroughputMs: int(v['warmup-throughput'], '--warmup-throughput'), concurrency: int(v.concurrency, '--concurrency'),
     links: int(v.links, '--links'), linkProcesses: int(v['link-processes'], '--link-processes'), parallel: int(v.parallel, '--parallel'),
     heartbeatMs: int(v['heartbeat-ms'], '--heartbeat-ms'), holdMs: int(v['hold-ms'], '--hold-ms'), settleTimeoutMs: int(v['settle-timeout'], '--settle-timeout'),
     ...(v['max-handshakes'] === undefined ? {} : { maxHandshakes: int(v['max-handshakes'], '--max-handshakes') }),
     logLevel: v['log-level'], latency: !v['no-latency'], idle: !v['no-idle'], write: !v['no-write'], keep: v.keep,
+    ...(v.profile === undefined ? {} : { profileMs: int(v.profile, '--profile') }),
   };
 }
 
@@ -105,12 +115,19 @@ interface LoadCase {
   summary: Summary & { firstError?: string };
   /** µs of CPU per completed query, by group of processes. */
   cpuPerQueryUs: Record<string, number>;
+  /** Read/write system calls and voluntary context switches per completed query, by group of processes. */
+  syscallsPerQuery: Record<string, number>;
+  wakeupsPerQuery: Record<string, number>;
+  /** Completed queries by target (for the spread case: by the node the integrator called). */
+  byTarget: number[];
 }
 
 interface LatencyResult {
   storeNote: string;
   c1: LoadCase[];
   cN: LoadCase[];
+  /** The profile report's file, with --profile. */
+  profileReport?: string;
 }
 
 function client(url: string, apiKey: string, siteId: string, sockets: number): HttpClient {
@@ -131,7 +148,8 @@ async function checkAnswer(c: HttpClient, what: string): Promise<void> {
 /** Cases measured in alternating rounds, rotating the order each round; samples pooled per case. */
 async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
   const pooled = cases.map(() => new PooledCase());
-  for (const c of cases) await round(c.targets, concurrency, o.warmupMs, Number.MAX_SAFE_INTEGER);
+  const warmupMs = concurrency === 1 ? o.warmupMs : o.warmupThroughputMs;
+  for (const c of cases) await round(c.targets, concurrency, warmupMs, Number.MAX_SAFE_INTEGER);
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + r) % cases.length;
@@ -141,8 +159,8 @@ async function alternate(cases: { name: string; targets: HttpClient[] }[], concu
   return cases.map((c, i) => {
     const summary = pooled[i]!.summary();
     log(`  c=${concurrency} ${c.name.padEnd(46)} n=${String(summary.count).padStart(6)} err=${summary.errors} p50=${fmtMs(summary.p50Ms)} ms p99=${fmtMs(summary.p99Ms)} ms ${fmtRate(summary.throughput)} q/s`);
-    const cpuPerQueryUs = Object.fromEntries(Object.entries(pooled[i]!.cpuMs).map(([g, ms]) => [g, summary.count ? (ms * 1000) / summary.count : Number.NaN]));
-    return { name: c.name, concurrency, summary, cpuPerQueryUs };
+    const per = (r: Record<string, number>, k = 1): Record<string, number> => Object.fromEntries(Object.entries(r).map(([g, v]) => [g, summary.count ? (v * k) / summary.count : Number.NaN]));
+    return { name: c.name, concurrency, summary, cpuPerQueryUs: per(pooled[i]!.cpuMs, 1000), syscallsPerQuery: per(pooled[i]!.syscalls), wakeupsPerQuery: per(pooled[i]!.wakeups), byTarget: pooled[i]!.byTarget };
   });
 }
 
@@ -159,7 +177,8 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
     log('Single SQLite Cloud (reference):');
     single = await startConduit(singleDir, practiceCopy(singleDir, PRACTICE, log), { logLevel: o.logLevel }, log);
     log('Cluster of 3 nodes:');
-    cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000 }, log);
+    const profileDir = join(runDir, 'profiles');
+    cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000, ...(o.profileMs ? { profileDir } : {}) }, log);
     site = await pairClusterSite(cluster, clusterDir, practiceCopy(clusterDir, PRACTICE, log), 0, 1, o.logLevel, log);
     const mk = (url: string, key: string, siteId: string, sockets: number): HttpClient => {
       const c = client(url, key, siteId, sockets);
@@ -192,13 +211,33 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
       { name: 'cluster, one node (all load on n1, which holds the Link)', targets: [aN] },
       { name: 'cluster, 3 nodes (load spread over n1, n2, n3)', targets: spread },
     ], n, o, log, groups);
-    return { storeNote: cluster.storeNote, c1, cN };
+    const profileReport = o.profileMs ? await profileCases(profileDir, [{ name: 'one node', targets: [aN] }, { name: '3 nodes', targets: spread }], cluster, o, log) : undefined;
+    return { storeNote: cluster.storeNote, c1, cN, ...(profileReport ? { profileReport } : {}) };
   } finally {
     for (const c of clients) c.close();
     if (site) await stopProc(site.link);
     if (cluster) await cluster.stop();
     if (single) await stopConduit(single);
   }
+}
+
+/** One profiled round per case (nodes and load generator); the reports go to one file in bench/out/. */
+async function profileCases(dir: string, cases: { name: string; targets: HttpClient[] }[], cluster: BenchCluster, o: Options, log: (s: string) => void): Promise<string> {
+  const parts: string[] = [];
+  for (const [i, c] of cases.entries()) {
+    const into = new PooledCase();
+    const w = new ProfileWindow(dir, `case${i}`, cluster.nodes.map((nd) => nd.proc.pid));
+    await w.start();
+    await round(c.targets, o.concurrency, o.profileMs!, Number.MAX_SAFE_INTEGER, into);
+    const out = await w.stop();
+    const s = into.summary();
+    log(`  profiled c=${o.concurrency} ${c.name}: ${s.count} queries, ${fmtRate(s.throughput)} q/s (profiler on)`);
+    parts.push(`### c=${o.concurrency}, ${c.name}: ${s.count} queries in ${o.profileMs} ms (profiler on)`, '', profileReport(out, s.count), '');
+  }
+  const file = join(OUT_DIR, `cluster-profile-${new Date().toISOString().replace(/[:.]/g, '-')}.md`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(file, parts.join('\n'));
+  return file;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -400,7 +439,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
     out.push('### Immediate queries', '');
     out.push(`One real Link (\`conduit link\`, 5 executor processes) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
-      `Each case: ${o.warmupMs} ms warm-up, then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
+      `Each case: ${o.warmupMs} ms warm-up (${o.warmupThroughputMs} ms for throughput), then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
     const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
     out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
     out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
@@ -410,9 +449,18 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
       [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
       ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
+    out.push('Read/write system calls and voluntary context switches (wake-ups) per completed query (/proc/<pid>/io and /proc/<pid>/status; counts, so much less disturbed by other load than times), as syscalls / wake-ups:', '');
+    out.push(table(['case', 'concurrency', ...groupNames],
+      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => `${(c.syscallsPerQuery[g] ?? Number.NaN).toFixed(1)} / ${(c.wakeupsPerQuery[g] ?? Number.NaN).toFixed(1)}`)]),
+      ['l', 'r', ...groupNames.map(() => 'r' as const)]), '');
     const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
     const ratio = spreadN.summary.throughput / oneN.summary.throughput;
     out.push(`Throughput at concurrency ${o.concurrency}: 3 nodes ${fmtRate(spreadN.summary.throughput)} q/s = ×${ratio.toFixed(2)} of one cluster node (${fmtRate(oneN.summary.throughput)} q/s) and ×${(spreadN.summary.throughput / refN.summary.throughput).toFixed(2)} of the single SQLite Cloud (${fmtRate(refN.summary.throughput)} q/s). All three share one Link (one site) and the machine's 2 CPUs, so two thirds of the spread load crosses the bus to n1.`, '');
+    const cpuOfNode = (i: number): number => (spreadN.cpuPerQueryUs[`n${i + 1}`] ?? Number.NaN) * spreadN.summary.count;
+    const took = spreadN.byTarget.map((n) => n ?? 0);
+    out.push(`Spread over 3 nodes, the integrator's queries completed through n1 / n2 / n3: ${took.map((n) => fmtRate(n)).join(' / ')} (closed loop: a relayed query takes longer, so n2 and n3 complete fewer). ` +
+      `CPU per query a node took: n2 ${(cpuOfNode(1) / took[1]!).toFixed(0)} µs and n3 ${(cpuOfNode(2) / took[2]!).toFixed(0)} µs (asking only), against ${(oneN.cpuPerQueryUs.n1 ?? Number.NaN).toFixed(0)} µs for a whole query on one node; ` +
+      `n1 ${(cpuOfNode(0) / Math.max(1, took[0]!)).toFixed(0)} µs per query it took, its share of the relays included.`, '');
     targets.push(['cross-node immediate overhead at p50, concurrency 1', '≤ 0.5 ms', `${overhead.toFixed(3)} ms`, verdict(overhead <= 0.5)]);
     targets.push([`throughput, 3 nodes vs one node, concurrency ${o.concurrency}`, '≥ ×1.0', `×${ratio.toFixed(2)} (${fmtRate(spreadN.summary.throughput)} vs ${fmtRate(oneN.summary.throughput)} q/s)`, verdict(ratio >= 1)]);
   }
@@ -457,7 +505,7 @@ async function run(args: string[]): Promise<string> {
     const loadEnd = Math.round((await import('node:os')).loadavg()[0]! * 100) / 100;
     const md = report(m, o, lat, idle, loadEnd);
     const raw = writeRaw(`cluster-${m.date.replace(/[:.]/g, '-')}.json`, { machine: m, options: o, lat, idle });
-    log(`\n${md}\nraw figures: ${raw}`);
+    log(`\n${md}\nraw figures: ${raw}${lat?.profileReport ? `\nprofiles: ${lat.profileReport}` : ''}`);
     if (o.write) writeSection('cluster', md);
     return md;
   } finally {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../../test/support/redis.js';
 import { startPostgres, type PgServer } from '../../test/support/postgres.js';
 import { CLI, REPO, childPids, spawnNode, stopProc, type Proc } from './processes.js';
+import { profiledEnv } from './profiler.js';
 
 export interface ClusterNodesOptions {
   nodes: number;
@@ -15,6 +16,8 @@ export interface ClusterNodesOptions {
   heartbeatMs: number;
   /** --max-handshakes of each node (default: the CLI's). */
   maxHandshakes?: number;
+  /** Preload bench/lib/prof-hook.mjs into each node (role = its id), profiles written under this folder. */
+  profileDir?: string;
 }
 
 export interface ClusterNode {
@@ -66,7 +69,7 @@ export class BenchCluster {
     const id = `n${i + 1}`;
     const proc = await spawnNode({
       name: `node-${id}`, logDir: this.dir, ready: /listening on http:\/\/127\.0\.0\.1:\d+/, readyTimeoutMs: 120_000,
-      env: { CONDUIT_LOG_LEVEL: this.o.logLevel },
+      env: { CONDUIT_LOG_LEVEL: this.o.logLevel, ...(this.o.profileDir ? profiledEnv(this.o.profileDir, id) : {}) },
       args: [CLI, 'cloud', '--cluster', '--bus', this.redis.url, '--node-id', id, '--port', '0', '--host', '127.0.0.1', '--data-dir', this.dataDir,
         '--heartbeat-ms', String(this.o.heartbeatMs), ...(this.o.maxHandshakes ? ['--max-handshakes', String(this.o.maxHandshakes)] : []), ...(this.storeUrl ? ['--store', this.storeUrl] : [])],
     });

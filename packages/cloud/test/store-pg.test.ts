@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { PgStore } from '../src/store/postgres.js';
 import { LOCK_AUDIT } from '../src/store/pg-pool.js';
 import { PG_MIGRATIONS } from '../src/store/pg-migrations.js';
-import type { Store } from '../src/store/types.js';
 import { startPostgres, type PgServer } from '../../../test/support/postgres.js';
 import { freePort } from '../../../test/support/throwaway.js';
 import { mkdtempSync } from 'node:fs';
@@ -16,7 +15,9 @@ import { pagesFor, PgPageStore } from '../src/results/pg-pages.js';
 import { ResultFiles } from '../src/results/files.js';
 import { describeStore, openStore } from '../src/store/open.js';
 import { SqliteStore } from '../src/store/sqlite.js';
-import { storeSuite } from './store-suite.js';
+import { query, storeSuite } from './store-suite.js';
+import { verifyAudit } from '../src/admin.js';
+import type { NewAuditEvent, QueryRecord, Store } from '../src/store/types.js';
 import { outboxSuite } from './store-outbox-suite.js';
 import { pagesSuite } from './store-pages-suite.js';
 
@@ -142,5 +143,71 @@ test('a node that stops inside a transaction holding the audit lock does not hol
   await assert.rejects(stuck.query('SELECT 1'), /terminat|idle-in-transaction|Connection/i);
   stuck.release(true);
   await frozen.close();
+  await other.close();
+});
+
+const queryEvent = (n: number): NewAuditEvent => ({ at: new Date().toISOString(), kind: 'query', actor: 'integrator:i', siteId: 's', integratorId: 'i', outcome: 'ok', details: { n } });
+
+test('final updates and query audit events wait to ride with the next insert: one transaction, the chain verifies', async () => {
+  const store = await PgStore.open(await server.createDatabase(), { poolSize: 4 });
+  const q1 = query(1);
+  await store.insertQuery(q1);
+  const done = { ...q1, status: 'successful' as const, completedAt: new Date().toISOString() };
+  const lazyUpdate = store.writeQueries([], [done]);
+  const lazyAudit = store.appendAuditBatch([queryEvent(1), queryEvent(2)]);
+  await store.insertQuery(query(2));
+  // Both lazy writes went in the insert's statement: committed by the time it resolved, in its transaction.
+  const rows = await store.db.query('SELECT id, status, xmin::text AS tx FROM queries ORDER BY id');
+  assert.deepEqual(rows.map((r) => r.status), ['successful', 'executing']);
+  const audit = await store.db.query('SELECT seq, xmin::text AS tx FROM audit_events ORDER BY seq');
+  assert.deepEqual(audit.map((r) => r.seq), [1, 2]);
+  assert.equal(new Set([...rows, ...audit].map((r) => r.tx)).size, 1);
+  await Promise.all([lazyUpdate, lazyAudit]);
+  // A lazy write with nothing to ride with goes by itself, soon.
+  const t0 = Date.now();
+  await store.writeQueries([], [{ ...query(2), status: 'successful', completedAt: new Date().toISOString() }]);
+  assert.ok(Date.now() - t0 < 2_000);
+  assert.equal((await store.query(query(2).id))?.status, 'successful');
+  assert.deepEqual(await verifyAudit(store), { ok: true, events: 2, problems: [] });
+  await store.close();
+});
+
+test('a bad record in a group-committed batch fails only its own write, not the others\' records or audit events', async () => {
+  const store = await PgStore.open(await server.createDatabase(), { poolSize: 4 });
+  const first = store.insertQuery(query(1));
+  // Queued behind the statement in flight, so the three go together, fail together, and are retried one by one.
+  const bad = store.insertQuery({ ...query(2), integratorId: null } as unknown as QueryRecord);
+  const good = store.insertQuery(query(3));
+  const event = store.appendAudit({ ...queryEvent(1), kind: 'test.event' });
+  await first;
+  await assert.rejects(bad, /null value|not-null/);
+  await good;
+  assert.equal((await event).seq, 1);
+  assert.deepEqual((await store.db.query('SELECT id FROM queries ORDER BY id')).map((r) => r.id), [query(1).id, query(3).id]);
+  assert.deepEqual(await verifyAudit(store), { ok: true, events: 1, problems: [] });
+  await store.close();
+});
+
+test('query records do not wait behind a stuck audit lock: the statement gives up on it, the events wait aside', async () => {
+  const url = await server.createDatabase();
+  const store = await PgStore.open(url, { poolSize: 4 });
+  const other = await PgStore.open(url, { poolSize: 2 });
+  const stuck = await other.db.pool.connect();
+  await stuck.query('BEGIN');
+  await stuck.query('SELECT pg_advisory_xact_lock($1)', [LOCK_AUDIT.toString()]);
+  const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+    Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} waited for the audit lock`)), 15_000))]);
+  let eventDone = false;
+  const event = store.appendAuditBatch([queryEvent(1)]).then(() => (eventDone = true));
+  // The insert carries the queued event, gives up on the lock and goes again without it.
+  await within(store.insertQuery(query(1)), 'the insert');
+  await within(store.insertQuery(query(2)), 'the next insert');
+  assert.deepEqual((await store.db.query('SELECT id FROM queries ORDER BY id')).map((r) => r.id), [query(1).id, query(2).id]);
+  assert.equal(eventDone, false, 'the event still waits for the lock');
+  await stuck.query('COMMIT');
+  stuck.release();
+  await event;
+  assert.deepEqual(await verifyAudit(store), { ok: true, events: 1, problems: [] });
+  await store.close();
   await other.close();
 });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIntegrator, verifyAudit } from '../src/admin.js';
 import { hashKey } from '../src/keys.js';
+import { eventHash } from '../src/audit/chain.js';
 import type { Integration } from '@conduit/protocol';
 import type { LinkRecord, NewAuditEvent, QueryRecord, RegisteredRecord, SiteRecord, Store } from '../src/store/types.js';
 
@@ -172,6 +173,20 @@ export function storeSuite(name: string, h: StoreHarness): void {
       assert.deepEqual((await store.listAudit({ kind: 'other' })).map((e) => e.seq), [3]);
       assert.deepEqual((await store.listAudit({ since: event(2).at, until: event(3).at })).map((e) => e.seq), [2, 3]);
       assert.deepEqual((await store.listAudit({ limit: 2 })).map((e) => e.seq), [3, 4]);
+      await store.close();
+    });
+
+    test('audit events with any text chain and verify (quotes, backslashes, newlines, non-ASCII, key order, nulls)', async () => {
+      const store = await h.open();
+      const odd = 'é "quoted" back\\slash\nnew line 🙂 \u2028';
+      await store.appendAuditBatch([
+        event(1, { actor: `integrator:${odd}`, siteId: odd, details: { z: odd, a: [1, { b: null, a: 'x' }], n: -0.5, u: undefined } }),
+        event(2, { kind: 'k"\\', integratorId: 'i', details: {} }),
+      ]);
+      const one = await store.appendAudit(event(3, { outcome: 'failed', details: { nested: { deeper: [odd, true, false, 1e21] } } }));
+      assert.equal(one.seq, 3);
+      assert.equal(one.hash, eventHash(3, one.prevHash, one));
+      assert.deepEqual(await verifyAudit(store), { ok: true, events: 3, problems: [] });
       await store.close();
     });
 

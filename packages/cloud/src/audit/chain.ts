@@ -43,14 +43,27 @@ export function canonicalJson(v: unknown): string {
   return inCanonicalOrder(v) ? JSON.stringify(v ?? null) : canonical(v);
 }
 
+/** The fields of an event before its details, as they stand in its hashed text. */
+const headOf = (e: NewAuditEvent): string =>
+  `${canonicalJson(e.at)},${canonicalJson(e.kind)},${canonicalJson(e.actor)},${canonicalJson(e.siteId)},${canonicalJson(e.integratorId)},${canonicalJson(e.outcome)}`;
+
 /**
- * An event's hash and the JSON of its details as stored. The details are written in canonical form, so
- * the two share one serialisation (the hash input is the canonical JSON of the event's fields in order).
+ * An event's hash and the JSON of its details as stored. The hashed text is the canonical JSON of
+ * `[seq, at, kind, actor, siteId, integratorId, outcome, details, prevHash]`; the details are written in
+ * canonical form, so the two share one serialisation.
  */
 export function chainEvent(seq: number, prevHash: string, e: NewAuditEvent): { hash: string; detailsJson: string } {
   const detailsJson = canonicalJson(e.details);
-  const text = `[${canonicalJson(seq)},${canonicalJson(e.at)},${canonicalJson(e.kind)},${canonicalJson(e.actor)},${canonicalJson(e.siteId)},${canonicalJson(e.integratorId)},${canonicalJson(e.outcome)},${detailsJson},${canonicalJson(prevHash)}]`;
-  return { hash: hash('sha256', text, 'hex'), detailsJson };
+  return { hash: hash('sha256', `[${canonicalJson(seq)},${headOf(e)},${detailsJson},${canonicalJson(prevHash)}]`, 'hex'), detailsJson };
+}
+
+/**
+ * The hashed text without its first and last fields: it is fixed before the event's place in the chain
+ * is known, so the PostgreSQL store chains a batch inside one statement (pg-migrations.ts,
+ * conduit_audit_append, builds `[seq,<body>,"prevHash"]` from it).
+ */
+export function eventBody(e: NewAuditEvent): string {
+  return `${headOf(e)},${canonicalJson(e.details)}`;
 }
 
 export function eventHash(seq: number, prevHash: string, e: NewAuditEvent): string {

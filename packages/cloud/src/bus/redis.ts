@@ -38,6 +38,7 @@ export class RedisBus implements Bus {
   private readonly sub: Redis;
   private readonly failureSubs = new Map<string, (key: string, at: number) => void>();
   private onFrame?: FrameHandler;
+  private corked?: NodeJS.Immediate;
 
   constructor(opts: RedisBusOptions) {
     this.nodeId = opts.nodeId;
@@ -80,7 +81,24 @@ export class RedisBus implements Bus {
   }
 
   async send(node: string, frame: Buffer): Promise<boolean> {
+    this.cork();
     return (await this.cmd.publish(this.inbox(node), frame)) > 0;
+  }
+
+  /**
+   * The frames sent in one turn of the event loop leave in one write: the socket is corked until the turn's
+   * check phase. Under load a node relays several requests or results per turn, and each PUBLISH written on
+   * its own was a system call here, a wake-up and a read in Redis, and a reply read back (profile: the
+   * writes were 8-12 % of a node's time). A lone frame waits for nothing: the check phase follows at once.
+   */
+  private cork(): void {
+    if (this.corked || this.cmd.status !== 'ready') return;
+    const stream = this.cmd.stream;
+    stream.cork();
+    this.corked = setImmediate(() => {
+      this.corked = undefined;
+      stream.uncork();
+    });
   }
 
   async listening(node: string): Promise<boolean> {

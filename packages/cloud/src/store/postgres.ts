@@ -2,12 +2,12 @@
 // across nodes use row locks (FOR UPDATE SKIP LOCKED) or one conditional UPDATE; audit appends are serialised
 // by a transaction-scoped advisory lock so the hash chain stays one line with several writers.
 import type { ErrorDetails, Integration } from '@conduit/protocol';
-import { eventHash, GENESIS } from '../audit/chain.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import { LOCK_AUDIT, PgPool } from './pg-pool.js';
+import { PgPool } from './pg-pool.js';
+import { PgWritePipe } from './pg-write-pipe.js';
 import {
-  auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
-  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, upsertQueries,
+  auditFromRow, auditSelect, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED,
 } from './rows.js';
 import type {
   AuditEvent, AuditFilter, IntegratorRecord, LinkRecord, NewAuditEvent, PageRecord, PairingCodeRecord, PracticeKey, QueryRecord,
@@ -28,7 +28,11 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 export class PgStore implements Store {
-  private constructor(readonly db: PgPool) {}
+  private readonly pipe: PgWritePipe;
+
+  private constructor(readonly db: PgPool) {
+    this.pipe = new PgWritePipe(db);
+  }
 
   /** Connects and applies the missing migrations (nodes starting at once wait for each other). */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
@@ -90,28 +94,19 @@ export class PgStore implements Store {
     return (await this.db.query('SELECT * FROM sites ORDER BY created_at, id')).map(siteFromRow);
   }
 
+  // Query records and audit events go through one group-committing pipe (pg-write-pipe.ts). Records are
+  // upserted: an insert, an update and a turn's batch all store the record's current state.
   async insertQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(INSERT_QUERY, queryParams(q));
+    await this.pipe.write([q], [], true);
   }
 
   async updateQuery(q: QueryRecord): Promise<void> {
-    await this.db.run(UPDATE_QUERY, queryParams(q));
+    await this.pipe.write([q], [], true);
   }
 
-  /**
-   * A turn's query writes (queries/write-batch.ts) as one upsert. The records are the live objects, so an
-   * insert and an update of one query in the same turn carry the same state: the last one per id is kept.
-   * Nothing deletes query records, so an update cannot bring a removed one back.
-   */
+  /** A turn's record writes (store/write-behind.ts); with no insert they are a turn's final updates, which may wait to ride along. */
   async writeQueries(inserts: QueryRecord[], updates: QueryRecord[]): Promise<void> {
-    const byId = new Map<string, QueryRecord>();
-    for (const q of [...inserts, ...updates]) byId.set(q.id, q);
-    const all = [...byId.values()];
-    // A statement takes at most 65,535 parameters (22 per record).
-    for (let i = 0; i < all.length; i += 1000) {
-      const part = all.slice(i, i + 1000);
-      await this.db.run(upsertQueries(part.length), part.flatMap(queryParams));
-    }
+    await this.pipe.write([...inserts, ...updates], [], inserts.length > 0);
   }
 
   async query(id: string): Promise<QueryRecord | undefined> {
@@ -194,39 +189,17 @@ export class PgStore implements Store {
   }
 
   async appendAudit(e: NewAuditEvent): Promise<AuditEvent> {
-    return (await this.appendChained([e]))[0]!;
-  }
-
-  async appendAuditBatch(events: NewAuditEvent[]): Promise<void> {
-    if (events.length > 0) await this.appendChained(events);
+    return (await this.pipe.write([], [e], true))[0]!;
   }
 
   /**
-   * Several nodes append to one chain: the transaction-scoped advisory lock admits one appender at a time, and
-   * the head is read inside it, so each event links to the one committed just before it. The lock is released
-   * at COMMIT or ROLLBACK, also when the connection drops.
+   * Several nodes append to one chain: conduit_audit_append (pg-migrations.ts) takes a transaction-scoped
+   * advisory lock, reads the head inside it and chains the batch within one statement, so each event links to
+   * the one committed just before it and the lock is held for no network round trip. Query events (already
+   * batched by the audit log) may wait to ride with the next record write; any other kind goes at once.
    */
-  private async appendChained(events: NewAuditEvent[]): Promise<AuditEvent[]> {
-    return this.db.tx(async (t) => {
-      await t.query('SELECT pg_advisory_xact_lock(?)', [LOCK_AUDIT.toString()]);
-      const [last] = await t.query('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-      let seq = (last?.seq as number | undefined) ?? 0;
-      let prevHash = (last?.hash as string | undefined) ?? GENESIS;
-      const out: AuditEvent[] = [];
-      for (const e of events) {
-        seq++;
-        const hash = eventHash(seq, prevHash, e);
-        out.push({ ...e, seq, prevHash, hash });
-        prevHash = hash;
-      }
-      // One multi-row INSERT per batch: the lock is held for one round trip, not one per event.
-      const values: unknown[] = [];
-      for (const e of out) values.push(e.seq, e.at, e.kind, e.actor, e.siteId, e.integratorId, e.outcome, JSON.stringify(e.details), e.prevHash, e.hash);
-      await t.run(`INSERT INTO audit_events (seq, at, kind, actor, site_id, integrator_id, outcome, details, prev_hash, hash) VALUES
-        ${out.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, values);
-      await t.run("INSERT INTO settings (key, value) VALUES ('audit.head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [JSON.stringify({ seq, hash: prevHash })]);
-      return out;
-    });
+  async appendAuditBatch(events: NewAuditEvent[]): Promise<void> {
+    if (events.length > 0) await this.pipe.write([], events, events.some((e) => e.kind !== 'query'));
   }
 
   async listAudit(f: AuditFilter): Promise<AuditEvent[]> {

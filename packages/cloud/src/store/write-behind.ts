@@ -142,7 +142,9 @@ export class WriteBehind {
 
   private async writeRecords(inserts: Waiting[], updates: Waiting[]): Promise<void> {
     const store = this.store;
-    if (store.writeQueries && inserts.length + updates.length > 1) {
+    // Even a lone record goes as a batch: the PostgreSQL store lets a batch of final updates ride with
+    // the next insert (store/pg-write-pipe.ts).
+    if (store.writeQueries) {
       try {
         await store.writeQueries(inserts.map((w) => w.q), updates.map((w) => w.q));
         settle(inserts, updates);
