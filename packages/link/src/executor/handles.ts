@@ -39,11 +39,19 @@ export interface ExecutorHandle {
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const entry = (name: string): URL => new URL(FROM_SOURCE ? `./${name}.ts` : `./${name}.js`, import.meta.url);
 
+/**
+ * A thread's young generation (V8's default lets it grow to 32 MiB): an executor's garbage is a row or a
+ * chunk at a time. Four threads after 200 500-row queries: 224 -> 173-178 MiB RSS at 4 MiB, CPU per
+ * query within noise (10.7-11.2 vs 10.9-11.7 ms; 2 MiB saved little more).
+ */
+const YOUNG_GENERATION_MB = 4;
+
 /** Starts a worker thread on one of this folder's modules, compiled or (under tsx) from source. */
 export function startThread(name: string, workerData: unknown): Worker {
-  if (!FROM_SOURCE) return new Worker(entry(name), { workerData });
+  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
+  if (!FROM_SOURCE) return new Worker(entry(name), { workerData, resourceLimits });
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry(name).href)}); })`;
-  return new Worker(boot, { eval: true, workerData, execArgv: ['--conditions=conduit-source'] });
+  return new Worker(boot, { eval: true, workerData, resourceLimits, execArgv: ['--conditions=conduit-source'] });
 }
 
 let interrupter: Interrupter | undefined;
