@@ -298,9 +298,11 @@ function report(m: Machine, o: Options, results: CaseResult[], linkExecutors: nu
   targets.push(['throughput, param 1-row, concurrency 32', `≥ ${fmtRate(TARGET_QPS)} queries/s`, t32 ? `${fmtRate(t32.summary.throughput)} queries/s` : 'n/a', verdict(t32 ? t32.summary.throughput >= TARGET_QPS : undefined)]);
   overheadTarget('500-row', TARGET_OVERHEAD_500_MS);
   const peakRss = Math.max(...results.map((r) => r.linkRssMiB ?? 0));
-  targets.push([`Link, all its processes summed, RSS idle / at the end of each loaded window (largest)`, `< ${TARGET_LINK_RSS_MIB} MiB`,
-    `${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} / ${peakRss ? peakRss.toFixed(0) : 'n/a'} MiB`,
-    verdict(extra.idleLinkRssMiB === undefined ? undefined : extra.idleLinkRssMiB < TARGET_LINK_RSS_MIB && peakRss < TARGET_LINK_RSS_MIB)]);
+  // The issue's memory target is the Link idle (here) and during a 1 M-row extraction (the async suite).
+  targets.push([`Link, all its processes summed, RSS idle (during an extraction: the async suite)`, `< ${TARGET_LINK_RSS_MIB} MiB`,
+    `${extra.idleLinkRssMiB?.toFixed(0) ?? 'n/a'} MiB`, verdict(extra.idleLinkRssMiB === undefined ? undefined : extra.idleLinkRssMiB < TARGET_LINK_RSS_MIB)]);
+  targets.push([`Link RSS at the end of each loaded window, largest (reported, not a target of the issue)`, `(${TARGET_LINK_RSS_MIB} MiB for comparison)`,
+    `${peakRss ? peakRss.toFixed(0) : 'n/a'} MiB`, peakRss ? (peakRss < TARGET_LINK_RSS_MIB ? 'under' : 'over') : 'not measured']);
 
   const errs = results.filter((r) => r.summary.errors > 0 || r.warmupErrors).map((r) =>
     `- ${name(r)} at concurrency ${r.concurrency}: ${r.summary.errors} errors in the measured window${r.summary.firstError ? ` (first: ${r.summary.firstError})` : ''}` +
