@@ -17,6 +17,9 @@ import { describeStore, openStore } from '../src/store/open.js';
 import { SqliteStore } from '../src/store/sqlite.js';
 import { query, storeSuite } from './store-suite.js';
 import { verifyAudit } from '../src/admin.js';
+import { WriteBehind } from '../src/store/write-behind.js';
+import pino from 'pino';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { NewAuditEvent, QueryRecord, Store } from '../src/store/types.js';
 import { outboxSuite } from './store-outbox-suite.js';
 import { pagesSuite } from './store-pages-suite.js';
@@ -210,4 +213,21 @@ test('query records do not wait behind a stuck audit lock: the statement gives u
   assert.deepEqual(await verifyAudit(store), { ok: true, events: 1, problems: [] });
   await store.close();
   await other.close();
+});
+
+test('through the write-behind (cluster mode), an insert is not held behind a final update waiting for company: it takes it along', async () => {
+  const store = await PgStore.open(await server.createDatabase(), { poolSize: 4 });
+  const writes = new WriteBehind(store, pino({ level: 'silent' }), { updatesAtEndOfTurn: true });
+  const q1 = query(1);
+  await writes.insert(q1);
+  const updated = writes.update({ ...q1, status: 'successful', completedAt: new Date().toISOString() });
+  await turn(); // the end-of-turn flush hands the update to the store, where it waits to ride along
+  await writes.insert(query(2));
+  // Held here one batch at a time, the update would have gone alone after its wait, then the insert.
+  const rows = await store.db.query('SELECT id, status, xmin::text AS tx FROM queries ORDER BY id');
+  assert.deepEqual(rows.map((r) => r.status), ['successful', 'executing']);
+  assert.equal(new Set(rows.map((r) => r.tx)).size, 1, 'one transaction');
+  await updated;
+  await writes.flush();
+  await store.close();
 });

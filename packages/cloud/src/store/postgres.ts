@@ -94,6 +94,9 @@ export class PgStore implements Store {
     return (await this.db.query('SELECT * FROM sites ORDER BY created_at, id')).map(siteFromRow);
   }
 
+  /** The pipe below keeps the order of the writes it is given (Store.ordersWrites). */
+  readonly ordersWrites = true;
+
   // Query records and audit events go through one group-committing pipe (pg-write-pipe.ts). Records are
   // upserted: an insert, an update and a turn's batch all store the record's current state.
   async insertQuery(q: QueryRecord): Promise<void> {

@@ -173,6 +173,13 @@ export interface Store {
    * where, what and when it was created never change after the insert.
    */
   writeBatch?(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void>;
+  /**
+   * True when the store itself writes query records and audit events in the order they were handed to
+   * it, and lets an urgent write (an insert that gates a send) overtake writes waiting for company
+   * (PostgreSQL's write pipe): the write-behind then hands each write over at once instead of one batch
+   * at a time.
+   */
+  readonly ordersWrites?: boolean;
   query(id: string): Promise<QueryRecord | undefined>;
   /**
    * Marks every query that was in flight when the Cloud stopped as failed; returns their ids. With `node`, only

@@ -47,10 +47,16 @@ export class WriteBehind {
   private turnTakes = Take.Inserts;
   private turn?: NodeJS.Immediate;
   private window?: NodeJS.Timeout;
-  private readonly records = new Lane();
-  private readonly audit = new Lane();
+  private readonly records: Lane;
+  private readonly audit: Lane;
 
-  constructor(private readonly store: Store, private readonly log: Logger, private readonly opts: WriteBehindOptions = {}) {}
+  constructor(private readonly store: Store, private readonly log: Logger, private readonly opts: WriteBehindOptions = {}) {
+    // A store that keeps the order itself gets each write at once: held here one batch at a time, an
+    // insert that gates a send would wait behind final updates that the store keeps back for up to 5 ms
+    // to ride with the next insert (seen: cluster c=1 p50 1.3 -> 7.4 ms).
+    this.records = new Lane(!store.ordersWrites);
+    this.audit = new Lane(!store.ordersWrites);
+  }
 
   /** Resolves once the record is stored (end of this turn). */
   insert(q: QueryRecord): Promise<void> {
@@ -167,19 +173,23 @@ export class WriteBehind {
 }
 
 /**
- * Writes of one kind, in order, one at a time. SQLite answers synchronously, so its writes happen at
- * once, in the turn that asked; a store that answers later (PostgreSQL) keeps one batch in flight.
+ * Writes of one kind. Serial: in order, one at a time (SQLite answers synchronously, so its writes
+ * happen at once, in the turn that asked). Not serial: each starts at once, for a store that orders them
+ * itself; idle() still waits for all of them.
  */
 class Lane {
   private tail: Promise<void> = Promise.resolve();
   private busy = 0;
 
+  constructor(private readonly serial: boolean) {}
+
   run(task: () => Promise<void>): void {
-    const done = this.busy === 0 ? task() : this.tail.then(task);
+    const done = this.busy === 0 || !this.serial ? task() : this.tail.then(task);
     this.busy++;
-    this.tail = done.catch(() => undefined).finally(() => {
+    const settled = done.catch(() => undefined).finally(() => {
       this.busy--;
     });
+    this.tail = this.serial ? settled : Promise.all([this.tail, settled]).then(() => undefined);
   }
 
   idle(): Promise<void> {
