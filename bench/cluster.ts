@@ -438,7 +438,7 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     const overhead = cross.summary.p50Ms - same.summary.p50Ms;
     const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
     out.push('### Immediate queries', '');
-    out.push(`One real Link (\`conduit link\`, 5 executor processes) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
+    out.push(`One real Link (\`conduit link\`: its quick reads on its own thread, the rest on executor threads) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
       `Each case: ${o.warmupMs} ms warm-up (${o.warmupThroughputMs} ms for throughput), then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
     const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
     out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
