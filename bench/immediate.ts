@@ -89,7 +89,8 @@ const HELP = `npm run bench -- immediate [options]
   --write-results        with --profile, still write bench/RESULTS.md
   --no-write             print only; leave bench/RESULTS.md alone (smoke runs)
   --keep                 keep the run folder (logs, Cloud store, practice copy)
-  --cases <list>         only these cases: param,literal,five,write (default all)
+  --cases <list>         only these cases: param,literal,five,wide,write (default all;
+                         five: 500 rows, ~100 KB; wide: 500 rows of every column, 355 KB)
 ${CLIENT_HELP}`;
 
 function options(args: string[]): Options | undefined {

@@ -6,7 +6,7 @@ import { decodeParameterValue, type Parameter } from '@conduit/protocol';
 import type { AnswerCheck } from './answer-checks.js';
 import type { Bodies } from './load-generator.js';
 
-export type CaseKey = 'param' | 'literal' | 'five' | 'write';
+export type CaseKey = 'param' | 'literal' | 'five' | 'wide' | 'write';
 
 export interface Case {
   key: CaseKey;
@@ -25,7 +25,13 @@ export interface Case {
 
 export const PARAM_TEXT = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = @id';
 export const LITERAL_TEXT = 'SELECT InternalID, Firstname, Surname FROM BPS_Patients WHERE InternalID = 42';
-export const FIVE_TEXT = 'SELECT TOP 500 * FROM APPOINTMENTS ORDER BY RECORDID';
+/**
+ * The issue's "500-row (~100 KB)" case: an appointment-book read of ten columns, 104 KB of result JSON on
+ * the demo practice. (Until 2026-12-07 this case was WIDE_TEXT, whose result is 355 KB, not ~100 KB.)
+ */
+export const FIVE_TEXT = 'SELECT TOP 500 RECORDID, INTERNALID, USERID, LOCATIONID, APPOINTMENTDATE, APPOINTMENTTIME, APPOINTMENTLENGTH, APPOINTMENTTYPE, RECORDSTATUS, UPDATED FROM APPOINTMENTS ORDER BY RECORDID';
+/** Every column of 500 appointments: 355 KB of result JSON. Reported beside the 500-row case, not a target. */
+export const WIDE_TEXT = 'SELECT TOP 500 * FROM APPOINTMENTS ORDER BY RECORDID';
 export const WRITE_TEXT = 'DECLARE @id int; EXEC @id = BP_AddAppointment @aptdate = @d, @apttime = @t, @aptlen = @len, @practitionerid = @u, @patientid = @p; SELECT @id AS id';
 
 /** As the Link's SQLite driver turns Halo parameters into bp-sim parameters. */
@@ -112,6 +118,11 @@ export function makeCases(db: BpSimDatabase, slots: FreeSlot[]): Case[] {
       key: 'five', label: '500-row', text: FIVE_TEXT, rows: 500,
       bodies: { kind: 'fixed', body: reader(FIVE_TEXT) },
       direct: (d) => drain(d.execute({ text: FIVE_TEXT, type: 'text', params: [] }).rows),
+    },
+    {
+      key: 'wide', label: '500-row wide', text: WIDE_TEXT, rows: 500,
+      bodies: { kind: 'fixed', body: reader(WIDE_TEXT) },
+      direct: (d) => drain(d.execute({ text: WIDE_TEXT, type: 'text', params: [] }).rows),
     },
     {
       key: 'write', label: 'booking write', text: WRITE_TEXT, rows: 1,

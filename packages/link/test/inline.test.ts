@@ -127,3 +127,52 @@ test('through the pool: a slow statement handed on keeps its whole time limit, a
     await pool.close();
   }
 });
+
+test('a text sent away as slow but under the quiet limit runs here again only when asked for a quiet Link, and keeps its verdict', async () => {
+  // typicalMs 0: every timed run counts as slow, so a quick read is sent away after its strikes.
+  const runner = new InlineRunner({ Patients: db }, { typicalMs: 0, budgetMs: 30_000 });
+  await runner.start();
+  try {
+    const text = 'SELECT TOP 5 InternalID FROM BPS_Patients ORDER BY InternalID';
+    for (let i = 0; i < 4; i++) assert.equal(runner.tryRun(job(text)).outcome?.ok, true, `run ${i} here`);
+    assert.deepEqual(runner.tryRun(job(text)), { spentMs: 0, quietly: true }, 'sent away, but may run here when quiet');
+    const quiet = job(text);
+    assert.equal(runner.tryRun(quiet, true).outcome?.ok, true);
+    assert.match(quiet.body(), /InternalID/);
+    assert.deepEqual(runner.tryRun(job(text)), { spentMs: 0, quietly: true }, 'the quiet run did not lift the verdict');
+  } finally {
+    runner.close();
+  }
+  // A text over the quiet limit is not offered.
+  const strict = new InlineRunner({ Patients: db }, { typicalMs: 0, quietMs: -1, budgetMs: 30_000 });
+  await strict.start();
+  try {
+    const text = 'SELECT TOP 5 InternalID FROM BPS_Patients ORDER BY InternalID';
+    for (let i = 0; i < 4; i++) strict.tryRun(job(text));
+    assert.deepEqual(strict.tryRun(job(text)), { spentMs: 0 });
+    assert.deepEqual(strict.tryRun(job(text), true), { spentMs: 0 }, 'not run here even when quiet');
+  } finally {
+    strict.close();
+  }
+});
+
+test('through the pool: a quiet-eligible job alone runs on the Link thread; two in one turn go to executors', async () => {
+  // No warm executors: a thread exists only once a job has been handed to one.
+  const pool = new ExecutorPool({ kind: 'sqlite', catalogues: { Patients: db } }, 2, { inline: { typicalMs: 0, budgetMs: 30_000 }, elastic: { warm: 0, idleMs: 60_000 } });
+  await pool.start();
+  try {
+    const text = 'SELECT TOP 5 InternalID, Surname FROM BPS_Patients ORDER BY InternalID';
+    for (let i = 0; i < 4; i++) assert.equal((await pool.run(job(text))).ok, true);
+    assert.equal(pool.ids.length, 0, 'the strikes ran here');
+    const alone = job(text);
+    assert.equal((await pool.run(alone)).ok, true);
+    assert.equal(pool.ids.length, 0, 'alone in its turn with no executor busy: run here');
+    const [a, b] = [job(text), job(text)];
+    const both = await Promise.all([pool.run(a), pool.run(b)]);
+    assert.ok(both.every((o) => o.ok));
+    assert.equal(a.body(), alone.body());
+    assert.ok(pool.ids.length >= 1, 'two in one turn: handed to executors');
+  } finally {
+    await pool.close();
+  }
+});

@@ -6,7 +6,7 @@ import type { PageMeta } from '../result-writer.js';
 import type { Job, JobOutcome } from './job.js';
 import type { DriverConfig, ToExecutor } from './ipc.js';
 import { spawnExecutor, type ExecutorHandle, type JobMessage, type Transport } from './handles.js';
-import { InlineRunner } from './inline.js';
+import { InlineRunner, type InlineOptions } from './inline.js';
 
 interface Worker {
   proc: ExecutorHandle;
@@ -68,8 +68,8 @@ export interface PoolOptions {
   elastic?: Elastic;
   /** Threads (default) or processes; see handles.ts. */
   transport?: Transport;
-  /** Try each unpaged simulator job on the Link's own thread first (inline.ts). */
-  inline?: boolean;
+  /** Try each unpaged simulator job on the Link's own thread first (inline.ts), with these limits if given. */
+  inline?: boolean | InlineOptions;
 }
 
 export type { Job, JobOutcome };
@@ -87,7 +87,7 @@ export class ExecutorPool {
     this.elastic = opts.elastic ?? { warm: size, idleMs: 0 };
     this.niceness = opts.niceness ?? 0;
     this.transport = opts.transport ?? 'thread';
-    if (opts.inline && config.kind === 'sqlite') this.inline = new InlineRunner(config.catalogues);
+    if (opts.inline && config.kind === 'sqlite') this.inline = new InlineRunner(config.catalogues, opts.inline === true ? {} : opts.inline);
   }
 
   async start(): Promise<void> {
@@ -262,11 +262,34 @@ export class ExecutorPool {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Jobs bound for the executors in this event-loop turn, and the end of the turn they wait for. */
+  private turn?: { jobs: number; ended: Promise<void> };
+
+  /**
+   * Whether the Link is quiet for a job that may run on its own thread if so: it was the only job for the
+   * executors in its event-loop turn (the queries of one read from the Cloud arrive in one turn), and at
+   * the end of that turn no executor is running or reserved and no job waits for one.
+   */
+  private async quietTurn(): Promise<boolean> {
+    if (!this.turn) {
+      const turn = { jobs: 0, ended: new Promise<void>((r) => setImmediate(r)) };
+      this.turn = turn;
+      void turn.ended.then(() => {
+        if (this.turn === turn) this.turn = undefined;
+      });
+    }
+    const turn = this.turn;
+    turn.jobs++;
+    await turn.ended;
+    return turn.jobs === 1 && this.waiters.length === 0 && !this.closed && !this.workers.some((w) => w.job || w.reserved);
+  }
+
   /** Runs a job on the next free executor; the time limit counts from when the statement is sent. */
   async run(job: Job): Promise<JobOutcome> {
     if (this.closed) return { ok: false, details: { errorType: 'haloLink', errorCode: 503, errorMessage: 'The Link is stopping.' } };
     if (this.inline) {
-      const attempt = this.inline.tryRun(job);
+      let attempt = this.inline.tryRun(job);
+      if (!attempt.outcome && attempt.quietly && (await this.quietTurn())) attempt = this.inline.tryRun(job, true);
       if (attempt.outcome) return attempt.outcome;
       if (attempt.spentMs > 0) job = { ...job, timeoutMs: Math.max(1, job.timeoutMs - Math.round(attempt.spentMs)) };
     }
