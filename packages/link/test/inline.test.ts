@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPracticeDatabase } from '@conduit/bp-sim';
+import { BpSimDatabase, createPracticeDatabase } from '@conduit/bp-sim';
 import type { Command } from '@conduit/protocol';
 import { InlineRunner, BUDGET_MS } from '../src/executor/inline.js';
 import { ExecutorPool } from '../src/executor/pool.js';
@@ -174,5 +174,29 @@ test('through the pool: a quiet-eligible job alone runs on the Link thread; two 
     assert.ok(pool.ids.length >= 1, 'two in one turn: handed to executors');
   } finally {
     await pool.close();
+  }
+});
+
+test('a quiet run stopped at its budget is handed on; one such stop leaves the text quiet-eligible, repeated ones end it', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'conduit-quiet-')), 'practice.db');
+  createPracticeDatabase(file, { patients: 60, weeks: 1, seed: 7 });
+  // Fast while no patient is called Quiet (one scan), far over the budget once all of them are (60^4 rows).
+  const text = "SELECT COUNT(*) AS n FROM PATIENTS a CROSS JOIN PATIENTS b CROSS JOIN PATIENTS c CROSS JOIN PATIENTS d WHERE a.SURNAME = 'Quiet' AND b.SURNAME = 'Quiet' AND c.SURNAME = 'Quiet' AND d.SURNAME = 'Quiet'";
+  const runner = new InlineRunner({ Patients: file }, { typicalMs: 0, budgetMs: 50, quietMs: 20 });
+  await runner.start();
+  try {
+    for (let i = 0; i < 4; i++) assert.equal(runner.tryRun(job(text)).outcome?.ok, true);
+    assert.deepEqual(runner.tryRun(job(text)), { spentMs: 0, quietly: true });
+    const writer = BpSimDatabase.open(file);
+    writer.execute({ text: "UPDATE PATIENTS SET SURNAME = 'Quiet'", type: 'text', params: [] });
+    writer.close();
+    const stopped = runner.tryRun(job(text), true);
+    assert.equal(stopped.outcome, undefined, 'interrupted, to be run on an executor');
+    assert.ok(stopped.spentMs >= 50);
+    assert.deepEqual(runner.tryRun(job(text)), { spentMs: 0, quietly: true }, 'one stop: still quiet-eligible');
+    assert.equal(runner.tryRun(job(text), true).outcome, undefined);
+    assert.deepEqual(runner.tryRun(job(text)), { spentMs: 0 }, 'stopped again: no more quiet runs');
+  } finally {
+    runner.close();
   }
 });

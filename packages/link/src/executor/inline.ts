@@ -158,7 +158,12 @@ export class InlineRunner {
       const { errorType, errorCode } = e.details;
       if (errorType === 'mssql' && errorCode === STATEMENT_INTERRUPTED) {
         // Interrupted before its budget: the watchdog fired for the statement before this one. Not slow.
-        if (spentMs >= budgetMs) this.remember(key, Number.POSITIVE_INFINITY);
+        // A quiet run stopped at its budget (a pause of the machine, or the text has grown slow) moves its
+        // smoothed time toward the budget: a few in a row end its quiet runs, one does not.
+        if (spentMs >= budgetMs) {
+          if (away) away.ms += (spentMs - away.ms) / 4;
+          else this.remember(key, Number.POSITIVE_INFINITY);
+        }
         return { spentMs };
       }
       // It tried to write: run it where writes are allowed (a read-only integration gets this refusal).

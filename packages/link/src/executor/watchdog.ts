@@ -32,7 +32,9 @@ export class Watchdog {
   arm(budgetMs: number): void {
     const { ints, bigs } = this.cells;
     // Deadline and sequence first: the watchdog never sees a running statement with an old deadline.
-    Atomics.store(bigs, DEADLINE, BigInt(Date.now() + budgetMs));
+    // Date.now() is whole milliseconds, so without the +1 an interrupt could come up to 1 ms before the
+    // budget has passed, and the caller would take it for an interrupt meant for an earlier statement.
+    Atomics.store(bigs, DEADLINE, BigInt(Date.now() + budgetMs + 1));
     Atomics.add(ints, SEQ, 1);
     Atomics.store(ints, STATE, 1);
     if (Atomics.load(ints, PARKED) === 1) {
