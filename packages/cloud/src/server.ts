@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { LIMITS } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { SqliteStore } from './store/sqlite.js';
+import { SqliteStore } from './store/sqlite.js';
 import { openStore, describeStore } from './store/open.js';
 import { pagesFor } from './results/pg-pages.js';
 import type { WebhookOutbox } from './webhooks/store.js';
@@ -81,6 +81,8 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   else await endInterrupted(store, files, log);
   const identity = await cloudIdentity(store);
   const gateway = new Gateway(store, identity, { heartbeatIntervalMs: opts.heartbeatIntervalMs ?? LIMITS.heartbeatIntervalMs, maxHandshakes: opts.maxHandshakes, admitTimeoutMs: opts.admitTimeoutMs, log });
+  // Final updates and audit events are written on a thread of their own (store/sqlite-writer.ts).
+  if (store instanceof SqliteStore) await store.startWriter();
   // In a cluster another node may read a query's record as soon as its answer is out: no update window.
   const writes = new WriteBehind(store, log, { updatesAtEndOfTurn: bus !== undefined });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false }, writes);

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { chainEvent, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import {
   auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
   registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, UPDATE_QUERY_STATE, queryStateParams, type Row,
@@ -18,7 +19,9 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly stmts;
 
-  constructor(file: string) {
+  private writer?: SqliteWriter;
+
+  constructor(private readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -133,8 +136,33 @@ export class SqliteStore implements Store {
     })();
   }
 
-  /** IMMEDIATE when it chains audit events (see appendChained); otherwise the first write takes the lock. */
+  /**
+   * Final updates and audit events from now on go to a writer thread with its own connection
+   * (sqlite-writer.ts); a file store only. The Cloud starts it; the admin CLI and tests need not.
+   */
+  async startWriter(): Promise<void> {
+    if (this.file === ':memory:' || this.writer) return;
+    this.writer = await SqliteWriter.start(this.file);
+  }
+
+  /** With a writer thread this store keeps the order of the writes handed to it (Store.ordersWrites). */
+  get ordersWrites(): boolean {
+    return this.writer !== undefined;
+  }
+
+  /**
+   * With the writer thread: final updates and audit events go to it; a batch of inserts alone is written
+   * here at once unless the thread has writes outstanding (then it queues behind them, so the two
+   * connections never contend for the write lock and writes keep the order they were handed over in).
+   */
   async writeBatch(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void> {
+    const w = this.writer;
+    if (w?.usable && (w.outstanding > 0 || updates.length + events.length > 0)) return w.write(inserts, updates, events);
+    this.writeBatchNow(inserts, updates, events);
+  }
+
+  /** IMMEDIATE when it chains audit events (see appendChained); otherwise the first write takes the lock. */
+  writeBatchNow(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): void {
     const tx = this.db.transaction(() => {
       for (const q of inserts) this.stmts.insertQuery.run(...queryParams(q));
       for (const q of updates) this.stmts.updateQueryState.run(...queryStateParams(q));
@@ -344,6 +372,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
     this.db.close();
   }
 }
