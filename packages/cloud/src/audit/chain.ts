@@ -53,17 +53,18 @@ const headOf = (e: NewAuditEvent): string =>
  * canonical form, so the two share one serialisation.
  */
 export function chainEvent(seq: number, prevHash: string, e: NewAuditEvent): { hash: string; detailsJson: string } {
-  const detailsJson = canonicalJson(e.details);
-  return { hash: hash('sha256', `[${canonicalJson(seq)},${headOf(e)},${detailsJson},${canonicalJson(prevHash)}]`, 'hex'), detailsJson };
+  const { detailsJson, body } = eventBody(e);
+  return { hash: hash('sha256', `[${canonicalJson(seq)},${body},${canonicalJson(prevHash)}]`, 'hex'), detailsJson };
 }
 
 /**
- * The hashed text without its first and last fields: it is fixed before the event's place in the chain
- * is known, so the PostgreSQL store chains a batch inside one statement (pg-migrations.ts,
- * conduit_audit_append, builds `[seq,<body>,"prevHash"]` from it).
+ * The stored JSON of an event's details, and its hashed text without the first and last fields: that text
+ * is fixed before the event's place in the chain is known, so the PostgreSQL store chains a batch inside
+ * one statement (pg-migrations.ts, conduit_audit_append, builds `[seq,<body>,"prevHash"]` from it).
  */
-export function eventBody(e: NewAuditEvent): string {
-  return `${headOf(e)},${canonicalJson(e.details)}`;
+export function eventBody(e: NewAuditEvent): { detailsJson: string; body: string } {
+  const detailsJson = canonicalJson(e.details);
+  return { detailsJson, body: `${headOf(e)},${detailsJson}` };
 }
 
 export function eventHash(seq: number, prevHash: string, e: NewAuditEvent): string {

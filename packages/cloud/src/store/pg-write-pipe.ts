@@ -43,8 +43,10 @@ function statementFor(n: number, audit: boolean): { sql: string; prepared: boole
 
 function auditParams(events: NewAuditEvent[], lockWaitMs: number): unknown[] {
   const col = <K extends keyof NewAuditEvent>(k: K): NewAuditEvent[K][] => events.map((e) => e[k]);
+  // The details are stored as they are hashed (canonical JSON, as the SQLite store stores them): serialised once.
+  const parts = events.map(eventBody);
   return [LOCK_AUDIT.toString(), lockWaitMs, col('at'), col('kind'), col('actor'), col('siteId'), col('integratorId'), col('outcome'),
-    events.map((e) => JSON.stringify(e.details)), events.map(eventBody)];
+    parts.map((p) => p.detailsJson), parts.map((p) => p.body)];
 }
 
 interface Waiter {

@@ -33,6 +33,8 @@ export class SqliteWriter {
   private nextId = 0;
   private failed?: Error;
   private readonly ready: Promise<void>;
+  /** Called once nothing is outstanding (close() waits for it). */
+  private drained?: () => void;
 
   private constructor(file: string) {
     this.worker = startThread(file);
@@ -45,14 +47,15 @@ export class SqliteWriter {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
-      if (this.waiting.size === 0) this.worker.unref();
       if (m.error === undefined) w.resolve();
       else w.reject(new Error(m.error));
+      if (this.waiting.size === 0) this.idle();
     });
     const fail = (e: Error): void => {
       this.failed = e;
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
+      this.idle();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the store's writer thread exited (${code})`)));
@@ -86,13 +89,15 @@ export class SqliteWriter {
     });
   }
 
+  private idle(): void {
+    this.worker.unref();
+    this.drained?.();
+    this.drained = undefined;
+  }
+
   /** Waits for what is outstanding, then ends the thread. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.waiting.keys()].map((id) => new Promise<void>((res) => {
-      const w = this.waiting.get(id);
-      if (!w) return res();
-      this.waiting.set(id, { resolve: () => (w.resolve(), res()), reject: (e) => (w.reject(e), res()) });
-    })));
+    if (this.waiting.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.worker.terminate();
   }
 }

@@ -173,9 +173,9 @@ export class WriteBehind {
 }
 
 /**
- * Writes of one kind. Serial: in order, one at a time (SQLite answers synchronously, so its writes
- * happen at once, in the turn that asked). Not serial: each starts at once, for a store that orders them
- * itself; idle() still waits for all of them.
+ * Writes of one kind. Serial: in order, one at a time (the SQLite store without its writer thread answers
+ * synchronously, so its writes happen at once, in the turn that asked). Not serial: each starts at once,
+ * for a store that orders them itself (Store.ordersWrites); idle() still waits for all of them.
  */
 class Lane {
   private tail: Promise<void> = Promise.resolve();

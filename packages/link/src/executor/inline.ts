@@ -108,10 +108,10 @@ export class InlineRunner {
     this.elsewhere.set(key, { until: Date.now() + forMs, forMs, ms });
   }
 
-  /** Whether the text is to go to the executors (a slow verdict that has run out lets it try here again). */
-  private sentAway(key: string): boolean {
+  /** The verdict sending the text to the executors, if it holds (a slow verdict that has run out lets it try here again). */
+  private sentAway(key: string): { until: number; forMs: number; ms: number } | undefined {
     const e = this.elsewhere.get(key);
-    return e !== undefined && e.until > Date.now();
+    return e !== undefined && e.until > Date.now() ? e : undefined;
   }
 
   private timed(key: string, ms: number): void {
@@ -133,7 +133,7 @@ export class InlineRunner {
   tryRun(job: Job, quiet = false): InlineAttempt {
     const key = `${job.catalogue ?? ''}\u0000${job.command.type}\u0000${job.command.text}`;
     if (!this.usable || job.pageBytes !== undefined) return { spentMs: 0 };
-    const away = this.sentAway(key) ? this.elsewhere.get(key)! : undefined;
+    const away = this.sentAway(key);
     if (away && !(quiet && away.ms <= this.quietMs)) return { spentMs: 0, ...(away.ms <= this.quietMs ? { quietly: true } : {}) };
     const chunks: { data: Buffer; page: number }[] = [];
     const out = new ResultWriter(job.maxResultBytes, (data, page) => void chunks.push({ data, page }));

@@ -3,10 +3,9 @@
 
 /** Int32 cells. */
 export const STATE = 0; // 0 idle, 1 a statement runs, 2 closing
-export const SEQ = 1; // bumped for each statement
-export const PARKED = 2; // 1 while the watchdog sleeps until woken
-export const TOKENS = 3; // how many connection tokens follow
-export const TICK = 4; // never written: the watchdog sleeps on it for its poll interval
+export const PARKED = 1; // 1 while the watchdog sleeps until woken
+export const TOKENS = 2; // how many connection tokens follow
+export const TICK = 3; // never written: the watchdog sleeps on it for its poll interval
 export const INT_CELLS = 8;
 
 /** BigInt64 cells, after the Int32 ones. */

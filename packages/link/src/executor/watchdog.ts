@@ -2,7 +2,7 @@
 // watchdog-thread.ts for the other side.
 import type { Worker } from 'node:worker_threads';
 import { startThread } from './handles.js';
-import { cellsOf, DEADLINE, MAX_TOKENS, newCells, PARKED, SEQ, STATE, TICK, TOKEN0, TOKENS, type Cells } from './watchdog-cells.js';
+import { cellsOf, DEADLINE, MAX_TOKENS, newCells, PARKED, STATE, TICK, TOKEN0, TOKENS, type Cells } from './watchdog-cells.js';
 
 export class Watchdog {
   private readonly sab = newCells();
@@ -31,11 +31,10 @@ export class Watchdog {
 
   arm(budgetMs: number): void {
     const { ints, bigs } = this.cells;
-    // Deadline and sequence first: the watchdog never sees a running statement with an old deadline.
+    // Deadline first: the watchdog never sees a running statement with an old deadline.
     // Date.now() is whole milliseconds, so without the +1 an interrupt could come up to 1 ms before the
     // budget has passed, and the caller would take it for an interrupt meant for an earlier statement.
     Atomics.store(bigs, DEADLINE, BigInt(Date.now() + budgetMs + 1));
-    Atomics.add(ints, SEQ, 1);
     Atomics.store(ints, STATE, 1);
     if (Atomics.load(ints, PARKED) === 1) {
       Atomics.store(ints, PARKED, 0);
