@@ -65,21 +65,26 @@ export class QueryService {
   async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
     const now = Date.now();
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize, node: this.node }, now);
-    // Stored before it is sent, so a Cloud that dies meanwhile marks it failed on restart (the
-    // inserts of one event-loop turn share one transaction).
-    await this.writes.insert(q);
-    if (!(await this.gateway.reachable(req.site.id))) {
+    const reach = this.gateway.reachable(req.site.id);
+    if (!(typeof reach === 'boolean' ? reach : await reach)) {
+      await this.writes.insert(q);
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       this.ended(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message) };
     }
+    // The query leaves before its record is committed, and the commit overlaps the round trip to the
+    // site; the answer waits for it (docs/decisions.md, "sent, then stored"). After a failed insert the
+    // next queries are stored first again, so a store that cannot record stops the queries it would miss.
+    const storeFirst = this.writes.insertsFailing;
+    if (storeFirst) await this.writes.insert(q);
     this.live.set(q.id, q);
     let answered = false;
     let stopWatching: (() => void) | undefined;
     try {
       transition(q, 'queued', Date.now());
-      const { outcome, cancel } = this.gateway.dispatch({
+      // Queued before the insert, so the send comes first in the check phase.
+      const sent = this.atEndOfTurn(() => this.gateway.dispatch({
         siteId: req.site.id,
         deadline: now + req.maxTimeInQueue + this.limits.immediateExecutionMs + 5_000,
         onStarted: (t) => transition(q, 'executing', t),
@@ -87,9 +92,16 @@ export class QueryService {
           queryId: q.id, mode: 'immediate', integratorId: req.integratorId, command: req.command, catalogue: req.catalogue,
           startBy: now + req.maxTimeInQueue, executionMs: this.limits.immediateExecutionMs, maxResultBytes: LIMITS.immediateMaxResultBytes,
         },
-      });
+      }));
+      const stored = storeFirst ? undefined : this.writes.insert(q).then(() => undefined, (e: Error) => e);
+      const { outcome, cancel } = await sent;
       stopWatching = req.whenGone?.(() => cancel('the integrator closed the connection'));
-      const answer = this.finish(q, await outcome);
+      const o = await outcome;
+      const notStored = await stored;
+      // The query ran (or was refused) at the site, so its answer still goes out: withholding it could
+      // make an integrator repeat a write that has already happened.
+      if (notStored) this.log.error({ err: notStored.message, queryId: q.id }, 'a query ran but its record could not be stored');
+      const answer = this.finish(q, o);
       answered = true;
       this.ended(q, answer.status, req.command.text);
       return answer;
@@ -97,6 +109,28 @@ export class QueryService {
       stopWatching?.();
       if (!answered) this.live.delete(q.id);
     }
+  }
+
+  private outbox: (() => void)[] = [];
+  /**
+   * Runs `send` in the check phase of this event-loop turn, before the turn's store flush (registered
+   * after it): the queries of one turn still leave in one write to each Link, and ahead of their commit.
+   */
+  private atEndOfTurn<T>(send: () => T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (this.outbox.push(() => {
+        try {
+          resolve(send());
+        } catch (e) {
+          reject(e as Error);
+        }
+      }) > 1) return;
+      setImmediate(() => {
+        const due = this.outbox;
+        this.outbox = [];
+        for (const f of due) f();
+      });
+    });
   }
 
   /**

@@ -2,7 +2,7 @@
 // time inside SQLite writing query records and audit events (bench/RESULTS.md: with those writes made
 // no-ops the param c=32 case ran 4,797-4,989 -> 6,105-6,186 q/s). Final updates and audit events are
 // bookkeeping after the answer, so they are written here, on a second connection in a worker thread;
-// an insert that gates a send is written at once on the main connection when the thread has nothing
+// an insert that gates a send or an answer is written at once on the main connection when the thread has nothing
 // outstanding (no hand-over for a lone query), and otherwise queued behind the thread's work, so the
 // two connections never both wait to write and the order of writes is the order they were handed over.
 import { Worker } from 'node:worker_threads';

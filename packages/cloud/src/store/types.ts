@@ -175,7 +175,7 @@ export interface Store {
   writeBatch?(inserts: QueryRecord[], updates: QueryRecord[], events: NewAuditEvent[]): Promise<void>;
   /**
    * True when the store itself writes query records and audit events in the order they were handed to
-   * it, and lets an urgent write (an insert that gates a send) overtake writes waiting for company
+   * it, and lets an urgent write (an insert that gates a send or an answer) overtake writes waiting for company
    * (PostgreSQL's write pipe): the write-behind then hands each write over at once instead of one batch
    * at a time.
    */

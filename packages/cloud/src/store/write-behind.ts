@@ -1,8 +1,9 @@
 // The hot path's store writes, grouped into as few transactions as their guarantees allow. Each SQLite
 // commit writes every page it touched to the WAL (two system calls a page) and takes and drops its locks,
 // so the cost is per commit and per page rather than per row:
-// - a query record's insert must be stored before the query is sent: the inserts of one event-loop turn
-//   share one transaction at the end of that turn, and nothing else waits in it;
+// - a query record's insert gates the query's send (async) or its answer (immediate, sent first: see
+//   queries/service.ts): the inserts of one event-loop turn share one transaction at the end of that
+//   turn, and nothing else waits in it;
 // - a query record's final update and the query's audit event are bookkeeping after the answer (status
 //   reads are served from memory meanwhile): they wait up to WINDOW_MS and are written together, in one
 //   transaction with the audit chain's head, so a burst of queries rewrites those pages once;
@@ -52,18 +53,29 @@ export class WriteBehind {
 
   constructor(private readonly store: Store, private readonly log: Logger, private readonly opts: WriteBehindOptions = {}) {
     // A store that keeps the order itself gets each write at once: held here one batch at a time, an
-    // insert that gates a send would wait behind final updates that the store keeps back for up to 5 ms
+    // insert that gates a send or an answer would wait behind final updates that the store keeps back for up to 5 ms
     // to ride with the next insert (seen: cluster c=1 p50 1.3 -> 7.4 ms).
     this.records = new Lane(!store.ordersWrites);
     this.audit = new Lane(!store.ordersWrites);
   }
 
+  /** Whether the last query-record insert failed (until one succeeds). */
+  insertsFailing = false;
+
   /** Resolves once the record is stored (end of this turn). */
   insert(q: QueryRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       this.inserts.push({ q, resolve, reject });
       this.endOfTurn(Take.Inserts);
-    });
+    }).then(
+      () => {
+        this.insertsFailing = false;
+      },
+      (e: Error) => {
+        this.insertsFailing = true;
+        throw e;
+      },
+    );
   }
 
   /** Resolves once the record's new state is stored (within WINDOW_MS). */
@@ -140,7 +152,7 @@ export class WriteBehind {
       });
       return;
     }
-    // Apart, records and events do not wait for each other: an insert that gates a query's send must not
+    // Apart, records and events do not wait for each other: an insert that gates a query's send or answer must not
     // queue behind an audit append (PostgreSQL serialises those across nodes with a lock).
     if (inserts.length + updates.length > 0) this.records.run(() => this.writeRecords(inserts, updates));
     if (events.length > 0) this.audit.run(() => this.writeEvents(events));
