@@ -56,11 +56,13 @@ function harness(opts: { commitDelayMs?: number } = {}): Harness {
   return { store, service: new QueryService(store, gateway, log, audit), sent, logged, commits: () => n };
 }
 
-function run(h: Harness): Promise<HttpAnswer> {
-  return h.service.runImmediate({
+async function run(h: Harness): Promise<HttpAnswer> {
+  const answer = await h.service.runImmediate({
     integratorId: 'i1', site, maxTimeInQueue: 1000, requestSize: 50,
     command: { text: 'SELECT 1', executionMode: 'reader', type: 'text', parameters: [] },
   });
+  answer.after?.(); // as the route does once the answer is written
+  return answer;
 }
 
 const refuseInserts = (h: Harness): void => void h.store.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON queries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);

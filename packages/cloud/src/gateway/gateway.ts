@@ -338,7 +338,11 @@ export class Gateway implements Dispatcher {
         session.settle(p.qid, { kind: 'tooLarge', startedAt: p.startedAt });
         return;
       }
-      p.chunks.push(Buffer.from(chunk.payload));
+      // Kept as a view of the frame when the frame is most of its buffer (a large result, reassembled
+      // by ws): a copy of it would be the same bytes again. A small chunk is copied so that it does not
+      // hold on to a socket read shared with other frames.
+      const payload = chunk.payload;
+      p.chunks.push(payload.length * 2 >= payload.buffer.byteLength ? payload : Buffer.from(payload));
       return;
     }
     let msg: LinkMessage;

@@ -32,6 +32,11 @@ export interface HttpAnswer {
   status: number;
   /** An object to serialise, or a Buffer of JSON already serialised. */
   body: unknown;
+  /**
+   * To call once the answer has been handed to the socket: queues the query's final record and audit
+   * event, which are bookkeeping after the answer and need not delay it.
+   */
+  after?: () => void;
 }
 
 export interface QueryLimits {
@@ -103,8 +108,7 @@ export class QueryService {
       if (notStored) this.log.error({ err: notStored.message, queryId: q.id }, 'a query ran but its record could not be stored');
       const answer = this.finish(q, o);
       answered = true;
-      this.ended(q, answer.status, req.command.text);
-      return answer;
+      return { ...answer, after: () => this.ended(q, answer.status, req.command.text) };
     } finally {
       stopWatching?.();
       if (!answered) this.live.delete(q.id);

@@ -54,8 +54,13 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
             return () => res.off('close', onClose);
           },
         });
-        if (Buffer.isBuffer(answer.body)) reply.type('application/json; charset=utf-8');
-        return reply.code(answer.status).send(answer.body);
+        try {
+          if (Buffer.isBuffer(answer.body)) reply.type('application/json; charset=utf-8');
+          reply.code(answer.status).send(answer.body);
+        } finally {
+          answer.after?.();
+        }
+        return reply;
       },
     );
 
