@@ -70,7 +70,7 @@ export class LinkSession {
   private corked = false;
   /**
    * Holds the socket's writes until the code running now and its promise reactions are done: the queries
-   * that one store flush releases (a turn's HTTP requests) reach the Link in one write, and one wake-up of
+   * sent together at the end of a turn (a turn's HTTP requests, queries/service.ts) reach the Link in one write, and one wake-up of
    * the Link, instead of one each. process.nextTick from here runs after the microtask queue has drained,
    * so a lone query's frame leaves in the same turn rather than after another pass of the event loop
    * (setImmediate, as before, cost a lone query an extra loop iteration). ws keeps its socket as `_socket`.

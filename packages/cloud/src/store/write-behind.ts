@@ -64,18 +64,18 @@ export class WriteBehind {
 
   /** Resolves once the record is stored (end of this turn). */
   insert(q: QueryRecord): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.inserts.push({ q, resolve, reject });
-      this.endOfTurn(Take.Inserts);
-    }).then(
-      () => {
+    return new Promise((resolve, reject) => {
+      const stored = (): void => {
         this.insertsFailing = false;
-      },
-      (e: Error) => {
+        resolve();
+      };
+      const failed = (e: Error): void => {
         this.insertsFailing = true;
-        throw e;
-      },
-    );
+        reject(e);
+      };
+      this.inserts.push({ q, resolve: stored, reject: failed });
+      this.endOfTurn(Take.Inserts);
+    });
   }
 
   /** Resolves once the record's new state is stored (within WINDOW_MS). */
