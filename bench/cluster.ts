@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpClient } from './lib/http-load.js';
 import { machine, type Machine } from './lib/machine.js';
 import { memStatus } from './lib/memory.js';
 import { practiceCopy, type PracticeSpec } from './lib/practice.js';
@@ -21,7 +20,9 @@ import type { Suite } from './lib/suite.js';
 import { startConduit, stopConduit, type Conduit } from './lib/conduit.js';
 import { BenchCluster } from './lib/cluster-nodes.js';
 import { pairClusterSite, type ClusterSite } from './lib/cluster-site.js';
-import { PooledCase, round, type CpuGroups } from './lib/cluster-load.js';
+import { LOAD_GENERATOR, PooledCase, openSpread, round, type CpuGroups, type RoundTarget } from './lib/cluster-load.js';
+import { CLIENT_HELP, chooseGenerator, parseClient, type ClientName } from './lib/load-client.js';
+import type { LoadGenerator, LoadTarget } from './lib/load-generator.js';
 import { FakeLinkFleet, type FleetStats } from './lib/fake-link-fleet.js';
 import { ProfileWindow, profileReport } from './lib/profiler.js';
 
@@ -51,6 +52,8 @@ interface Options {
   keep: boolean;
   /** CPU-profile the nodes over one extra round of each cluster throughput case (not a measured round). */
   profileMs?: number;
+  client?: ClientName;
+  wrkThreads: number;
 }
 
 const HELP = `npm run bench -- cluster [options]
@@ -74,7 +77,8 @@ const HELP = `npm run bench -- cluster [options]
   --no-write              print only; leave bench/RESULTS.md alone
   --keep                  keep the run folder
   --profile <ms>          after the measured rounds, CPU-profile the nodes over one extra round of this
-                          length of each cluster throughput case; report in bench/out/ (not in RESULTS)`;
+                          length of each cluster throughput case; report in bench/out/ (not in RESULTS)
+${CLIENT_HELP}`;
 
 function options(args: string[]): Options | undefined {
   const { values: v } = parseArgs({
@@ -85,7 +89,8 @@ function options(args: string[]): Options | undefined {
       parallel: { type: 'string', default: '25' }, 'heartbeat-ms': { type: 'string', default: '20000' }, 'hold-ms': { type: 'string', default: '45000' },
       'settle-timeout': { type: 'string', default: '180000' }, 'max-handshakes': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
       'no-latency': { type: 'boolean', default: false }, 'no-idle': { type: 'boolean', default: false },
-      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      'no-write': { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, profile: { type: 'string' },
+      client: { type: 'string' }, 'wrk-threads': { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (v.help) return undefined;
@@ -101,6 +106,7 @@ function options(args: string[]): Options | undefined {
     ...(v['max-handshakes'] === undefined ? {} : { maxHandshakes: int(v['max-handshakes'], '--max-handshakes') }),
     logLevel: v['log-level'], latency: !v['no-latency'], idle: !v['no-idle'], write: !v['no-write'], keep: v.keep,
     ...(v.profile === undefined ? {} : { profileMs: int(v.profile, '--profile') }),
+    ...(parseClient(v.client) ? { client: parseClient(v.client) } : {}), wrkThreads: int(v['wrk-threads'], '--wrk-threads'),
   };
 }
 
@@ -124,36 +130,49 @@ interface LoadCase {
 
 interface LatencyResult {
   storeNote: string;
+  /** What generated the load (LoadGenerator.description), and which generator. */
+  generator: string;
+  generatorName: LoadGenerator['name'];
   c1: LoadCase[];
   cN: LoadCase[];
   /** The profile report's file, with --profile. */
   profileReport?: string;
 }
 
-function client(url: string, apiKey: string, siteId: string, sockets: number): HttpClient {
-  return new HttpClient({
-    url: `${url}/integrator/sites/${siteId}/queries/immediate`, method: 'POST',
-    headers: { 'Ocp-Apim-Subscription-Key': apiKey }, body: JSON.stringify({ command: { text: QUERY } }),
-  }, sockets);
+/** Throws unless an answer is the query's one row (patient 42). */
+function checkRows(what: string): (status: number, body: Buffer) => void {
+  return (status, body) => {
+    if (status !== 200) throw new Error(`${what}: HTTP ${status} ${body.toString().slice(0, 300)}`);
+    const json = JSON.parse(body.toString()) as { result?: { data?: string } };
+    const rows = JSON.parse(Buffer.from(json.result?.data ?? '', 'base64').toString() || '[]') as { InternalID?: number }[];
+    if (rows.length !== 1 || rows[0]?.InternalID !== 42) throw new Error(`${what}: unexpected rows ${JSON.stringify(rows).slice(0, 200)}`);
+  };
 }
 
-async function checkAnswer(c: HttpClient, what: string): Promise<void> {
-  const res = await c.send();
-  if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.body.toString().slice(0, 300)}`);
-  const body = JSON.parse(res.body.toString()) as { result?: { data?: string } };
-  const rows = JSON.parse(Buffer.from(body.result?.data ?? '', 'base64').toString() || '[]') as { InternalID?: number }[];
-  if (rows.length !== 1 || rows[0]?.InternalID !== 42) throw new Error(`${what}: unexpected rows ${JSON.stringify(rows).slice(0, 200)}`);
+function target(url: string, apiKey: string, siteId: string, what: string): LoadTarget {
+  return {
+    url: `${url}/integrator/sites/${siteId}/queries/immediate`, method: 'POST',
+    headers: { 'Ocp-Apim-Subscription-Key': apiKey }, bodies: { kind: 'fixed', body: JSON.stringify({ command: { text: QUERY } }) },
+    validate: checkRows(what),
+  };
+}
+
+interface Case {
+  name: string;
+  targets: RoundTarget[];
 }
 
 /** Cases measured in alternating rounds, rotating the order each round; samples pooled per case. */
-async function alternate(cases: { name: string; targets: HttpClient[] }[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
+async function alternate(gen: LoadGenerator, cases: Case[], concurrency: number, o: Options, log: (s: string) => void, groups: CpuGroups): Promise<LoadCase[]> {
   const pooled = cases.map(() => new PooledCase());
   const warmupMs = concurrency === 1 ? o.warmupMs : o.warmupThroughputMs;
-  for (const c of cases) await round(c.targets, concurrency, warmupMs, Number.MAX_SAFE_INTEGER);
+  const generatorCpu = gen.name === 'wrk' ? 'sum' : 'max';
+  // The warm-up checks each target's first answer (the query's one row).
+  for (const c of cases) await round(c.targets, warmupMs, { validate: true, generatorCpu });
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + r) % cases.length;
-      await round(cases[i]!.targets, concurrency, o.roundMs, Number.MAX_SAFE_INTEGER, pooled[i], groups);
+      await round(cases[i]!.targets, o.roundMs, { into: pooled[i], groups, generatorCpu });
     }
   }
   return cases.map((c, i) => {
@@ -172,7 +191,9 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
   let single: Conduit | undefined;
   let cluster: BenchCluster | undefined;
   let site: ClusterSite | undefined;
-  const clients: HttpClient[] = [];
+  const sessions: RoundTarget[] = [];
+  const gen = await chooseGenerator({ client: o.client, wrkThreads: o.wrkThreads, timeoutMs: 10_000, dir: mkdtempSync(join(runDir, 'load-')) }, log);
+  log(`load generator: ${gen.description}`);
   try {
     log('Single SQLite Cloud (reference):');
     single = await startConduit(singleDir, practiceCopy(singleDir, PRACTICE, log), { logLevel: o.logLevel }, log);
@@ -180,41 +201,33 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
     const profileDir = join(runDir, 'profiles');
     cluster = await BenchCluster.start(clusterDir, { nodes: 3, logLevel: o.logLevel, heartbeatMs: 60_000, ...(o.profileMs ? { profileDir } : {}) }, log);
     site = await pairClusterSite(cluster, clusterDir, practiceCopy(clusterDir, PRACTICE, log), 0, 1, o.logLevel, log);
-    const mk = (url: string, key: string, siteId: string, sockets: number): HttpClient => {
-      const c = client(url, key, siteId, sockets);
-      clients.push(c);
-      return c;
+    const refT = target(single.url, single.apiKey, single.siteId, 'single Cloud');
+    const nodeT = cluster.nodes.map((nd, i) => target(nd.url, site!.apiKey, site!.siteId, `cluster node n${i + 1}${i === 0 ? ' (holds the Link)' : ' (across the bus)'}`));
+    const open = (name: string, ts: LoadTarget[], concurrency: number): Case => {
+      const targets = openSpread(gen, ts, concurrency);
+      sessions.push(...targets);
+      return { name, targets };
     };
-    const ref1 = mk(single.url, single.apiKey, single.siteId, 1);
-    const [a1, b1] = [0, 1].map((i) => mk(cluster!.nodes[i]!.url, site!.apiKey, site!.siteId, 1)) as [HttpClient, HttpClient];
-    await checkAnswer(ref1, 'single Cloud');
-    await checkAnswer(a1, 'cluster node n1 (holds the Link)');
-    await checkAnswer(b1, 'cluster node n2 (across the bus)');
     const tree = (pid: number): number[] => [pid, ...childPids(pid)];
     const groups: CpuGroups = {
       'single Cloud': () => [single!.cloud.pid], n1: () => [cluster!.nodes[0]!.proc.pid], n2: () => [cluster!.nodes[1]!.proc.pid], n3: () => [cluster!.nodes[2]!.proc.pid],
-      Redis: () => [cluster!.redis.child.pid!], PostgreSQL: () => cluster!.pgPids(), 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)], 'load generator': () => [process.pid],
+      Redis: () => [cluster!.redis.child.pid!], PostgreSQL: () => cluster!.pgPids(), 'Links (with executors)': () => [...tree(single!.link.pid), ...tree(site!.link.pid)],
     };
     log('Latency, concurrency 1:');
-    const c1 = await alternate([
-      { name: 'single SQLite `conduit cloud`', targets: [ref1] },
-      { name: 'cluster, same node (integrator and Link on n1)', targets: [a1] },
-      { name: 'cluster, cross node (integrator n2, Link on n1)', targets: [b1] },
+    const c1 = await alternate(gen, [
+      open('single SQLite `conduit cloud`', [refT], 1),
+      open('cluster, same node (integrator and Link on n1)', [nodeT[0]!], 1),
+      open('cluster, cross node (integrator n2, Link on n1)', [nodeT[1]!], 1),
     ], 1, o, log, groups);
     const n = o.concurrency;
-    const refN = mk(single.url, single.apiKey, single.siteId, n);
-    const aN = mk(cluster.nodes[0]!.url, site.apiKey, site.siteId, n);
-    const spread = cluster.nodes.map((node) => mk(node.url, site!.apiKey, site!.siteId, Math.ceil(n / 3)));
     log(`Throughput, concurrency ${n}:`);
-    const cN = await alternate([
-      { name: 'single SQLite `conduit cloud`', targets: [refN] },
-      { name: 'cluster, one node (all load on n1, which holds the Link)', targets: [aN] },
-      { name: 'cluster, 3 nodes (load spread over n1, n2, n3)', targets: spread },
-    ], n, o, log, groups);
-    const profileReport = o.profileMs ? await profileCases(profileDir, [{ name: 'one node', targets: [aN] }, { name: '3 nodes', targets: spread }], cluster, o, log) : undefined;
-    return { storeNote: cluster.storeNote, c1, cN, ...(profileReport ? { profileReport } : {}) };
+    const oneN = open('cluster, one node (all load on n1, which holds the Link)', [nodeT[0]!], n);
+    const spreadN = open('cluster, 3 nodes (load spread over n1, n2, n3)', nodeT, n);
+    const cN = await alternate(gen, [open('single SQLite `conduit cloud`', [refT], n), oneN, spreadN], n, o, log, groups);
+    const profileReport = o.profileMs ? await profileCases(profileDir, [{ ...oneN, name: 'one node' }, { ...spreadN, name: '3 nodes' }], gen, cluster, o, log) : undefined;
+    return { storeNote: cluster.storeNote, generator: gen.description, generatorName: gen.name, c1, cN, ...(profileReport ? { profileReport } : {}) };
   } finally {
-    for (const c of clients) c.close();
+    for (const t of sessions) t.session.close();
     if (site) await stopProc(site.link);
     if (cluster) await cluster.stop();
     if (single) await stopConduit(single);
@@ -222,13 +235,13 @@ async function latencyParts(runDir: string, o: Options, log: (s: string) => void
 }
 
 /** One profiled round per case (nodes and load generator); the reports go to one file in bench/out/. */
-async function profileCases(dir: string, cases: { name: string; targets: HttpClient[] }[], cluster: BenchCluster, o: Options, log: (s: string) => void): Promise<string> {
+async function profileCases(dir: string, cases: Case[], gen: LoadGenerator, cluster: BenchCluster, o: Options, log: (s: string) => void): Promise<string> {
   const parts: string[] = [];
   for (const [i, c] of cases.entries()) {
     const into = new PooledCase();
     const w = new ProfileWindow(dir, `case${i}`, cluster.nodes.map((nd) => nd.proc.pid));
     await w.start();
-    await round(c.targets, o.concurrency, o.profileMs!, Number.MAX_SAFE_INTEGER, into);
+    await round(c.targets, o.profileMs!, { into, generatorCpu: gen.name === 'wrk' ? 'sum' : 'max' });
     const out = await w.stop();
     const s = into.summary();
     log(`  profiled c=${o.concurrency} ${c.name}: ${s.count} queries, ${fmtRate(s.throughput)} q/s (profiler on)`);
@@ -428,7 +441,8 @@ const verdict = (ok: boolean): string => (ok ? '**met**' : '**NOT met**');
 const mibs = (kb: number): string => (kb / KIB).toFixed(1);
 
 function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: IdleResult | undefined, loadEnd: number): string {
-  const out: string[] = ['## Cluster', ''];
+  // The node client's figures are not comparable with wrk's: they get their own section (as the immediate suite's do).
+  const out: string[] = [lat?.generatorName === 'node' ? '## Cluster (node:http client)' : '## Cluster', ''];
   out.push(`Machine: ${m.nproc} CPUs (\`nproc\`; ${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Run ${m.date}; 1-minute load average ${m.loadAvg1} at the start, ${loadEnd} at the end (the VM is shared with other work, which competes for both CPUs: every figure here carries that noise).`, '');
   out.push(`Setup: every part is its own process on 127.0.0.1, started through the CLI (${RUNTIME}): \`conduit cloud --cluster --bus <redis> --node-id nX\` nodes on one throw-away \`redis-server\` (the bus) and ` +
     `${(lat ?? idle)?.storeNote ?? 'one store'}; a single-node \`conduit cloud\` on its own SQLite store as the reference. Node and Link log level: ${o.logLevel}.`, '');
@@ -436,10 +450,11 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
   if (lat) {
     const [ref, same, cross] = lat.c1 as [LoadCase, LoadCase, LoadCase];
     const overhead = cross.summary.p50Ms - same.summary.p50Ms;
-    const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== 'load generator').reduce((a, [, v]) => a + v, 0);
+    const cpuTotal = (c: LoadCase): number => Object.entries(c.cpuPerQueryUs).filter(([g]) => g !== LOAD_GENERATOR).reduce((a, [, v]) => a + v, 0);
     out.push('### Immediate queries', '');
-    out.push(`One real Link (\`conduit link\`: its quick reads on its own thread, the rest on executor threads) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator is the benchmark process (node:http keep-alive, closed loop). ` +
-      `Each case: ${o.warmupMs} ms warm-up (${o.warmupThroughputMs} ms for throughput), then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. Throughput: ${o.concurrency} workers, worker w always on target w mod (number of targets).`, '');
+    out.push(`One real Link (\`conduit link\`: its quick reads on its own thread, the rest on executor threads) connected straight to node n1, paired through n2; the query \`${QUERY}\` (1 row). The load generator: ${lat.generator}. ` +
+      `Each case: ${o.warmupMs} ms warm-up (${o.warmupThroughputMs} ms for throughput; the warm-up checks each target's first answer), then ${o.rounds} rounds of ${o.roundMs} ms, the cases of a table taking turns in rotating order each round; samples pooled per case. ` +
+      `Throughput: ${o.concurrency} connections shared out evenly over the case's targets, each target's share driven by its own generator session (with wrk, its own process) at the same time; a round's length is the longest of its targets' windows.`, '');
     const rows = [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, fmtRate(c.summary.count), c.summary.errors, fmtMs(c.summary.p50Ms), fmtMs(c.summary.p90Ms), fmtMs(c.summary.p99Ms), fmtRate(c.summary.throughput)]);
     out.push(table(['case', 'concurrency', 'requests', 'errors', 'p50 ms', 'p90 ms', 'p99 ms', 'queries/s'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
     out.push(`Cross-node overhead at p50, concurrency 1: ${fmtMs(cross.summary.p50Ms)} − ${fmtMs(same.summary.p50Ms)} = **${overhead.toFixed(3)} ms** over the same-node path (the single SQLite Cloud: ${fmtMs(ref.summary.p50Ms)} ms). ` +
@@ -449,9 +464,9 @@ function report(m: Machine, o: Options, lat: LatencyResult | undefined, idle: Id
     out.push(table(['case', 'concurrency', ...groupNames, 'total (without the load generator)'],
       [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (c.cpuPerQueryUs[g] ?? Number.NaN).toFixed(0)), cpuTotal(c).toFixed(0)]),
       ['l', 'r', ...groupNames.map(() => 'r' as const), 'r']), '');
-    out.push('Read/write system calls and voluntary context switches (wake-ups) per completed query (/proc/<pid>/io and /proc/<pid>/status; counts, so much less disturbed by other load than times), as syscalls / wake-ups:', '');
+    out.push('Read/write system calls and voluntary context switches (wake-ups) per completed query (/proc/<pid>/io and /proc/<pid>/status; counts, so much less disturbed by other load than times), as syscalls / wake-ups (— for the load generator: its CPU is what its sessions report, its counts are not read):', '');
     out.push(table(['case', 'concurrency', ...groupNames],
-      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => `${(c.syscallsPerQuery[g] ?? Number.NaN).toFixed(1)} / ${(c.wakeupsPerQuery[g] ?? Number.NaN).toFixed(1)}`)]),
+      [...lat.c1, ...lat.cN].map((c) => [c.name, c.concurrency, ...groupNames.map((g) => (g in c.syscallsPerQuery ? `${c.syscallsPerQuery[g]!.toFixed(1)} / ${(c.wakeupsPerQuery[g] ?? Number.NaN).toFixed(1)}` : '—'))]),
       ['l', 'r', ...groupNames.map(() => 'r' as const)]), '');
     const [refN, oneN, spreadN] = lat.cN as [LoadCase, LoadCase, LoadCase];
     const ratio = spreadN.summary.throughput / oneN.summary.throughput;
@@ -506,7 +521,7 @@ async function run(args: string[]): Promise<string> {
     const md = report(m, o, lat, idle, loadEnd);
     const raw = writeRaw(`cluster-${m.date.replace(/[:.]/g, '-')}.json`, { machine: m, options: o, lat, idle });
     log(`\n${md}\nraw figures: ${raw}${lat?.profileReport ? `\nprofiles: ${lat.profileReport}` : ''}`);
-    if (o.write) writeSection('cluster', md);
+    if (o.write) writeSection(lat?.generatorName === 'node' ? 'cluster-node-client' : 'cluster', md);
     return md;
   } finally {
     if (!o.keep) rmSync(runDir, { recursive: true, force: true });

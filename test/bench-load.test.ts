@@ -9,13 +9,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANSWER_CHECKS } from '../bench/lib/answer-checks.js';
-import { httpTarget } from '../bench/lib/http-load.js';
+import { httpTarget, nodeGenerator } from '../bench/lib/http-load.js';
+import { PooledCase, openSpread, round } from '../bench/lib/cluster-load.js';
 import type { LoadTarget } from '../bench/lib/load-generator.js';
 import { percentile } from '../bench/lib/stats.js';
 import { decodeRequests, encodeConfig, encodeRequests, rawRequest } from '../bench/lib/wrk-files.js';
 import { findWrk, wrkGenerator, wrkVersion } from '../bench/lib/wrk-load.js';
 import {
-  correctionInterval, histogramOf, histogramPercentile, parseWrkSummary, undoCorrection, wrkWindow, type Histogram, type WrkRawSummary,
+  correctionInterval, histogramOf, histogramPercentile, histogramSamplesMs, parseWrkSummary, undoCorrection, wrkWindow, type Histogram, type WrkRawSummary,
 } from '../bench/lib/wrk-summary.js';
 
 /** wrk 4.1.0's stats_correct (src/stats.c), on a dense array: the reference the inversion is tested against. */
@@ -261,4 +262,66 @@ test('wrk through the script: each-once bodies sent once, every answer checked, 
   } finally {
     server.close();
   }
+});
+
+test('a cluster round shares the connections out over its targets, runs them together and pools what they measured', async () => {
+  const bin = findWrk();
+  if (!bin) throw new Error('wrk is not installed: apt-get install wrk');
+  // Three servers, each answering after 1 ms and counting its requests and the most connections it had open
+  // at once (wrk opens and closes one first, to try the address).
+  const servers = [0, 1, 2].map(() => {
+    const s = { answered: 0, open: 0, connections: 0, server: createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => {
+        s.answered++;
+        const out = answer([{ InternalID: 42 }]);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length }).end(out);
+      }, 1));
+    }) };
+    s.server.on('connection', (socket) => {
+      s.connections = Math.max(s.connections, ++s.open);
+      socket.on('close', () => s.open--);
+    });
+    return s;
+  });
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r))));
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'conduit-round-test-'));
+    const targets: LoadTarget[] = servers.map((s) => ({
+      url: `http://127.0.0.1:${(s.server.address() as AddressInfo).port}/q`, method: 'POST', headers: {}, bodies: { kind: 'fixed', body: '{}' },
+    }));
+    const gens = [wrkGenerator({ bin, dir, timeoutMs: 10_000, threads: () => 1, version: 'wrk' }), nodeGenerator(10_000)];
+    for (const gen of gens) {
+      for (const s of servers) s.answered = s.connections = 0;
+      const spread = openSpread(gen, targets, 8);
+      assert.deepEqual(spread.map((t) => t.concurrency), [3, 3, 2]);
+      const into = new PooledCase();
+      const cpuBefore = process.cpuUsage();
+      await round(spread, 400, { into, groups: { bench: () => [process.pid] }, generatorCpu: gen.name === 'wrk' ? 'sum' : 'max' });
+      for (const t of spread) t.session.close();
+      const used = process.cpuUsage(cpuBefore);
+      assert.deepEqual(into.byTarget, servers.map((s) => s.answered), `${gen.name}: every answer counted for its target`);
+      assert.deepEqual(servers.map((s) => s.connections), [3, 3, 2], `${gen.name}: each target got its share of connections`);
+      const s = into.summary();
+      assert.equal(s.count, servers.reduce((a, x) => a + x.answered, 0));
+      assert.equal(into.samples.length, s.count, 'one latency per answer, pooled over the targets');
+      assert.ok(s.count > 100 && s.errors === 0, `${gen.name}: ${s.count} answers, ${s.errors} errors`);
+      assert.ok(s.p50Ms >= 1 && s.p99Ms >= s.p50Ms, 'latencies include the servers\' 1 ms');
+      // The targets ran together: the round's window is about 400 ms, not three times that.
+      assert.ok(into.elapsedMs >= 380 && into.elapsedMs < 1000, `window ${into.elapsedMs} ms`);
+      assert.equal(s.throughput, (s.count * 1000) / into.elapsedMs);
+      assert.ok(into.cpuMs['load generator']! > 0, 'the generator\'s own CPU is charged');
+      // A group's reading counts the children its processes reaped: here the wrk processes this process ran.
+      const own = (used.user + used.system) / 1000;
+      if (gen.name === 'wrk') assert.ok(into.cpuMs.bench! >= into.cpuMs['load generator']! - 20, `wrk's CPU is in its parent's reading (${into.cpuMs.bench} ms)`);
+      else assert.ok(into.cpuMs.bench! >= 0 && into.cpuMs.bench! <= own + 20, `a group reads /proc for its processes (${into.cpuMs.bench} vs ${own} ms)`);
+    }
+  } finally {
+    for (const s of servers) s.server.close();
+  }
+});
+
+test('a wrk histogram expands to its samples, in ms', () => {
+  assert.deepEqual([...histogramSamplesMs({ values: [100, 250], counts: [2, 1] })], [0.1, 0.1, 0.25]);
+  assert.equal(histogramSamplesMs({ values: [], counts: [] }).length, 0);
 });

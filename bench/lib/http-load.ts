@@ -1,8 +1,8 @@
 // A closed-loop HTTP load generator on node:http with a keep-alive agent: `concurrency` workers each
 // send a request, wait for the whole response, and send the next. Bounded by time and by count.
 // It runs in the benchmark process and costs ~130-390 µs of CPU per 1-row answer, so on one machine it
-// takes CPU from the system under test; the immediate suite uses wrk (wrk-load.ts) when it can and
-// this as `--client node`. The cluster suite and the async suite's latency probe use it directly.
+// takes CPU from the system under test; the immediate and cluster suites use wrk (wrk-load.ts) when they
+// can and this as `--client node`. The async suite's latency probe uses it directly.
 import { Agent, request } from 'node:http';
 import { ANSWER_CHECKS } from './answer-checks.js';
 import type { LoadGenerator, LoadTarget } from './load-generator.js';
@@ -98,7 +98,7 @@ export class HttpClient {
 }
 
 /** Runs one bounded closed-loop window and returns latency statistics of the successful requests. */
-export async function runLoad(client: HttpClient, validate: HttpTarget['validate'], o: LoadOptions, check?: HttpTarget['check']): Promise<Summary & { firstError?: string }> {
+export async function runLoad(client: HttpClient, validate: HttpTarget['validate'], o: LoadOptions, check?: HttpTarget['check']): Promise<Summary & { firstError?: string; latenciesMs: Float64Array }> {
   const samples = new Samples();
   let issued = 0;
   let errors = 0;
@@ -137,7 +137,8 @@ export async function runLoad(client: HttpClient, validate: HttpTarget['validate
   };
   await Promise.all(Array.from({ length: o.concurrency }, () => worker()));
   const elapsed = performance.now() - started;
-  return { ...summarise(samples.values(), elapsed, errors), ...(firstError ? { firstError } : {}) };
+  const latenciesMs = samples.values();
+  return { ...summarise(latenciesMs, elapsed, errors), ...(firstError ? { firstError } : {}), latenciesMs };
 }
 
 /** The node client's form of a load target: a body per request (undefined once `once` bodies run out). */
@@ -161,10 +162,10 @@ export function nodeGenerator(timeoutMs: number): LoadGenerator {
       return {
         async run(w, o = {}) {
           const before = process.cpuUsage();
-          const summary = await runLoad(client, o.validate ? http.validate : undefined, { concurrency, ...w }, http.check);
+          const { latenciesMs, ...summary } = await runLoad(client, o.validate ? http.validate : undefined, { concurrency, ...w }, http.check);
           const cpu = process.cpuUsage(before);
           o.onEnd?.();
-          return { summary, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+          return { summary, clientCpuMs: (cpu.user + cpu.system) / 1000, latenciesMs };
         },
         close: () => client.close(),
       };

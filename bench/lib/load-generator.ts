@@ -44,6 +44,11 @@ export interface WindowResult {
   clientCpuMs: number;
   /** Errors by kind, where the generator tells them apart. */
   errorKinds?: Record<string, number>;
+  /**
+   * Every measured latency of the window, ms, for pooling windows (several targets, several rounds): the
+   * node client's successful requests; wrk's answers as measured (failed ones included, as in its summary).
+   */
+  latenciesMs: Float64Array;
   /** wrk's coordinated-omission-corrected latencies of the same window, for reference. */
   corrected?: { count: number; p50Ms: number; p90Ms: number; p99Ms: number; meanMs: number };
 }

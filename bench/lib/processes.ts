@@ -127,6 +127,22 @@ export function cpuTimeMs(pid: number): number {
   }
 }
 
+/**
+ * CPU ms of a process and of its children it has reaped (cutime/cstime): summed over a process and its
+ * live children, a reading stays whole when a child exits between two readings (its time moves to the
+ * parent's count instead of vanishing with its /proc entry).
+ */
+export function cpuTimeWithReapedMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime: fields 14-17 overall -> indexes 11-14 after ')'.
+    return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Read and write system calls (/proc/<pid>/io) and voluntary context switches (/proc/<pid>/status) so far. */
 export function ioCounts(pid: number): { syscalls: number; wakeups: number } {
   try {

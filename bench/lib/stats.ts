@@ -55,6 +55,9 @@ export class Samples {
     }
     this.buf[this.n++] = v;
   }
+  pushAll(vs: Float64Array): void {
+    for (const v of vs) this.push(v);
+  }
   get length(): number {
     return this.n;
   }

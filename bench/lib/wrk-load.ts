@@ -11,7 +11,7 @@ import { delimiter, join } from 'node:path';
 import type { LoadGenerator, LoadSession, LoadTarget, LoadWindow, RunOptions, WindowResult } from './load-generator.js';
 import { cpuTimeMs } from './processes.js';
 import { encodeRequests, rawRequest, writeConfig, type WrkConfig } from './wrk-files.js';
-import { parseWrkSummary, wrkWindow } from './wrk-summary.js';
+import { histogramSamplesMs, parseWrkSummary, wrkWindow } from './wrk-summary.js';
 
 export const WRK_SCRIPT = join(import.meta.dirname, 'wrk-load.lua');
 
@@ -157,7 +157,7 @@ class WrkSession implements LoadSession {
     // Stopped from outside: the script did not read its CPU clock at the end; /proc's (10 ms ticks) instead.
     const clientCpuMs = win.clientCpuMs ?? (cpuAtEnd ?? Number.NaN) - (cpuAtStart ?? Number.NaN);
     const firstError = forced && !win.summary.firstError ? 'the window was stopped from outside (answers overdue)' : win.summary.firstError;
-    return { summary: { ...win.summary, ...(firstError ? { firstError } : {}) }, clientCpuMs, errorKinds: win.errorKinds, corrected: win.corrected };
+    return { summary: { ...win.summary, ...(firstError ? { firstError } : {}) }, clientCpuMs, latenciesMs: histogramSamplesMs(win.measured), errorKinds: win.errorKinds, corrected: win.corrected };
   }
 
   close(): void {

@@ -138,6 +138,16 @@ export interface WrkWindow {
   corrected: { count: number; p50Ms: number; p90Ms: number; p99Ms: number; meanMs: number };
   /** Answers in the latency figures (successful ones plus answers that failed their status or check). */
   answered: number;
+  /** The measured histogram (µs buckets), for pooling windows. */
+  measured: Histogram;
+}
+
+/** A histogram's samples as ms values, ascending (for pooling with other windows' samples). */
+export function histogramSamplesMs(h: Histogram): Float64Array {
+  const out = new Float64Array(total(h));
+  let k = 0;
+  h.values.forEach((v, i) => out.fill(v / 1000, k, (k += h.counts[i]!)));
+  return out;
 }
 
 export function parseWrkSummary(text: string): WrkRawSummary {
@@ -196,5 +206,6 @@ export function wrkWindow(raw: WrkRawSummary): WrkWindow {
     errorKinds,
     corrected: { count: total(corrected), p50Ms: pct(corrected, 50), p90Ms: pct(corrected, 90), p99Ms: pct(corrected, 99), meanMs: ms(mean(corrected)) },
     answered: total(measured),
+    measured,
   };
 }
