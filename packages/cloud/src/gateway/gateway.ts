@@ -56,7 +56,7 @@ export interface GatewayOptions {
 /**
  * A node admits this many Link handshakes at a time (from the upgrade until the welcome is sent or the
  * attempt fails). In a reconnect storm a CPU-starved node that took every upgrade finished none of
- * them within the Link's 10 s handshake timeout (bench/RESULTS.md, Cluster findings); refusing the
+ * them within the node's 10 s handshake timeout (bench/RESULTS.md, Cluster findings); refusing the
  * excess with a cheap 503 keeps the work it took finishable. 64 handshakes are well under a second of
  * CPU (a few ms each), and still enough to overlap the round trips of Links far away.
  */
