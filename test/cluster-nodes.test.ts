@@ -71,7 +71,7 @@ test('an async query submitted to node B runs where the Link is and its pages ar
     await configureWebhook(sys.cloud.store, sys.integratorId, `http://127.0.0.1:${(srv.address() as { port: number }).port}/h/{queryId}`);
     const sub = await call(b, 'POST', `/integrator/sites/${sys.siteId}/queries/async`, { command: { text: 'SELECT * FROM APPOINTMENTS ORDER BY RECORDID' } });
     assert.equal(sub.status, 201, sub.text);
-    assert.equal(sub.json.status, 'queued');
+    assert.equal(sub.json.status, 'initialising', 'answered as created, across nodes too');
     let done: ApiResponse | undefined;
     await waitFor(async () => {
       done = await call(b, 'GET', `/integrator/sites/${sys.siteId}/queries/${sub.json.id}`);

@@ -110,6 +110,14 @@ test('POST .../queries/immediate 400: general envelope for an invalid body', asy
   expect('POST', IMMEDIATE, await sys.api('POST', immediatePath(), '{"command": {'), 400);
   expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT 1', executionMode: 'fast' }), 400);
   expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT @id', parameters: [{ name: '@id', type: 'Int', value: 'twelve' }] }), 400);
+  expect('POST', IMMEDIATE, await sys.api('POST', immediatePath(), ''), 400); // labelled JSON, empty: no body
+  expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT @s AS S', parameters: [{ name: '@s', type: 'NVarChar', value: 'x', size: -2 }] }), 400);
+});
+
+test('POST .../queries/immediate 200: a parameter sized -1 (SqlParameter MAX, as .NET clients send it)', async () => {
+  const res = await sys.immediate({ text: 'SELECT @s AS S', parameters: [{ name: '@s', type: 'NVarChar', value: 'long enough', size: -1 }] });
+  expect('POST', IMMEDIATE, res, 200);
+  assert.deepEqual(JSON.parse(Buffer.from(res.json.result.data, 'base64').toString('utf8')), [{ S: 'long enough' }]);
 });
 
 test('POST .../queries/immediate 400: executionFailed query for an SQL error', async () => {

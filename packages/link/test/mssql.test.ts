@@ -34,6 +34,9 @@ test('parameter typing: a VarChar stays varchar on the wire, so SQL Server conve
   assert.equal(t.output, false);
   assert.equal(tediousParameter(param('VarChar', ' 12 ')).value, ' 12 ');
   assert.deepEqual(tediousParameter({ ...param('VarChar', 'x'), size: 20 }).options, { length: 20 });
+  // -1 is SqlParameter's MAX: a length over nvarchar's 4000, which tedious declares as nvarchar(max).
+  const max = tediousParameter({ ...param('NVarChar', 'x'), size: -1 }).options!.length;
+  assert.ok(max > 4000 && max > 8000, `size -1 travels as ${max}`);
 });
 
 test('parameter typing: NULL travels as NULL for every type the driver supports', () => {

@@ -21,7 +21,8 @@ export const parameterSchema = z.strictObject({
   direction: z.enum(DIRECTIONS).default('input'),
   type: z.enum(SQL_DB_TYPES),
   value: z.string().nullable().optional(),
-  size: z.number().int().min(0).optional(),
+  /** SqlParameter.Size: -1 is MAX. */
+  size: z.number().int().min(-1).optional(),
 });
 export type Parameter = z.infer<typeof parameterSchema>;
 

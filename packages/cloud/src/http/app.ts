@@ -32,6 +32,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   // Only JSON bodies are accepted; anything else is 415 rather than a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  // An empty body labelled JSON is no body (clients generated from the OpenAPI file send one to pair-site,
+  // which takes its input in the query string); a route that needs a body still answers 400 without one.
+  // Anything else goes to fastify's own parser, prototype-poisoning checks included.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    json(req, body as string, done);
+  });
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
 

@@ -11,7 +11,8 @@ const parameter = {
     direction: { type: 'string', enum: [...DIRECTIONS], default: 'input' },
     type: { type: 'string', enum: [...SQL_DB_TYPES] },
     value: { type: ['string', 'null'] },
-    size: { type: 'integer', minimum: 0 },
+    // SqlParameter.Size: -1 is MAX (nvarchar(max), varbinary(max)), as .NET clients send it; below -1 SqlClient refuses too.
+    size: { type: 'integer', minimum: -1 },
   },
 } as const;
 

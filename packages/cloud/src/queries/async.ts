@@ -10,7 +10,7 @@ import type { PageStore, PageSink as PageWriter } from '../results/page-store.js
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { availabilityOf } from '../sites.js';
-import { complete, newQueryRecord, siteDown, transition } from './lifecycle.js';
+import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
 import type { HttpAnswer } from './service.js';
@@ -74,17 +74,21 @@ export class AsyncQueries {
     const now = Date.now();
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'async', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize, node: this.node }, now);
     await this.store.insertQuery(q);
+    // Halo answers 201 with the query as it was created (`initialising`); polling shows it move on. A copy:
+    // the record itself changes as it runs.
+    const created = JSON.parse(JSON.stringify(queryJson(q))) as unknown;
     if (!this.gateway.session(req.site.id)) {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
       const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });
-      if (handed) return { answer: { status: 201, body: null }, record: handed, done: Promise.resolve() };
+      if (handed) return { answer: { status: 201, body: created }, record: handed, done: Promise.resolve() };
       const { status, message } = siteDown(availabilityOf(req.site, null));
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);
       return { answer: { status: 503, body: envelope(503, message) }, record: q, done: Promise.resolve() };
     }
-    return this.run(q, { ...req, siteId: req.site.id }, now);
+    const ran = await this.run(q, { ...req, siteId: req.site.id }, now);
+    return { ...ran, answer: { status: 201, body: created } };
   }
 
   /** Queues a recorded async query at the site's Link connected here and ends it when the Link is done. */

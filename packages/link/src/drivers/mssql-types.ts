@@ -31,6 +31,12 @@ export function tediousValue(t: SqlDbType, v: unknown): unknown {
 export interface TediousParameter { name: string; type: DataType; value: unknown; output: boolean; options?: { length: number } }
 
 /**
+ * SqlParameter.Size -1 means MAX. tedious declares a type as MAX (nvarchar(max), varbinary(max)) when the
+ * length is over the type's own maximum (4000 / 8000), so -1 travels as a length above every maximum.
+ */
+const MAX_LENGTH = 0x7fffffff;
+
+/**
  * One Halo parameter as tedious sends it: the declared SqlDbType decides the wire type, and the value
  * is decoded as SqlClient would (an Int '12' travels as 12; a bad value is refused before the server).
  * Conversions to the procedure's or column's type are then SQL Server's own: a VarChar '' sent to a
@@ -41,7 +47,7 @@ export function tediousParameter(p: Parameter): TediousParameter {
   const value = p.direction === 'output' ? null : tediousValue(p.type, decodeParameterValue(p.name, p.type, p.value));
   return {
     name: p.name.replace(/^@/, ''), type: tediousType(p.type), value, output: p.direction !== 'input',
-    ...(p.size !== undefined ? { options: { length: p.size } } : {}),
+    ...(p.size !== undefined ? { options: { length: p.size < 0 ? MAX_LENGTH : p.size } } : {}),
   };
 }
 

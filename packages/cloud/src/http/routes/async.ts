@@ -46,12 +46,12 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
         checkParameters(req.body.command);
-        const { answer, record } = await deps.asyncQueries.submit({
+        const { answer } = await deps.asyncQueries.submit({
           integratorId: req.integrator.id, site, command: req.body.command, catalogue: req.body.catalogue,
           maxTimeInQueue: req.body.maxTimeInQueue,
           requestSize: Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)),
         });
-        return reply.code(answer.status).send(answer.status === 201 ? queryJson(record) : answer.body);
+        return reply.code(answer.status).send(answer.body);
       },
     );
 
@@ -62,10 +62,10 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
         const results = [];
         for (const raw of req.body.queryIds) {
-          const id = raw.toLowerCase();
-          const q = await deps.queries.get(id);
-          if (!q || q.siteId !== site.id || q.integratorId !== req.integrator.id) results.push({ queryId: id, status: 'notFound' });
-          else results.push({ queryId: id, status: 'found', query: queryJson(q, undefined, q.status === 'successful' && q.mode === 'async' ? await deps.asyncQueries.pages(q.id) : []) });
+          // Looked up lower-cased (ids are stored so), answered as asked: a client matches its results by its own spelling.
+          const q = await deps.queries.get(raw.toLowerCase());
+          if (!q || q.siteId !== site.id || q.integratorId !== req.integrator.id) results.push({ queryId: raw, status: 'notFound' });
+          else results.push({ queryId: raw, status: 'found', query: queryJson(q, undefined, q.status === 'successful' && q.mode === 'async' ? await deps.asyncQueries.pages(q.id) : []) });
         }
         return { results };
       },
