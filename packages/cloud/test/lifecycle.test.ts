@@ -37,6 +37,20 @@ test('each transition closes the phase before it and opens the next', () => {
   assert.deepEqual(stored.result.pages, []);
 });
 
+test('an uploading or uploadFailed query carries metrics before the Link reports its SQL time (Halo requires them)', () => {
+  const q = query();
+  q.mode = 'async';
+  transition(q, 'queued', 1_000_010);
+  transition(q, 'executing', 1_000_020);
+  assert.equal((queryJson(q) as { metrics?: unknown }).metrics, undefined, 'executing: no figure yet');
+  transition(q, 'uploading', 1_000_270);
+  assert.deepEqual((queryJson(q) as { metrics?: unknown }).metrics, { sqlExecutionDuration: 250 });
+  complete(q, 'uploadFailed', 1_000_400, { errorType: 'haloLink', errorCode: 502, errorMessage: 'incomplete' });
+  assert.deepEqual((queryJson(q) as { metrics?: unknown }).metrics, { sqlExecutionDuration: 250 });
+  q.sqlExecutionDuration = 310;
+  assert.deepEqual((queryJson(q) as { metrics?: unknown }).metrics, { sqlExecutionDuration: 310 }, 'the Link\'s own figure wins');
+});
+
 test('failures carry errorDetails and the deprecated root fields', () => {
   const q = query();
   complete(q, 'executionFailed', 1_000_100, { errorType: 'mssql', errorCode: 208, errorMessage: "Invalid object name 'X'." });

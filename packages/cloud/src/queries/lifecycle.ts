@@ -78,6 +78,19 @@ export function complete(q: QueryRecord, status: QueryStatus, at: number, errorD
   if (errorDetails) q.errorDetails = errorDetails;
 }
 
+/**
+ * Halo's uploading and uploadFailed queries carry metrics.sqlExecutionDuration, which the Link reports only
+ * with the completed result. Until then (and when the upload failed before it) it is the executing phase:
+ * from the start of the statement until its first result bytes left the site.
+ */
+function uploadingSqlMs(q: QueryRecord): number | null {
+  if (q.status !== 'uploading' && q.status !== 'uploadFailed') return null;
+  const ex = q.statusTiming.executing;
+  if (!ex) return 0;
+  const end = ex.endTime ?? q.statusTiming.uploading?.startTime ?? q.updatedAt;
+  return Math.max(0, Date.parse(end) - Date.parse(ex.startTime));
+}
+
 export interface InlineResult {
   data?: Buffer;
   parameters: ResultParameter[];
@@ -93,7 +106,8 @@ export function queryJson(q: QueryRecord, inline?: InlineResult, pages: PageReco
     maxTimeInQueue: q.maxTimeInQueue, commandSize: q.commandSize, requestSize: q.requestSize,
     createdAt: q.createdAt, updatedAt: q.updatedAt, statusTiming: q.statusTiming,
   };
-  if (q.sqlExecutionDuration !== null) out.metrics = { sqlExecutionDuration: q.sqlExecutionDuration };
+  const sqlMs = q.sqlExecutionDuration ?? uploadingSqlMs(q);
+  if (sqlMs !== null) out.metrics = { sqlExecutionDuration: sqlMs };
   if (q.status === 'successful') {
     const size = q.resultSize ?? 0;
     // Built field by field, not with spreads: this runs for every immediate answer.
