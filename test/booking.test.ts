@@ -317,3 +317,13 @@ test('too many wrong pairing codes: rate limited with the wait', async () => {
   assert.match(text, /Too many failed attempts\. Please wait \d+ (minutes|seconds) and try again\./);
   await shot('onboarding-rate-limited');
 });
+
+test('malformed requests get an error page, never a crash: a bad Referer, a bad percent-escape', async () => {
+  const bad = await fetch(`${booking.url}/no-such-page`, { headers: { referer: 'http://[' } });
+  assert.equal(bad.status, 404);
+  assert.match(await bad.text(), /There is no page here/);
+  const escaped = await fetch(`${booking.url}/book/%E0%A4%A`);
+  assert.equal(escaped.status, 400);
+  const alive = await fetch(`${booking.url}/healthz`);
+  assert.equal(alive.status, 200, 'the server is still up');
+});

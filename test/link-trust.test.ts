@@ -96,3 +96,51 @@ test('availability: online with a live session, unreachable when the socket dies
   assert.ok(heard.heartbeatTimestampUTC);
   sys.link = undefined;
 });
+
+test('a signed welcome recorded on the wire opens no session when it is replayed to the Link', async () => {
+  const { WebSocketServer, WebSocket } = await import('ws');
+  const sys = await System.start();
+  systems.push(sys);
+  await sys.link!.stop();
+  // A relay on the path between Link and Cloud (a ws:// URL, or a proxy that ends TLS) that records the
+  // Cloud's frames, then stops relaying and answers the Link's next hello with the welcome it recorded.
+  let welcome: string | undefined;
+  let replaying = false;
+  const closes: number[] = [];
+  const relay = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  relay.on('connection', (fromLink) => {
+    fromLink.on('close', (code) => closes.push(code));
+    if (replaying) {
+      fromLink.on('message', (m) => {
+        if (String(m).includes('"type":"hello"')) fromLink.send(welcome!);
+      });
+      return;
+    }
+    const toCloud = new WebSocket(`${sys.cloud.url.replace('http', 'ws')}/link/v1/connect`);
+    const queued: string[] = [];
+    fromLink.on('message', (m) => (toCloud.readyState === WebSocket.OPEN ? toCloud.send(String(m)) : queued.push(String(m))));
+    toCloud.on('open', () => queued.splice(0).forEach((m) => toCloud.send(m)));
+    toCloud.on('message', (m) => {
+      const frame = String(m);
+      if (frame.includes('"type":"welcome"')) welcome = frame;
+      fromLink.send(frame);
+    });
+    fromLink.on('close', () => toCloud.close());
+    toCloud.on('close', () => fromLink.terminate());
+  });
+  await new Promise((r) => relay.once('listening', r));
+  const link = new Link(sys.linkOptions({ cloudUrl: `http://127.0.0.1:${(relay.address() as { port: number }).port}` }));
+  await link.start();
+  try {
+    await link.waitUntilConnected(10_000);
+    assert.ok(welcome, 'the relay saw the signed welcome');
+    replaying = true;
+    for (const c of relay.clients) c.terminate();
+    await waitFor(() => closes.length >= 2, 10_000, 'the Link to answer the replayed welcome');
+    assert.equal(closes.at(-1), 4002, 'the Link closed the connection as a protocol error');
+    assert.notEqual(link.status, 'connected');
+  } finally {
+    await link.stop();
+    relay.close();
+  }
+});

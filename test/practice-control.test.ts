@@ -174,3 +174,19 @@ test('the audit log verifies, and detects an altered, reordered or removed event
   db.prepare(`DELETE FROM audit_events WHERE seq = ${n}`).run();
   assert.match((await verifyAudit(sys.cloud.store)).problems.join('\n'), /removed from the end/);
 });
+
+test('a pairing code issued before the practice unticked the integration pairs nothing until it is ticked again', async () => {
+  const sys = await start({ pair: false });
+  await sys.link!.integrations.save(sys.integratorId, { enabled: true });
+  const code = await sys.link!.integrations.pairingCode(sys.integratorId);
+  await sys.link!.integrations.save(sys.integratorId, { enabled: false });
+  await waitFor(async () => !(await sys.cloud.store.integrations({ pmsType: 'BestPractice', pmsSiteId: code.siteId })).some((i) => i.enabled), 5000, 'the Cloud to hear of it');
+  const refused = await sys.api('POST', pairPath(code.siteId, code.code));
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.json.error.message, ACCESS_MESSAGES.disabled);
+  assert.equal((await sys.api('GET', `/integrator/sites?practiceManagementSiteId=${code.siteId}&practiceManagementName=Best%20Practice`)).json.sites.length, 0, 'the site stays hidden');
+  await sys.link!.integrations.save(sys.integratorId, { enabled: true });
+  await waitFor(async () => (await sys.cloud.store.integrations({ pmsType: 'BestPractice', pmsSiteId: code.siteId })).some((i) => i.enabled), 5000, 'ticked again');
+  const paired = await sys.api('POST', pairPath(code.siteId, code.code));
+  assert.equal(paired.status, 200, paired.text);
+});

@@ -19,6 +19,7 @@ import { patientRoutes } from './booking/patient-routes.js';
 import { setUpMigration } from './migration/setup.js';
 import { HttpError, pages as pagesFor, type Route } from './web/http.js';
 import { errorView } from './web/chrome.js';
+import { errorSummary } from './error-summary.js';
 import type { BookingOptions, RunningBooking } from './options.js';
 
 export type { BookingOptions, RunningBooking } from './options.js';
@@ -27,7 +28,7 @@ export { addDays } from './pms/pms.js';
 
 export async function startBooking(opts: BookingOptions): Promise<RunningBooking> {
   const product = opts.productName ?? 'Conduit Booking';
-  const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', e instanceof Error ? e.message : e));
+  const onError = opts.onError ?? ((e: unknown) => console.error('[booking]', errorSummary(e)));
   const pages = pagesFor(product);
   const store = new BookingStore(opts.dataFile);
   const client = new ConduitClient({ baseUrl: opts.conduit.baseUrl, apiKey: opts.conduit.apiKey });
@@ -73,7 +74,12 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
   ];
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, 'This address is not valid.');
+    }
     for (const r of routes) if (await r(req, res, url, parts)) return;
     throw new HttpError(404, 'There is no page here.');
   }
@@ -83,7 +89,9 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
         res.destroy();
         return;
       }
-      const back = req.headers.referer && new URL(req.headers.referer, 'http://x').pathname !== new URL(req.url ?? '/', 'http://x').pathname ? new URL(req.headers.referer, 'http://x').pathname : undefined;
+      // The Referer is the client's to send: a malformed one gets no back link (and must not throw here).
+      const from = req.headers.referer && URL.canParse(req.headers.referer, 'http://x') ? new URL(req.headers.referer, 'http://x').pathname : undefined;
+      const back = from !== undefined && from !== new URL(req.url ?? '/', 'http://x').pathname ? from : undefined;
       const x = explain(e, product);
       if (x.status >= 500 && !(e instanceof ConduitApiError)) onError(e);
       pages.show(res, errorView(x, back));

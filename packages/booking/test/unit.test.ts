@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { ConduitApiError, type ConduitClient } from '@conduit/sdk';
 import { BookingStore, Monitor, Pms, explain, fitting, isAwayError, addDays } from '../src/index.js';
 import { html, formatTime } from '../src/web/html.js';
+import { errorSummary } from '../src/error-summary.js';
+import { ConnectorError } from '../src/pms/connector-hub.js';
 
 test('fitting: a 30-minute type needs two back-to-back 15-minute slots', () => {
   const s = (time: number) => ({ date: '2026-01-05', time, length: 900, locationId: 1 });
@@ -102,4 +104,22 @@ test('Monitor.onResult: a webhook that overtakes its registration reply is appli
   } finally {
     store.close();
   }
+});
+
+test('errorSummary: the kind and numbers of an error, never its message (database errors quote row values)', () => {
+  const dup = new ConduitApiError({ kind: 'queryFailed', status: 400, message: "Violation of UNIQUE KEY constraint. The duplicate key value is (Nguyen, 1990-04-01).", errorDetails: { errorType: 'mssql', errorCode: 2627, errorMessage: 'The duplicate key value is (Nguyen, 1990-04-01).' }, method: 'POST', path: '/integrator/sites/x/queries/immediate' });
+  const s = errorSummary(dup);
+  assert.ok(!s.includes('Nguyen') && s.includes('2627') && s.includes('mssql'), s);
+  const c = errorSummary(new ConnectorError('database', "Conversion failed when converting the varchar value 'Jane Citizen' to data type int.", 245));
+  assert.equal(c, 'ConnectorError database (database error 245)');
+  let parseError: unknown;
+  try {
+    JSON.parse('{"surname": Nguyen}');
+  } catch (e) {
+    parseError = e;
+  }
+  const p = errorSummary(parseError);
+  assert.match(p, /^SyntaxError( at \S+)?$/);
+  assert.ok(!p.includes('Nguyen'), p);
+  assert.equal(errorSummary('boom'), 'a thrown string');
 });

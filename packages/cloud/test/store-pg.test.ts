@@ -100,6 +100,8 @@ test('the store is chosen by its location: a postgres:// URL or a SQLite file; p
   await file.close();
   await assert.rejects(openStore('mysql://x/y'), /unsupported store URL scheme/);
   assert.equal(describeStore('postgres://u:secret@db:5432/conduit'), 'postgres://u:***@db:5432/conduit');
+  const q = describeStore('postgres://db:5432/conduit?user=u&password=secret&sslpassword=s2&sslmode=require');
+  assert.ok(!q.includes('secret') && !q.includes('s2') && q.includes('sslmode=require'), q);
   assert.equal(describeStore(join(dir, 'cloud.db')), join(dir, 'cloud.db'));
 });
 

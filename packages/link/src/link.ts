@@ -335,6 +335,9 @@ export class Link extends EventEmitter {
         return;
       }
       case 'welcome': {
+        // Only as the end of this connection's handshake (after its challenge, which answered our nonce): a
+        // welcome is signed but names no nonce, so one recorded earlier must not open a session elsewhere.
+        if (this.status !== 'authenticating' || !this.macKey) return this.protocolError('welcome outside the handshake');
         this.siteId = msg.siteId;
         this.linkId = msg.linkId;
         this.authoritative = msg.authoritative;

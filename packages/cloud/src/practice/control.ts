@@ -209,7 +209,11 @@ export class PracticeControl implements GatewayHooks {
     const stored = await this.store.pairingCode(practice, integratorId);
     const presented = pairingCodeHash(practice.pmsSiteId, integratorId, code ?? '');
     const valid = stored !== undefined && sameHash(stored.codeHash, presented) && Date.parse(stored.expiresAt) > Date.now();
-    if (!valid || !(await this.store.consumePairingCode(practice, integratorId, presented, new Date().toISOString()))) {
+    if (!valid) return failed(403, 'badCode', site.id);
+    // A code issued before the practice unticked the integration pairs nothing (and is kept for if it is ticked again).
+    const enabled = (await this.store.integrations(practice)).some((i) => i.integratorId === integratorId && i.enabled);
+    if (!enabled) return failed(403, 'disabled', site.id);
+    if (!(await this.store.consumePairingCode(practice, integratorId, presented, new Date().toISOString()))) {
       return failed(403, 'badCode', site.id);
     }
     this.invalidate();

@@ -11,12 +11,13 @@ export async function openStore(location: string, opts: PgStoreOptions = {}): Pr
   return new SqliteStore(location);
 }
 
-/** The location without its password, for logs. */
+/** The location without its passwords (before the host, or as ?password= / ?sslpassword=), for logs. */
 export function describeStore(location: string): string {
   if (!isPostgresUrl(location)) return location;
   try {
     const u = new URL(location);
     if (u.password) u.password = '***';
+    for (const k of [...u.searchParams.keys()]) if (/password$/i.test(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
     return 'postgres://(unparsable URL)';
