@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { ClusterRig } from './support/cluster-rig.js';
 import { until } from './support/crash-cluster.js';
+import { RedisBus } from '../packages/cloud/src/bus/redis.js';
+import { encodeFrame } from '../packages/cloud/src/bus/frame.js';
 
 const SLOW = 'SELECT COUNT(*) AS N FROM PATIENTS a CROSS JOIN PATIENTS b CROSS JOIN PATIENTS c CROSS JOIN PATIENTS d';
 let rig: ClusterRig;
@@ -80,6 +82,28 @@ test('the Link is on node 1; node 3 pairs, runs immediate, async (pages read on 
   assert.equal(result.json.rows, 1);
 
   await until(() => received.some((h) => h.body.queryId === sub.json.id) && received.some((h) => h.body.queryId === reg.json.id), 'both webhooks', 15_000);
+});
+
+test('a bus frame a node cannot act on (damaged, another release\'s, missing fields) is dropped, and the node keeps serving', async () => {
+  const probe = new RedisBus({ url: rig.redis.url, nodeId: 'probe' });
+  await probe.start(() => undefined);
+  try {
+    const frames = [
+      Buffer.from('not a frame'),
+      encodeFrame({ t: 'exec', from: 'probe', rid: 'r1' }), // no site, no query
+      encodeFrame({ t: 'outcome' }),
+      encodeFrame({ t: 'a-later-kind', from: 'probe' }),
+      encodeFrame([1, 2, 3]),
+      encodeFrame(null as unknown as object),
+      encodeFrame({ t: 'async', from: 'probe', rid: 'r2' }), // no query record
+    ];
+    for (const f of frames) assert.equal(await probe.send('n1', f), true, 'node 1 heard it');
+    const imm = await rig.api(2, 'POST', `/integrator/sites/${rig.siteId}/queries/immediate`, { command: { text: 'SELECT 1 AS One' } });
+    assert.equal(imm.status, 200, JSON.stringify(imm.json));
+    assert.equal(await rig.links(0), 1, 'node 1 still holds the Link');
+  } finally {
+    await probe.close();
+  }
 });
 
 test('kill -9 node 1: in-flight queries end with a Halo status, the Link moves to a live node, new queries succeed', async () => {

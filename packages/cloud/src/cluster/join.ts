@@ -74,8 +74,15 @@ export class ClusterNode {
       this.parts.log.warn('unreadable bus frame');
       return;
     }
-    if (w.t === 'outcome' || w.t === 'accepted') this.router.onReply(w, payload);
-    else this.host?.handle(w);
+    // A frame this node cannot act on (another release's, during a rolling upgrade, or a damaged one) is
+    // dropped with a warning, never thrown into the bus client: it must not take the node down.
+    try {
+      if (typeof w !== 'object' || w === null || typeof w.t !== 'string') throw new Error('no frame type');
+      if (w.t === 'outcome' || w.t === 'accepted') this.router.onReply(w, payload);
+      else this.host?.handle(w);
+    } catch (e) {
+      this.parts.log.warn({ err: (e as Error).message, t: typeof w?.t === 'string' ? w.t.slice(0, 32) : undefined }, 'bus frame not handled');
+    }
   }
 
   welcomed(session: LinkSession): void {
