@@ -38,6 +38,9 @@ test('malformed JSON, wrong types, unknown fields and missing fields are 400 wit
   assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1' }, maxTimeInQueue: 60001 }), 400, /maxTimeInQueue/);
   assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1', parameters: [{ name: '@a', type: 'Integer', value: '1' }] } }), 400, /type/);
   assertEnvelope(await sys.api('POST', path, 'text=1', { 'content-type': 'text/plain' }), 415, /application\/json/);
+  assertEnvelope(await sys.api('POST', path, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json/);
+  // An empty body is no body, whatever its label: here the body is required, so 400 (not 415).
+  assertEnvelope(await sys.api('POST', path, '', { 'content-type': 'text/plain; charset=utf-8' }), 400, /body/);
 });
 
 test('an oversized body is 413 with the limit', async () => {

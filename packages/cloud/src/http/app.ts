@@ -41,6 +41,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (body === '') return done(null, undefined);
     json(req, body as string, done);
   });
+  // So is an empty body under any other label (.NET's StringContent("") is text/plain); a non-empty one is 415.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    done(Object.assign(new Error('Content-Type must be application/json.'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+  });
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
 
