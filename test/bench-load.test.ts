@@ -307,9 +307,8 @@ test('a cluster round shares the connections out over its targets, runs them tog
       assert.equal(into.samples.length, s.count, 'one latency per answer, pooled over the targets');
       assert.ok(s.count > 100 && s.errors === 0, `${gen.name}: ${s.count} answers, ${s.errors} errors`);
       assert.ok(s.p50Ms >= 1 && s.p99Ms >= s.p50Ms, 'latencies include the servers\' 1 ms');
-      // The targets ran together: the round's window is about 400 ms, not three times that.
+      // The targets ran together: the round's window (first launch to last end) is about 400 ms, not three times that.
       assert.ok(into.elapsedMs >= 380 && into.elapsedMs < 1000, `window ${into.elapsedMs} ms`);
-      assert.equal(s.throughput, (s.count * 1000) / into.elapsedMs);
       assert.ok(into.cpuMs['load generator']! > 0, 'the generator\'s own CPU is charged');
       // A group's reading counts the children its processes reaped: here the wrk processes this process ran.
       const own = (used.user + used.system) / 1000;

@@ -1,6 +1,7 @@
 // The booking product (packages/booking) in a real browser against a real Cloud + Link + simulated
 // practice: onboarding with a pairing code, booking into APPOINTMENTS, a race for the same time, the
 // integration unticked in the PMS, and a cancellation made in the PMS coming back by registered query + webhook.
+import { connect as tcpConnect } from 'node:net';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -327,6 +328,15 @@ test('malformed requests get an error page, never a crash: a bad Referer, a bad 
   assert.match(await bad.text(), /There is no page here/);
   const escaped = await fetch(`${booking.url}/book/%E0%A4%A`);
   assert.equal(escaped.status, 400);
+  // A request line whose target is no URL at all (`//`), with a Referer: node:http passes it on as it is.
+  const raw = await new Promise<string>((resolve, reject) => {
+    const s = tcpConnect(Number(new URL(booking.url).port), '127.0.0.1', () => s.end('GET // HTTP/1.1\r\nHost: x\r\nReferer: /\r\nConnection: close\r\n\r\n'));
+    let got = '';
+    s.on('data', (c) => (got += c.toString()));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400/);
   const alive = await fetch(`${booking.url}/healthz`);
   assert.equal(alive.status, 200, 'the server is still up');
 });

@@ -75,11 +75,18 @@ export async function round(targets: RoundTarget[], durationMs: number, o: Round
   let cpu1: number[] = [];
   let io1: { syscalls: number; wakeups: number }[] = [];
   let running = targets.length;
-  // The other processes' CPU is read as soon as the last window's load ends, before the generators' bookkeeping.
+  let ended = 0;
+  // The round's window runs from the launch of its first target's load to the end of its last one's (a
+  // generator process's start-up counts in it: throughput is not overstated). The other processes' CPU is
+  // read as soon as the last window's load ends, before the generators' bookkeeping.
+  const started = performance.now();
   const onEnd = (): void => {
-    if (--running === 0 && into) {
-      cpu1 = cpu();
-      io1 = io();
+    if (--running === 0) {
+      ended = performance.now();
+      if (into) {
+        cpu1 = cpu();
+        io1 = io();
+      }
     }
   };
   const results: WindowResult[] = await Promise.all(targets.map((t) => t.session.run({ durationMs, maxRequests: Number.MAX_SAFE_INTEGER }, { validate: o.validate, onEnd })));
@@ -91,7 +98,7 @@ export async function round(targets: RoundTarget[], durationMs: number, o: Round
     into.firstError ??= r.summary.firstError;
     into.byTarget[t] = (into.byTarget[t] ?? 0) + r.summary.count;
   });
-  into.elapsedMs += Math.max(...results.map((r) => r.summary.elapsedMs));
+  into.elapsedMs += (ended || performance.now()) - started;
   pids.forEach(([g], i) => {
     into.cpuMs[g] = (into.cpuMs[g] ?? 0) + cpu1[i]! - cpu0[i]!;
     into.syscalls[g] = (into.syscalls[g] ?? 0) + io1[i]!.syscalls - io0[i]!.syscalls;

@@ -72,7 +72,10 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     practiceRoutes(ctx),
     patientRoutes(ctx),
   ];
+  /** The request's path, or undefined when it is not one a URL can have (e.g. `//`). */
+  const pathOf = (raw: string | undefined): string | undefined => (raw !== undefined && URL.canParse(raw, 'http://x') ? new URL(raw, 'http://x').pathname : undefined);
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!URL.canParse(req.url ?? '/', 'http://x')) throw new HttpError(400, 'This address is not valid.');
     const url = new URL(req.url ?? '/', 'http://x');
     let parts: string[];
     try {
@@ -90,8 +93,8 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
         return;
       }
       // The Referer is the client's to send: a malformed one gets no back link (and must not throw here).
-      const from = req.headers.referer && URL.canParse(req.headers.referer, 'http://x') ? new URL(req.headers.referer, 'http://x').pathname : undefined;
-      const back = from !== undefined && from !== new URL(req.url ?? '/', 'http://x').pathname ? from : undefined;
+      const from = pathOf(req.headers.referer);
+      const back = from !== undefined && from !== pathOf(req.url) ? from : undefined;
       const x = explain(e, product);
       if (x.status >= 500 && !(e instanceof ConduitApiError)) onError(e);
       pages.show(res, errorView(x, back));

@@ -42,8 +42,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     json(req, body as string, done);
   });
   // So is an empty body under any other label (.NET's StringContent("") is text/plain); a non-empty one is 415.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
-    if ((body as Buffer).length === 0) return done(null, undefined);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    // A path that does not exist answers 404 whatever its body (FHIR paths with application/fhir+json, say).
+    if ((body as Buffer).length === 0 || req.is404) return done(null, undefined);
     done(Object.assign(new Error('Content-Type must be application/json.'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
   });
   const auth = new IntegratorAuth(deps.store, deps.audit);

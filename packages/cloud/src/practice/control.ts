@@ -212,7 +212,11 @@ export class PracticeControl implements GatewayHooks {
     if (!valid) return failed(403, 'badCode', site.id);
     // A code issued before the practice unticked the integration pairs nothing (and is kept for if it is ticked again).
     const enabled = (await this.store.integrations(practice)).some((i) => i.integratorId === integratorId && i.enabled);
-    if (!enabled) return failed(403, 'disabled', site.id);
+    if (!enabled) {
+      // Not a guess (the code is right): refused without counting against the pairing limits.
+      this.audit.record({ kind: 'pairing.failed', actor: `integrator:${integratorId}`, siteId: site.id, integratorId, outcome: 'refused', details: { pmsSiteId: practice.pmsSiteId, reason: 'disabled' } });
+      throw new ApiError(403, ACCESS_MESSAGES.disabled);
+    }
     if (!(await this.store.consumePairingCode(practice, integratorId, presented, new Date().toISOString()))) {
       return failed(403, 'badCode', site.id);
     }
