@@ -112,6 +112,7 @@ test('POST .../queries/immediate 400: general envelope for an invalid body', asy
   expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT @id', parameters: [{ name: '@id', type: 'Int', value: 'twelve' }] }), 400);
   expect('POST', IMMEDIATE, await sys.api('POST', immediatePath(), ''), 400); // labelled JSON, empty: no body
   expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT @s AS S', parameters: [{ name: '@s', type: 'NVarChar', value: 'x', size: -2 }] }), 400);
+  expect('POST', IMMEDIATE, await sys.immediate({ text: 'SELECT @s AS S', parameters: [{ name: '@s', type: 'Int', value: '1', size: -1 }] }), 400);
 });
 
 test('POST .../queries/immediate 200: a parameter sized -1 (SqlParameter MAX, as .NET clients send it)', async () => {

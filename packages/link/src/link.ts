@@ -22,7 +22,8 @@ import { defaultTransport, type Transport } from './executor/transport.js';
 import { interruptSupported } from '@conduit/bp-sim';
 import type { DriverConfig } from './executor/ipc.js';
 
-export const LINK_VERSION = '26.1125.1';
+/** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
+export const LINK_VERSION = '26.1207.1';
 
 
 export interface LinkOptions {

@@ -45,7 +45,7 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: asyncBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.command);
+        checkParameters(req.body.command, site);
         const { answer } = await deps.asyncQueries.submit({
           integratorId: req.integrator.id, site, command: req.body.command, catalogue: req.body.catalogue,
           maxTimeInQueue: req.body.maxTimeInQueue,

@@ -5,6 +5,8 @@ import type { AppDeps } from '../deps.js';
 import { immediateBody, queryParams, siteParams } from '../schemas.js';
 import { ApiError, MESSAGES } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';
+import { SIZE_MAX_SINCE, linkAtLeast } from '../../link-features.js';
+import type { SiteRecord } from '../../store/types.js';
 
 interface ImmediateBody {
   maxTimeInQueue: number;
@@ -12,13 +14,23 @@ interface ImmediateBody {
   catalogue?: string;
 }
 
+/** The types whose size may be -1 (MAX): varchar(max), nvarchar(max), varbinary(max). */
+const MAX_TYPES: ReadonlySet<string> = new Set(['VarChar', 'NVarChar', 'VarBinary']);
+
 /** Every input value is checked here, at the edge, so a bad value never travels to a clinic. */
-export function checkParameters(command: Command): void {
+
+export function checkParameters(command: Command, site: Pick<SiteRecord, 'linkVersion'>): void {
   const seen = new Set<string>();
   for (const p of command.parameters) {
     const key = p.name.toLowerCase();
     if (seen.has(key)) throw new ApiError(400, `Parameter ${p.name} is given more than once.`);
     seen.add(key);
+    if (p.size === -1) {
+      if (!MAX_TYPES.has(p.type)) throw new ApiError(400, `Parameter ${p.name}: size -1 (MAX) is only for VarChar, NVarChar and VarBinary.`);
+      if (!linkAtLeast(site.linkVersion, SIZE_MAX_SINCE)) {
+        throw new ApiError(400, `Parameter ${p.name}: this practice's Conduit Link (${site.linkVersion}) does not take size -1 (MAX); it needs ${SIZE_MAX_SINCE} or later. Leave size out, or ask the practice to update its Link.`);
+      }
+    }
     if (p.direction === 'input' || p.direction === 'inputOutput') {
       try {
         decodeParameterValue(p.name, p.type, p.value);
@@ -37,7 +49,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: immediateBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.command);
+        checkParameters(req.body.command, site);
         const res = reply.raw;
         const answer = await deps.queries.runImmediate({
           integratorId: req.integrator.id,

@@ -13,7 +13,7 @@ export function registeredRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: registeredBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.registerCommand.command);
+        checkParameters(req.body.registerCommand.command, site);
         const r = await deps.registered.create(req.integrator.id, site, req.body, Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)));
         return reply.code(202).send({ id: r.id });
       },

@@ -1,0 +1,23 @@
+// What a site's Link can take, by the version it reported in its hello. The Cloud is upgraded before the
+// Links it serves (practices update theirs in their own time), so a request a Link of an older release
+// would refuse — and refusing a malformed query closes its whole connection — is refused here instead,
+// with the reason.
+
+/** Links from this version on take a parameter `size` of -1 (SqlParameter MAX). */
+export const SIZE_MAX_SINCE = '26.1207.1';
+
+/** Versions are `YY.MMDD.N` (numeric parts); anything unreadable counts as older than every release. */
+export function linkAtLeast(version: string, min: string): boolean {
+  const parts = (v: string): number[] | undefined => {
+    const p = v.split('.').map((x) => (/^\d+$/.test(x) ? Number(x) : Number.NaN));
+    return p.every(Number.isFinite) ? p : undefined;
+  };
+  const a = parts(version);
+  const b = parts(min)!;
+  if (!a) return false;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
