@@ -103,9 +103,11 @@ test('a signed welcome recorded on the wire opens no session when it is replayed
   systems.push(sys);
   await sys.link!.stop();
   // A relay on the path between Link and Cloud (a ws:// URL, or a proxy that ends TLS) that records the
-  // Cloud's frames, then stops relaying and answers the Link's next hello with the welcome it recorded.
+  // Cloud's frames; then answers the Link's next hello with the welcome it recorded ('replay'); then relays
+  // a whole real handshake but swaps the Cloud's welcome for the recorded one ('swap').
   let welcome: string | undefined;
   let replaying = false;
+  let swapping = false;
   const closes: number[] = [];
   const relay = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   relay.on('connection', (fromLink) => {
@@ -122,7 +124,10 @@ test('a signed welcome recorded on the wire opens no session when it is replayed
     toCloud.on('open', () => queued.splice(0).forEach((m) => toCloud.send(m)));
     toCloud.on('message', (m) => {
       const frame = String(m);
-      if (frame.includes('"type":"welcome"')) welcome = frame;
+      if (frame.includes('"type":"welcome"')) {
+        if (swapping) return fromLink.send(welcome!);
+        welcome = frame;
+      }
       fromLink.send(frame);
     });
     fromLink.on('close', () => toCloud.close());
@@ -138,6 +143,14 @@ test('a signed welcome recorded on the wire opens no session when it is replayed
     for (const c of relay.clients) c.terminate();
     await waitFor(() => closes.length >= 2, 10_000, 'the Link to answer the replayed welcome');
     assert.equal(closes.at(-1), 4002, 'the Link closed the connection as a protocol error');
+    assert.notEqual(link.status, 'connected');
+    // The real handshake passes through (hello, challenge, auth), and the recorded welcome comes in place of
+    // the Cloud's own: it names another connection's nonce.
+    replaying = false;
+    swapping = true;
+    const before = closes.length;
+    await waitFor(() => closes.length > before, 10_000, 'the Link to answer the swapped welcome');
+    assert.equal(closes.at(-1), 4002);
     assert.notEqual(link.status, 'connected');
   } finally {
     await link.stop();

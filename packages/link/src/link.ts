@@ -336,9 +336,11 @@ export class Link extends EventEmitter {
         return;
       }
       case 'welcome': {
-        // Only as the end of this connection's handshake (after its challenge, which answered our nonce): a
-        // welcome is signed but names no nonce, so one recorded earlier must not open a session elsewhere.
+        // Only as the end of this connection's handshake, naming this connection's nonce: a signed welcome
+        // recorded on another connection must not open a session (a Cloud older than 26.1207.1 names none
+        // and is refused: upgrade the Cloud before its Links).
         if (this.status !== 'authenticating' || !this.macKey) return this.protocolError('welcome outside the handshake');
+        if (msg.linkNonce !== this.linkNonce) return this.protocolError('welcome does not answer this connection');
         this.siteId = msg.siteId;
         this.linkId = msg.linkId;
         this.authoritative = msg.authoritative;

@@ -105,6 +105,8 @@ export const challengeSchema = z.object({
 export const welcomeSchema = z.object({
   ...base, type: z.literal('welcome'), linkId: z.string(), siteId: z.string(),
   authoritative: z.boolean(), heartbeatIntervalMs: z.number().int().positive(), serverTime: z.number(),
+  /** The nonce of the hello it answers: binds the signed welcome to one connection (since 26.1207.1). */
+  linkNonce: z.string().min(16).max(128).optional(),
 });
 export const queryExecuteSchema = z.object({
   ...base, type: z.literal('query.execute'), queryId: z.string(),

@@ -291,7 +291,7 @@ export class Gateway implements Dispatcher {
       session.lastHeard = Date.now();
     });
     ws.on('close', (code) => this.onClose(session, code));
-    session.send({ type: 'welcome', linkId: link.id, siteId: site.id, authoritative: site.authoritative, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: Date.now() });
+    session.send({ type: 'welcome', linkId: link.id, siteId: site.id, authoritative: site.authoritative, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, serverTime: Date.now(), linkNonce: hello.linkNonce });
     this.hooks?.welcomed(session, site, isNew);
   }
 
