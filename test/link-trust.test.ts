@@ -157,3 +157,20 @@ test('a signed welcome recorded on the wire opens no session when it is replayed
     relay.close();
   }
 });
+
+test('a query the Link cannot read (a newer Cloud\'s) fails alone with the reason; the connection and other queries go on', async () => {
+  const sys = await System.start();
+  systems.push(sys);
+  const session = sys.cloud.gateway.session(sys.siteId)!;
+  const exec = (queryId: string, type: string) => ({
+    queryId, mode: 'immediate' as const, integratorId: sys.integratorId, startBy: Date.now() + 30_000, executionMs: 10_000, maxResultBytes: 1 << 20,
+    command: { text: 'SELECT @a AS A', type: 'text' as const, executionMode: 'reader' as const, parameters: [{ name: '@a', direction: 'input' as const, type, value: '1' }] },
+  });
+  // A parameter type this release does not know, as a later Cloud might send: the Link's schema refuses it.
+  const unknown = sys.cloud.gateway.dispatch({ siteId: sys.siteId, deadline: Date.now() + 30_000, exec: exec('00000000-0000-4000-8000-00000000000a', 'FutureType') as never });
+  const o = await unknown.outcome;
+  assert.equal(o.kind, 'failed');
+  assert.match((o as { msg: { errorDetails: { errorMessage: string } } }).msg.errorDetails.errorMessage, /could not read the query.*update its Conduit Link/);
+  assert.equal(sys.cloud.gateway.session(sys.siteId), session, 'the same session: the connection stayed up');
+  assert.equal((await sys.immediate({ text: 'SELECT 1 AS One' })).status, 200);
+});

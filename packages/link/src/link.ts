@@ -317,13 +317,30 @@ export class Link extends EventEmitter {
       this.rejectedFrames++;
       return this.protocolError('frame not signed by the trusted Cloud key');
     }
-    let msg: CloudMessage;
+    let raw: unknown;
     try {
-      msg = cloudMessageSchema.parse(JSON.parse(json));
+      raw = JSON.parse(json);
     } catch {
       return this.protocolError('invalid message from the Cloud');
     }
-    this.onMessage(msg);
+    const parsed = cloudMessageSchema.safeParse(raw);
+    if (parsed.success) return this.onMessage(parsed.data);
+    // Authenticated but unreadable once connected: a Cloud of a newer release. Closing would drop every query
+    // in flight here, so the message is skipped, and a query this Link cannot read fails alone, with the reason.
+    if (this.status !== 'connected') return this.protocolError('invalid message from the Cloud');
+    this.unreadable(raw);
+  }
+
+  private unreadable(raw: unknown): void {
+    const m = (typeof raw === 'object' && raw !== null ? raw : {}) as { type?: unknown; queryId?: unknown };
+    const type = typeof m.type === 'string' ? m.type.slice(0, 40) : undefined;
+    this.log.warn({ type }, 'skipped a message from the Cloud that this Link cannot read (is the Link older than the Cloud?)');
+    if (type === 'query.execute' && typeof m.queryId === 'string' && m.queryId.length <= 64) {
+      this.send({
+        v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: m.queryId, status: 'executionFailed',
+        errorDetails: { errorType: 'haloLink', errorCode: 400, errorMessage: `This practice's Conduit Link (${LINK_VERSION}) could not read the query: it is older than the Cloud. Ask the practice to update its Conduit Link.` },
+      });
+    }
   }
 
   private onMessage(msg: CloudMessage): void {
