@@ -1,6 +1,6 @@
 // The HTTP side of the Cloud: fastify with request schemas, Halo error envelopes for every failure,
 // and integrator authentication before anything else is read.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, errorCodes, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { IntegratorRecord } from '../store/types.js';
 import type { AppDeps } from './deps.js';
 import { ApiError, envelope } from './errors.js';
@@ -45,7 +45,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     // A path that does not exist answers 404 whatever its body (FHIR paths with application/fhir+json, say).
     if ((body as Buffer).length === 0 || req.is404) return done(null, undefined);
-    done(Object.assign(new Error('Content-Type must be application/json.'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']), undefined);
   });
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);

@@ -176,17 +176,20 @@ export class PracticeControl implements GatewayHooks {
     if (!(await this.store.isPaired(practice, integratorId))) refuse('notPaired');
     if (site.supersededBy) refuse('guidChanged');
     if (!site.authoritative) refuse('nonAuthoritative');
-    const integration = (await this.store.integrations(practice)).find((i) => i.integratorId === integratorId);
-    if (!integration?.enabled) refuse('disabled');
+    if (!(await this.enabled(practice, integratorId))) refuse('disabled');
     this.allowed.set(key, { site, until: Date.now() + 1000 });
     return site;
+  }
+
+  /** Whether the practice has this integration ticked. */
+  private async enabled(practice: PracticeKey, integratorId: string): Promise<boolean> {
+    return (await this.store.integrations(practice)).some((i) => i.integratorId === integratorId && i.enabled);
   }
 
   /** The practice's authoritative site, when this integrator is paired with it and enabled. */
   async visibleSites(integratorId: string, practice: PracticeKey): Promise<SiteRecord[]> {
     if (!(await this.store.isPaired(practice, integratorId))) return [];
-    const enabled = (await this.store.integrations(practice)).some((i) => i.integratorId === integratorId && i.enabled);
-    if (!enabled) return [];
+    if (!(await this.enabled(practice, integratorId))) return [];
     return (await this.store.sitesByPmsId(practice.pmsType, practice.pmsSiteId)).filter((s) => s.authoritative);
   }
 
@@ -197,9 +200,12 @@ export class PracticeControl implements GatewayHooks {
       this.audit.record({ kind: 'pairing.rateLimited', actor: `integrator:${integratorId}`, siteId: null, integratorId, outcome: 'refused', details: { pmsSiteId: practice.pmsSiteId, retryAfter: wait } });
       throw new ApiError(429, `Too many failed pairing attempts. Try again in ${wait} seconds.`, { 'Retry-After': String(wait) });
     }
-    const failed = (status: number, reason: keyof typeof ACCESS_MESSAGES, siteId: string | null): never => {
-      this.byIntegrator.fail(integratorId);
-      this.bySite.fail(siteKey);
+    /** `guess`: a wrong code, counted against the pairing limits (a right one refused for another rule is not). */
+    const failed = (status: number, reason: keyof typeof ACCESS_MESSAGES, siteId: string | null, guess = true): never => {
+      if (guess) {
+        this.byIntegrator.fail(integratorId);
+        this.bySite.fail(siteKey);
+      }
       this.audit.record({ kind: 'pairing.failed', actor: `integrator:${integratorId}`, siteId, integratorId, outcome: 'refused', details: { pmsSiteId: practice.pmsSiteId, reason } });
       throw new ApiError(status, ACCESS_MESSAGES[reason]);
     };
@@ -211,12 +217,7 @@ export class PracticeControl implements GatewayHooks {
     const valid = stored !== undefined && sameHash(stored.codeHash, presented) && Date.parse(stored.expiresAt) > Date.now();
     if (!valid) return failed(403, 'badCode', site.id);
     // A code issued before the practice unticked the integration pairs nothing (and is kept for if it is ticked again).
-    const enabled = (await this.store.integrations(practice)).some((i) => i.integratorId === integratorId && i.enabled);
-    if (!enabled) {
-      // Not a guess (the code is right): refused without counting against the pairing limits.
-      this.audit.record({ kind: 'pairing.failed', actor: `integrator:${integratorId}`, siteId: site.id, integratorId, outcome: 'refused', details: { pmsSiteId: practice.pmsSiteId, reason: 'disabled' } });
-      throw new ApiError(403, ACCESS_MESSAGES.disabled);
-    }
+    if (!(await this.enabled(practice, integratorId))) return failed(403, 'disabled', site.id, false);
     if (!(await this.store.consumePairingCode(practice, integratorId, presented, new Date().toISOString()))) {
       return failed(403, 'badCode', site.id);
     }

@@ -76,7 +76,7 @@ export class AsyncQueries {
     await this.store.insertQuery(q);
     // Halo answers 201 with the query as it was created (`initialising`); polling shows it move on. A copy:
     // the record itself changes as it runs.
-    const created = JSON.parse(JSON.stringify(queryJson(q))) as unknown;
+    const created = structuredClone(queryJson(q));
     if (!this.gateway.session(req.site.id)) {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
       const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });

@@ -87,8 +87,8 @@ function uploadingSqlMs(q: QueryRecord): number | null {
   if (q.status !== 'uploading' && q.status !== 'uploadFailed') return null;
   const ex = q.statusTiming.executing;
   if (!ex) return 0;
-  const end = ex.endTime ?? q.statusTiming.uploading?.startTime ?? q.updatedAt;
-  return Math.max(0, Date.parse(end) - Date.parse(ex.startTime));
+  // Leaving executing (for uploading, or failing) closed the phase.
+  return Math.max(0, Date.parse(ex.endTime ?? q.updatedAt) - Date.parse(ex.startTime));
 }
 
 export interface InlineResult {

@@ -18,7 +18,6 @@ interface ImmediateBody {
 const MAX_TYPES: ReadonlySet<string> = new Set(['VarChar', 'NVarChar', 'VarBinary']);
 
 /** Every input value is checked here, at the edge, so a bad value never travels to a clinic. */
-
 export function checkParameters(command: Command, site: Pick<SiteRecord, 'linkVersion'>): void {
   const seen = new Set<string>();
   for (const p of command.parameters) {
