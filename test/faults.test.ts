@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { System, waitFor } from './support/system.js';
 
 // Billions of row combinations: runs far past every limit used here unless it is stopped.
@@ -41,6 +42,41 @@ test('malformed JSON, wrong types, unknown fields and missing fields are 400 wit
   assertEnvelope(await sys.api('POST', path, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json/);
   // An empty body is no body, whatever its label: here the body is required, so 400 (not 415).
   assertEnvelope(await sys.api('POST', path, '', { 'content-type': 'text/plain; charset=utf-8' }), 400, /body/);
+});
+
+/** A raw request (node:http), for bodies fetch cannot send as needed: a given length, or chunked. */
+function rawPost(path: string, type: string, chunks: Buffer[], length?: number): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return new Promise((resolve, reject) => {
+    const req = request(`${sys.cloud.url}${path}`, {
+      method: 'POST',
+      headers: { 'ocp-apim-subscription-key': sys.apiKey, 'content-type': type, ...(length !== undefined ? { 'content-length': String(length) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+    });
+    // The server may answer and stop reading before the whole body is sent.
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+test('a body that is not JSON is 415 whatever its size, and is refused before it is read', async () => {
+  const path = `/integrator/sites/${sys.siteId}/queries/immediate`;
+  // Larger than the 4 MB body limit: 415 (the media type), not 413 after reading 4 MB of it.
+  const big = Buffer.alloc(6 * 1024 * 1024, 0x61);
+  assertEnvelope(await rawPost(path, 'text/plain', [big], big.length), 415, /application\/json/);
+  // Chunked (no length): refused at its first byte; an empty one is no body (400: this route needs one).
+  assertEnvelope(await rawPost(path, 'text/plain', [Buffer.from('text='), Buffer.from('1')]), 415, /application\/json/);
+  assertEnvelope(await rawPost(path, 'text/plain', []), 400, /body/);
+  // A path that does not exist is 404 whatever its body (FHIR is not served).
+  const fhir = Buffer.from('{"resourceType":"Patient"}');
+  assertEnvelope(await rawPost(`/integrator/sites/${sys.siteId}/fhir/Patient`, 'application/fhir+json', [fhir], fhir.length), 404, /cannot find/);
+  assertEnvelope(await rawPost(`/integrator/sites/${sys.siteId}/fhir/Patient`, 'application/fhir+json', [fhir]), 404, /cannot find/);
+  // The server still answers on a new connection afterwards.
+  assert.equal((await sys.api('GET', `/integrator/sites/${sys.siteId}`)).status, 200);
 });
 
 test('an oversized body is 413 with the limit', async () => {

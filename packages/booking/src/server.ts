@@ -73,10 +73,10 @@ export async function startBooking(opts: BookingOptions): Promise<RunningBooking
     patientRoutes(ctx),
   ];
   /** The request's path, or undefined when it is not one a URL can have (e.g. `//`). */
-  const pathOf = (raw: string | undefined): string | undefined => (raw !== undefined && URL.canParse(raw, 'http://x') ? new URL(raw, 'http://x').pathname : undefined);
+  const pathOf = (raw: string | undefined): string | undefined => (raw !== undefined ? URL.parse(raw, 'http://x')?.pathname : undefined);
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!URL.canParse(req.url ?? '/', 'http://x')) throw new HttpError(400, 'This address is not valid.');
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = URL.parse(req.url ?? '/', 'http://x');
+    if (!url) throw new HttpError(400, 'This address is not valid.');
     let parts: string[];
     try {
       parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);

@@ -41,11 +41,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (body === '') return done(null, undefined);
     json(req, body as string, done);
   });
-  // So is an empty body under any other label (.NET's StringContent("") is text/plain); a non-empty one is 415.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+  // So is an empty body under any other label (.NET's StringContent("") is text/plain); a non-empty one is
+  // 415, refused without reading it (node discards the rest), so a large one costs no buffering and is
+  // not mistaken for 413.
+  app.addContentTypeParser('*', (req, payload, done) => {
     // A path that does not exist answers 404 whatever its body (FHIR paths with application/fhir+json, say).
-    if ((body as Buffer).length === 0 || req.is404) return done(null, undefined);
-    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']), undefined);
+    if (req.is404) return done(null, undefined);
+    const refuse = (): void => done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(req.headers['content-type']), undefined);
+    const declared = req.headers['content-length'];
+    if (declared !== undefined) return Number(declared) === 0 ? done(null, undefined) : refuse();
+    // Chunked: empty if it ends before its first byte.
+    let settled = false;
+    const settle = (then: () => void): void => {
+      if (settled) return;
+      settled = true;
+      payload.pause();
+      then();
+    };
+    payload.once('data', () => settle(refuse));
+    payload.once('end', () => settle(() => done(null, undefined)));
+    payload.once('error', (e: Error) => settle(() => done(e, undefined)));
   });
   const auth = new IntegratorAuth(deps.store, deps.audit);
   app.decorateRequest('integrator', null as unknown as IntegratorRecord);
