@@ -103,7 +103,8 @@ test('failed pairing attempts are limited per integrator and per site: 429 with 
 
 test('a second Link for the same practice is non-authoritative until promoted; then the old GUID answers "GUID changed"', async () => {
   const sys = await start();
-  const second = new Link(sys.linkOptions({ stateFile: join(sys.dir, 'second-server.db') }));
+  const secondState = join(sys.dir, 'second-server.db');
+  let second = new Link(sys.linkOptions({ stateFile: secondState }));
   await second.start();
   try {
     await second.waitUntilConnected(5000);
@@ -113,6 +114,20 @@ test('a second Link for the same practice is non-authoritative until promoted; t
     assert.equal(nonAuth.status, 403);
     assert.equal(nonAuth.json.error.message, ACCESS_MESSAGES.nonAuthoritative);
     await assert.rejects(second.integrations.save(sys.integratorId, { enabled: false }), /not the authoritative/);
+
+    // Restarted while the Cloud cannot be reached, it still knows it is not the authoritative Link.
+    await second.stop();
+    const offline = new Link(sys.linkOptions({ stateFile: secondState, cloudUrl: 'http://127.0.0.1:1' }));
+    await offline.start();
+    try {
+      assert.equal(offline.authoritative, false);
+      await assert.rejects(offline.integrations.save(sys.integratorId, { enabled: false }), /not the authoritative/);
+    } finally {
+      await offline.stop();
+    }
+    second = new Link(sys.linkOptions({ stateFile: secondState }));
+    await second.start();
+    await second.waitUntilConnected(5000);
 
     await promoteSite(sys.cloud.store, second.siteId!);
     const old = await sys.api('POST', `/integrator/sites/${sys.siteId}/queries/immediate`, { command: { text: 'SELECT 1' } });

@@ -116,6 +116,10 @@ export class Link extends EventEmitter {
     if (pinned) this.cloudKey = importPublicKey(pinned);
     this.siteId = this.state.get('siteId');
     this.linkId = this.state.get('linkId');
+    // As the Cloud last said: a Link started offline that is not the practice's authoritative one must not
+    // take changes it would drop at its next welcome.
+    const wasAuthoritative = this.state.get('authoritative');
+    if (wasAuthoritative !== undefined) this.authoritative = wasAuthoritative === 'true';
     const concurrency = opts.concurrency ?? 4;
     const background = opts.backgroundConcurrency ?? 1;
     // A few immediate executors are kept warm, the rest follow the load; the background one starts on demand.

@@ -1,7 +1,7 @@
 // The Link's local state: its Ed25519 identity, the Cloud key it trusts, and the ids the Cloud gave it.
 // Kept in a small SQLite file readable only by the service account (mode 0600).
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newIdentity, importIdentity, exportPrivateKey, type Identity, type Integration } from '@conduit/protocol';
 
@@ -10,15 +10,26 @@ export class LinkState {
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode,
+    // and the private key passes through the WAL.
+    closeSync(openSync(file, 'a', 0o600));
+    LinkState.private(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS integrations (integrator_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, access TEXT NOT NULL,
         allow_list TEXT, updated_at TEXT NOT NULL);`);
-    try {
-      chmodSync(file, 0o600);
-    } catch {
-      /* not fatal on filesystems without modes */
+    // Files left by an earlier release, whose -wal and -shm were world-readable.
+    LinkState.private(file);
+  }
+
+  private static private(file: string): void {
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        chmodSync(f, 0o600);
+      } catch {
+        /* absent, or a filesystem without modes */
+      }
     }
   }
 
