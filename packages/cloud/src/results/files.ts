@@ -5,6 +5,7 @@ import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { base64Json, SAFE_ID, type PageSink, type PageStore } from './page-store.js';
+import { PRIVATE_DIR, PRIVATE_FILE, privateDir } from '../store/private-files.js';
 
 /**
  * Writes one page. Writes and the fsync run off the event loop (chained, so they stay in order), so
@@ -16,7 +17,7 @@ export class PageWriter implements PageSink {
   private failed?: Error;
 
   constructor(private readonly tmp: string, private readonly final: string) {
-    this.chain = open(tmp, 'w').then((fh) => (this.fh = fh));
+    this.chain = open(tmp, 'w', PRIVATE_FILE).then((fh) => (this.fh = fh));
     this.chain.catch((e: Error) => (this.failed = e));
   }
 
@@ -47,7 +48,7 @@ export class PageWriter implements PageSink {
 
 export class ResultFiles implements PageStore {
   constructor(private readonly root: string) {
-    mkdirSync(root, { recursive: true });
+    privateDir(root);
   }
 
   private dir(queryId: string): string {
@@ -61,7 +62,7 @@ export class ResultFiles implements PageStore {
 
   /** Starts a page, replacing any partial one left by an interrupted upload. */
   open(queryId: string, page: number): PageWriter {
-    mkdirSync(this.dir(queryId), { recursive: true });
+    mkdirSync(this.dir(queryId), { recursive: true, mode: PRIVATE_DIR });
     const final = this.file(queryId, page);
     return new PageWriter(`${final}.part`, final);
   }
@@ -90,7 +91,7 @@ export class ResultFiles implements PageStore {
   writeWhole(name: string, data: Buffer): void {
     if (!SAFE_ID.test(name)) throw new Error('bad id');
     const final = join(this.root, `${name}.json`);
-    const fd = openSync(`${final}.part`, 'w');
+    const fd = openSync(`${final}.part`, 'w', PRIVATE_FILE);
     writeSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);

@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file in WAL mode, safe for the admin CLI to open while the Cloud runs.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { privateDir, privateSqliteFile } from './private-files.js';
 import { dirname } from 'node:path';
 import type { ErrorDetails, Integration } from '@conduit/protocol';
 import { chainEvent, GENESIS } from '../audit/chain.js';
@@ -22,7 +22,10 @@ export class SqliteStore implements Store {
   private writer?: SqliteWriter;
 
   constructor(private readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      privateDir(dirname(file));
+      privateSqliteFile(file);
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
