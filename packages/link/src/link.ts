@@ -426,7 +426,7 @@ export class Link extends EventEmitter {
       this.log.info({ integrations: fromCloud.length }, 'adopted the practice integration settings from the Cloud');
       return;
     }
-    this.request({ type: 'integrations.changed', integrations: this.integrations.all() }).catch((e: Error) => this.log.warn({ err: e.message }, 'could not report integrations'));
+    this.request({ type: 'integrations.changed', integrations: this.integrations.reportable() }).catch((e: Error) => this.log.warn({ err: e.message }, 'could not report integrations'));
   }
 
   private startTimers(): void {

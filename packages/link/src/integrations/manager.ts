@@ -1,7 +1,7 @@
 // The practice's "third-party integrations" settings at the Link: which integrators are ticked, with
 // what access, and pairing codes. The Link is the PMS-side source of truth and reports every change
 // to the Cloud at once; it also enforces the settings itself before running any query.
-import { pairingCodeHash, type Integration } from '@conduit/protocol';
+import { integrationSchema, pairingCodeHash, type Integration } from '@conduit/protocol';
 import type { LinkState } from '../state.js';
 import { newPairingCode } from './pairing-code.js';
 
@@ -87,6 +87,8 @@ export class IntegrationManager {
   async save(integratorId: string, change: IntegrationChange): Promise<Integration> {
     this.assertEditable();
     const id = integratorId.toLowerCase();
+    // Checked here even offline: a setting the Cloud cannot take would make every later report fail.
+    if (!integrationSchema.shape.integratorId.safeParse(id).success) throw new IntegrationError('invalid', `"${integratorId}" is not an integrator id.`);
     if (this.cloud.connected) {
       const catalog = await this.cloud.catalog();
       // Switching off an integrator that is no longer registered is always allowed.
@@ -106,10 +108,15 @@ export class IntegrationManager {
       allowList,
       updatedAt: new Date().toISOString(),
     };
+    const fits = integrationSchema.safeParse(next);
+    if (!fits.success) {
+      const issue = fits.error.issues[0];
+      throw new IntegrationError('invalid', `The setting cannot be kept: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'it is not valid'}.`);
+    }
     this.state.saveIntegration(next);
     this.cached = undefined;
     if (before?.enabled && !next.enabled) this.cloud.revoked(id);
-    if (this.cloud.connected) await this.cloud.report(this.all());
+    if (this.cloud.connected) await this.cloud.report(this.reportable());
     return next;
   }
 
@@ -137,5 +144,10 @@ export class IntegrationManager {
 
   all(): Integration[] {
     return [...this.settings().values()];
+  }
+
+  /** What the Cloud can take: a setting an earlier release stored without checking is left out, not sent to fail the rest. */
+  reportable(): Integration[] {
+    return this.all().filter((i) => integrationSchema.safeParse(i).success);
   }
 }

@@ -38,8 +38,12 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new IntegrationError('invalid', 'Request body too large.'));
-        req.destroy();
+        // Answered, and the rest read and dropped: destroying the socket left the caller with no answer.
+        parts.length = 0;
+        req.removeAllListeners('data');
+        req.removeAllListeners('end');
+        req.resume();
+        reject(new IntegrationError('invalid', `Request body too large (over ${MAX_BODY / 1024} KiB).`));
       } else parts.push(c);
     });
     req.on('end', () => {
@@ -60,6 +64,7 @@ function parseChange(body: unknown): { enabled: boolean; access?: Integration['a
   let allowList: Integration['allowList'] | undefined;
   if (b.allowList === null) allowList = null;
   else if (b.allowList !== undefined) {
+    if (typeof b.allowList !== 'object' || Array.isArray(b.allowList)) throw new IntegrationError('invalid', '"allowList" must be null or an object with "tables" and "procedures".');
     const a = b.allowList as Record<string, unknown>;
     const names = (v: unknown, what: string): string[] => {
       if (v === undefined) return [];
