@@ -95,6 +95,21 @@ test('an async extraction is paged, every row arrives once, pages stream, status
   assert.equal(verifyWebhook(secret, h.body, String(h.headers['x-halo-timestamp']), String(h.headers['x-halo-signature-256']), Date.now()), true);
 });
 
+test('an async scalar query is one page holding the value, as the immediate query answers it', async () => {
+  const sys = await start();
+  const total = rowsOf(await sys.immediate({ text: 'SELECT COUNT(*) AS N FROM APPOINTMENTS' }))[0]!.N as number;
+  const sub = await sys.api('POST', `/integrator/sites/${sys.siteId}/queries/async`, { command: { text: 'SELECT COUNT(*) AS N FROM APPOINTMENTS', executionMode: 'scalar' } });
+  assert.equal(sub.status, 201, sub.text);
+  const done = await finished(sys, sub.json.id);
+  assert.equal(done.json.status, 'successful', done.text);
+  assert.equal(done.json.result.pages.length, 1);
+  const page = await sys.api('GET', `/integrator/sites/${sys.siteId}/queries/${sub.json.id}/results/1`);
+  assert.equal(page.status, 200);
+  assert.equal(JSON.parse(Buffer.from(page.json.data, 'base64').toString()), total);
+  const immediate = await sys.immediate({ text: 'SELECT COUNT(*) AS N FROM APPOINTMENTS', executionMode: 'scalar' });
+  assert.equal(Buffer.from(immediate.json.result.data, 'base64').toString(), Buffer.from(page.json.data, 'base64').toString());
+});
+
 test('async limits: results expire (410), the execution limit stops the statement, maxTimeInQueue expires waiting work', async () => {
   const sys = await start({ cloud: { async: { pageBytes: 16 * 1024, retentionMs: 300, executionMs: 1000 } } });
   const quick = await sys.api('POST', `/integrator/sites/${sys.siteId}/queries/async`, { command: { text: 'SELECT TOP 10 * FROM BPS_Patients' } });

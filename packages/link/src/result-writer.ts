@@ -30,6 +30,8 @@ export class ResultWriter {
   private pageOpen = false;
   private pageRows = 0;
   private pageSize = 0;
+  /** The result is one value (value()), not an array of rows. */
+  private scalar = false;
   private readonly chunkBytes: number;
 
   constructor(
@@ -87,16 +89,24 @@ export class ResultWriter {
 
   private closePageNow(): PageMeta | undefined {
     if (!this.pageOpen) return undefined;
-    this.push(']');
+    if (!this.scalar) this.push(']');
     this.flush();
     this.pageOpen = false;
     return { page: this.page, rows: this.pageRows, size: this.pageSize, rangeStart: this.count - this.pageRows, rangeEnd: this.count - 1 };
   }
 
-  /** A scalar result: the JSON of the value itself. */
+  /**
+   * A scalar result: the JSON of the value itself, as a page of one row (no array around it). The caller
+   * ends it like any result (`end` or `endNow`), so a paged (async) scalar result is stored as its page.
+   */
   value(v: unknown): void {
     const x = typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
-    this.page = Math.max(this.page, 1);
+    this.scalar = true;
+    this.page = 1;
+    this.pageOpen = true;
+    this.pageRows = 1;
+    this.pageSize = 0;
+    this.count = 1;
     this.push(JSON.stringify(x ?? null));
   }
 
@@ -108,10 +118,6 @@ export class ResultWriter {
   endNow(): void {
     if (this.opts.pageEnd) throw new Error('endNow: a paged result waits for its last page to be stored');
     this.closePageNow();
-  }
-
-  finish(): void {
-    this.flush();
   }
 
   private push(s: string): void {

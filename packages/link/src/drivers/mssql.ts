@@ -152,7 +152,7 @@ export class MssqlDriver implements Driver {
       rows = out.rows;
     } else if (command.executionMode === 'scalar') {
       out.value(first);
-      out.finish();
+      await out.end();
       rows = haveFirst ? 1 : 0;
     }
     const parameters: ResultParameter[] = [];

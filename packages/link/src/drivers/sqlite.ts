@@ -102,7 +102,7 @@ export class SqliteDriver implements Driver {
           break;
         }
         out.value(first);
-        out.finish();
+        yield 'end';
         rows = outcome.columns ? 1 : 0;
       } else {
         // nonQuery still drains a result set so a batch runs to its end, as SQL Server would.
