@@ -13,7 +13,7 @@ import type { Gateway } from '../src/gateway/gateway.js';
 import type { LinkSession } from '../src/gateway/session.js';
 import type { RegisteredRecord } from '../src/store/types.js';
 
-test('the sweep ends the expired queries of this node\'s sessions once and re-syncs their Links', async () => {
+test('the sweep ends every expired query once, as of its expiry, connected or not, and re-syncs the Links here whose set changed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-sweep-'));
   const store = new SqliteStore(join(dir, 'cloud.db'));
   const sent: { siteId: string; ids: string[] }[] = [];
@@ -33,12 +33,13 @@ test('the sweep ends the expired queries of this node\'s sessions once and re-sy
   });
   await store.insertRegistered(rec(1, 's1', at(-60_000))); // expired
   await store.insertRegistered(rec(2, 's1', at(3_600_000))); // still running
-  await store.insertRegistered(rec(3, 's3', at(-1_800_000))); // expired, but its Link is on another node
+  await store.insertRegistered(rec(3, 's3', at(-1_800_000))); // expired, and its Link is not connected here
   await reg.sweep(now);
   assert.equal((await store.registered(rec(1, 's1', '').id))?.status, 'completed');
-  assert.equal((await store.registered(rec(1, 's1', '').id))?.completedAt, new Date(now).toISOString());
+  assert.equal((await store.registered(rec(1, 's1', '').id))?.completedAt, at(-60_000), 'completed as of its expiry');
   assert.equal((await store.registered(rec(2, 's1', '').id))?.status, 'enabled');
-  assert.equal((await store.registered(rec(3, 's3', '').id))?.status, 'enabled', 'another node sweeps its own sessions');
+  assert.equal((await store.registered(rec(3, 's3', '').id))?.status, 'completed', 'ended without its Link');
+  assert.equal((await store.registered(rec(3, 's3', '').id))?.completedAt, at(-1_800_000));
   assert.deepEqual(sent, [{ siteId: 's1', ids: [rec(2, 's1', '').id] }], 'only the Link whose set changed is re-synced');
   await reg.sweep(now);
   assert.equal(sent.length, 1, 'nothing ended twice');

@@ -42,7 +42,7 @@ test('a sync that arrives while a query runs does not stop its schedule', async 
   }
 });
 
-test('the hash a run reported survives a sync that carries an older one', async () => {
+test('a sync carries the Cloud\'s hash, which wins: a changed result the Cloud never stored is sent again', async () => {
   const state = new LinkState(join(mkdtempSync(join(tmpdir(), 'runner-')), 'state.db'));
   const seen: (string | null)[] = [];
   const runner = new RegisteredRunner(state, async (d) => {
@@ -54,10 +54,11 @@ test('the hash a run reported survives a sync that carries an older one', async 
   try {
     await until(() => seen.length >= 1);
     await until(() => JSON.parse(state.get('registered')!)[0].lastHash === 'h2');
+    // The Cloud died before it stored h2: after the Link reconnects, its sync still says h1.
     runner.sync([def('a', 'h1')]);
     const before = seen.length;
     await until(() => seen.length > before);
-    assert.equal(seen.at(-1), 'h2');
+    assert.equal(seen.at(-1), 'h1', 'the next run compares with what the Cloud has, so it sends its result');
   } finally {
     runner.stop();
   }

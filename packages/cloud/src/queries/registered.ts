@@ -146,10 +146,16 @@ export class RegisteredQueries {
     this.sweeper.unref();
   }
 
-  /** Ends this node's sessions' expired queries; the store ends each once, also when several nodes sweep. */
+  /**
+   * Ends every expired query, as of its expiry, whether or not its site's Link is connected (they used
+   * to wait for the Link to come back; Halo lists "registered queries fail to expire" among its known
+   * issues). The store ends each once, also when several nodes sweep. The Links whose set changed are
+   * re-synced: here, through the node holding them, or not at all when offline (a Link drops expired
+   * queries itself).
+   */
   async sweep(now = Date.now()): Promise<void> {
     const sessions = new Map(this.gateway.sessionList.map((s) => [s.siteId, s]));
-    const ended = await this.store.completeExpiredRegistered(new Date(now).toISOString(), [...sessions.keys()]);
+    const ended = await this.store.completeExpiredRegistered(new Date(now).toISOString());
     for (const siteId of new Set(ended.map((r) => r.siteId))) await this.syncSite(siteId, sessions.get(siteId));
   }
 

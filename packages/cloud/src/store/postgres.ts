@@ -265,8 +265,8 @@ export class PgStore implements Store {
     const sites = siteIds ? ' AND site_id = ANY(?::text[])' : '';
     const rows = await this.db.query(`WITH due AS (
         SELECT id FROM registered_queries WHERE status = 'enabled' AND expires_at <= ?${sites} FOR UPDATE SKIP LOCKED)
-      UPDATE registered_queries r SET status = 'completed', completed_at = ? FROM due WHERE r.id = due.id
-      RETURNING r.*`, siteIds ? [at, siteIds, at] : [at, at]);
+      UPDATE registered_queries r SET status = 'completed', completed_at = r.expires_at FROM due WHERE r.id = due.id
+      RETURNING r.*`, siteIds ? [at, siteIds] : [at]);
     return rows.map(registeredFromRow).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   }
 

@@ -339,11 +339,12 @@ export class SqliteStore implements Store {
       const args: unknown[] = siteIds ? [at, JSON.stringify(siteIds)] : [at];
       const due = (this.prep(`SELECT * FROM registered_queries WHERE status = 'enabled' AND expires_at <= ?${sites} ORDER BY expires_at`).all(...args) as Row[])
         .map(registeredFromRow);
-      const end = this.prep(`UPDATE registered_queries SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'enabled'`);
+      // Completed as of its expiry, not of the sweep that noticed it.
+      const end = this.prep(`UPDATE registered_queries SET status = 'completed', completed_at = expires_at WHERE id = ? AND status = 'enabled'`);
       for (const r of due) {
-        end.run(at, r.id);
+        end.run(r.id);
         r.status = 'completed';
-        r.completedAt = at;
+        r.completedAt = r.expiresAt;
       }
       return due;
     }).immediate();

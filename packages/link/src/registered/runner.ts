@@ -38,7 +38,10 @@ export class RegisteredRunner {
       const had = this.entries.get(def.id);
       // Update a known entry in place: a run in flight holds this object and clears `running` on it when
       // it ends. A copy would keep `running: true` forever and the query would never run again.
-      if (had) had.def = { ...def, lastHash: had.def.lastHash ?? def.lastHash };
+      // The Cloud's hash wins: it is the result the Cloud has stored. A result this Link sent that never
+      // got there (the Cloud died first) is then sent again by the next run; one the Cloud has by now
+      // but had not stored when it sent this is sent once more and dropped there as unchanged.
+      if (had) had.def = def;
       next.set(def.id, had ?? { def, nextRunAt: 0, running: false });
     }
     this.entries.clear();
