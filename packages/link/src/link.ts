@@ -106,6 +106,15 @@ export class Link extends EventEmitter {
   authoritative?: boolean;
   /** Frames dropped because their signature did not verify. */
   rejectedFrames = 0;
+  /**
+   * The Cloud's clock minus this server's, from the last welcome: the Cloud's times (a query's startBy,
+   * a registered query's expiry) are compared, and the times reported to it are given, on the Cloud's
+   * clock, so a practice server whose clock is minutes out neither expires every query nor misdates runs.
+   */
+  private clockOffsetMs = 0;
+  private cloudNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
 
   constructor(private readonly opts: LinkOptions) {
     super();
@@ -131,9 +140,9 @@ export class Link extends EventEmitter {
     const warm = opts.warmExecutors ?? (transport === 'thread' ? 1 : 2);
     this.pool = new ExecutorPool(opts.driver, concurrency, { elastic: { warm: Math.min(concurrency, warm), idleMs }, transport, inline });
     this.backgroundPool = new ExecutorPool(opts.driver, background, { niceness: 10, elastic: { warm: 0, idleMs }, transport });
-    this.scheduler = new Scheduler(concurrency, background);
+    this.scheduler = new Scheduler(concurrency, background, () => this.cloudNow());
     this.uploader = new Uploader(() => this.ws);
-    this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def));
+    this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def), () => this.cloudNow());
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff });
     this.integrations = new IntegrationManager(this.state, this.cloudPort(), opts.pairingCodeTtlMs);
   }
@@ -371,6 +380,8 @@ export class Link extends EventEmitter {
           this.state.set('cloud.publicKey', this.cloudKey.export({ type: 'spki', format: 'der' }).toString('base64'));
         }
         this.heartbeatMs = this.opts.heartbeatIntervalMs ?? msg.heartbeatIntervalMs;
+        // Behind by the welcome's transit (half a round trip): small against maxTimeInQueue.
+        this.clockOffsetMs = msg.serverTime - Date.now();
         this.status = 'connected';
         clearTimeout(this.welcomeTimer);
         this.startTimers();
@@ -479,7 +490,7 @@ export class Link extends EventEmitter {
 
   private async execute(msg: QueryExecute): Promise<void> {
     if (!this.inFlight.has(msg.queryId)) return;
-    const executingAt = Date.now();
+    const executingAt = this.cloudNow();
     const background = msg.mode !== 'immediate';
     // Immediate queries end within seconds: their start time travels in query.completed/failed
     // (executingAt), which saves a frame and a Cloud wake-up per query. Background work reports it live.
@@ -497,7 +508,7 @@ export class Link extends EventEmitter {
       readOnly: this.integrations.get(msg.integratorId)?.access !== 'readwrite',
       pageBytes: msg.pageBytes,
       onChunk: (data, page) => {
-        if (!uploadingAt) uploadingAt = Date.now();
+        if (!uploadingAt) uploadingAt = this.cloudNow();
         out(encodeChunk({ queryId: msg.queryId, page, seq: seq++, last: false }, data));
       },
       onPage: (meta) => {
@@ -512,7 +523,7 @@ export class Link extends EventEmitter {
         v: PROTOCOL_VERSION, type: 'query.completed', id: this.nextId(), queryId: msg.queryId,
         ...(r.rows !== undefined ? { rows: r.rows } : {}), ...(r.rowsAffected !== undefined ? { rowsAffected: r.rowsAffected } : {}),
         size: r.size, chunks: seq, parameters: r.parameters, sqlExecutionDuration: r.sqlExecutionDuration,
-        executingAt, uploadingAt: uploadingAt || Date.now(), ...(msg.pageBytes ? { pages: r.pages } : {}),
+        executingAt, uploadingAt: uploadingAt || this.cloudNow(), ...(msg.pageBytes ? { pages: r.pages } : {}),
       } satisfies LinkMessage));
     } else {
       out(JSON.stringify({ v: PROTOCOL_VERSION, type: 'query.failed', id: this.nextId(), queryId: msg.queryId, status: 'executionFailed', errorDetails: outcome.details, executingAt } satisfies LinkMessage));
@@ -534,7 +545,7 @@ export class Link extends EventEmitter {
   /** One run of a registered query; resolves with the result hash (null when it failed). */
   private runRegistered(def: RegisteredDefinition): Promise<string | null> {
     return new Promise((resolve) => {
-      const runAt = Date.now();
+      const runAt = this.cloudNow();
       const fail = (details: ErrorDetails): void => {
         this.uploader.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'registered.failed', id: this.nextId(), registeredId: def.id, runAt, errorDetails: details } satisfies LinkMessage));
         resolve(null);

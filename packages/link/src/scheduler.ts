@@ -20,7 +20,11 @@ export class Scheduler {
   private backgroundRunning = 0;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly interactiveSlots: number, private readonly backgroundSlots: number) {
+  /**
+   * `now` is the Cloud's clock as this Link reckons it: `startBy` is a Cloud time, and a practice
+   * server's clock can be minutes out.
+   */
+  constructor(private readonly interactiveSlots: number, private readonly backgroundSlots: number, private readonly now: () => number = Date.now) {
     this.sweeper = setInterval(() => this.expireOverdue(), 250);
     this.sweeper.unref();
   }
@@ -34,7 +38,7 @@ export class Scheduler {
 
   submit(task: Task): void {
     this.queues[PRIORITY[task.mode]]!.push(task);
-    this.pump();
+    this.pump(task);
   }
 
   /** Removes a task that has not started yet. */
@@ -46,10 +50,15 @@ export class Scheduler {
     return undefined;
   }
 
-  private take(q: Task[], now: number): Task | undefined {
+  /**
+   * The next task of `q` that may start. `fresh`, the task being submitted, starts even past its
+   * `startBy` when a slot is free: it has not waited at the site, only travelled (maxTimeInQueue 0
+   * means "only if it can start at once").
+   */
+  private take(q: Task[], now: number, fresh?: Task): Task | undefined {
     while (q.length > 0) {
       const t = q.shift()!;
-      if (t.startBy < now) {
+      if (t.startBy < now && t !== fresh) {
         t.expire();
         continue;
       }
@@ -58,10 +67,10 @@ export class Scheduler {
     return undefined;
   }
 
-  private pump(): void {
-    const now = Date.now();
+  private pump(fresh?: Task): void {
+    const now = this.now();
     while (this.interactiveRunning < this.interactiveSlots) {
-      const t = this.take(this.queues[0]!, now);
+      const t = this.take(this.queues[0]!, now, fresh);
       if (!t) break;
       this.interactiveRunning++;
       void t.run().finally(() => {
@@ -70,7 +79,7 @@ export class Scheduler {
       });
     }
     while (this.backgroundRunning < this.backgroundSlots) {
-      const t = this.take(this.queues[1]!, now) ?? this.take(this.queues[2]!, now);
+      const t = this.take(this.queues[1]!, now, fresh) ?? this.take(this.queues[2]!, now, fresh);
       if (!t) break;
       this.backgroundRunning++;
       void t.run().finally(() => {
@@ -81,7 +90,7 @@ export class Scheduler {
   }
 
   private expireOverdue(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const q of this.queues) {
       for (let i = q.length - 1; i >= 0; i--) {
         if (q[i]!.startBy < now) q.splice(i, 1)[0]!.expire();

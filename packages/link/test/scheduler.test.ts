@@ -56,3 +56,23 @@ test('a queued task can be taken back before it starts', () => {
   assert.equal(s.dequeue('i2'), undefined);
   s.close();
 });
+
+test('deadlines are judged on the clock it is given; a task that can start at once starts even past its deadline', async () => {
+  const cloudNow = { t: 1_000_000 };
+  const s = new Scheduler(1, 1, () => cloudNow.t);
+  const log: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  // Past its startBy on arrival (maxTimeInQueue 0, or a slow network), but a slot is free: it runs.
+  s.submit(task('i1', 'immediate', log, gate, cloudNow.t - 5));
+  // Queued behind it with a deadline ahead on the given clock (whatever Date.now() says): it waits.
+  s.submit(task('i2', 'immediate', log, gate, cloudNow.t + 1_000));
+  s.submit(task('i3', 'immediate', log, gate, cloudNow.t + 100));
+  cloudNow.t += 500;
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(log, ['run i1', 'expire i3'], 'only the queued task past its deadline on that clock expires');
+  open();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(log, ['run i1', 'expire i3', 'run i2']);
+  s.close();
+});

@@ -14,7 +14,8 @@ export class RegisteredRunner {
   private readonly entries = new Map<string, Entry>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly state: LinkState, private readonly run: (def: RegisteredDefinition) => Promise<string | null>) {
+  /** `cloudNow`: the Cloud's clock as the Link reckons it (expiresAt is a Cloud time). */
+  constructor(private readonly state: LinkState, private readonly run: (def: RegisteredDefinition) => Promise<string | null>, private readonly cloudNow: () => number = Date.now) {
     for (const def of JSON.parse(state.get('registered') ?? '[]') as RegisteredDefinition[]) this.entries.set(def.id, { def, nextRunAt: 0, running: false });
   }
 
@@ -55,8 +56,9 @@ export class RegisteredRunner {
 
   private tick(): void {
     const now = Date.now();
+    const cloudNow = this.cloudNow();
     for (const [id, e] of this.entries) {
-      if (now >= e.def.expiresAt) {
+      if (cloudNow >= e.def.expiresAt) {
         this.entries.delete(id);
         this.persist();
         continue;
