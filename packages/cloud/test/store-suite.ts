@@ -75,6 +75,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
       const store = await h.open();
       const full = query(1, {
         mode: 'async', status: 'uploading', node: 'n1', parameters: [{ name: '@x', value: '1' }] as QueryRecord['parameters'],
+        statusTiming: { initialising: { startTime: AT, endTime: AT }, executing: { startTime: AT, endTime: AT }, uploading: { startTime: AT } },
         errorDetails: null, resultsExpireAt: '2026-01-02T00:00:00.000Z', sqlExecutionDuration: 12, resultSize: 3_000_000_000, rows: 7,
       });
       await store.insertQuery(full);
@@ -85,6 +86,7 @@ export function storeSuite(name: string, h: StoreHarness): void {
       const details = { errorType: 'haloLink', errorCode: 503, errorMessage: 'restarted' } as const;
       assert.deepEqual(await store.failInterrupted(details, AT, 'n1'), [full.id]);
       assert.equal((await store.query(full.id))?.status, 'uploadFailed');
+      assert.equal((await store.query(full.id))?.statusTiming.uploading?.endTime, AT, 'the phase it was in is closed');
       assert.equal((await store.query(id(2)))?.status, 'executing');
       assert.deepEqual((await store.failInterrupted(details, AT)).sort(), [id(2), id(4)]);
       const after = await store.query(id(2));

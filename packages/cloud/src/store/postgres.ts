@@ -6,7 +6,7 @@ import { PG_MIGRATIONS } from './pg-migrations.js';
 import { PgPool } from './pg-pool.js';
 import { PgWritePipe } from './pg-write-pipe.js';
 import {
-  auditFromRow, auditSelect, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  auditFromRow, auditSelect, failCutOff, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
   registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED,
 } from './rows.js';
 import type {
@@ -124,11 +124,7 @@ export class PgStore implements Store {
         ? await t.query('SELECT * FROM queries WHERE completed_at IS NULL ORDER BY created_at FOR UPDATE SKIP LOCKED')
         : await t.query('SELECT * FROM queries WHERE completed_at IS NULL AND node = ? ORDER BY created_at FOR UPDATE SKIP LOCKED', [node])).map(queryFromRow);
       for (const q of rows) {
-        // An async query cut off while its pages were arriving failed in upload; otherwise in execution.
-        q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
-        q.errorDetails = details;
-        q.completedAt = at;
-        q.updatedAt = at;
+        failCutOff(q, details, at);
         await t.run(UPDATE_QUERY, queryParams(q));
       }
       return rows.map((q) => q.id);

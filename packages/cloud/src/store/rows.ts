@@ -167,3 +167,20 @@ export function queryParams(q: QueryRecord): unknown[] {
     q.parameters ? JSON.stringify(q.parameters) : null, q.resultsExpireAt, q.node ?? null, q.id];
 }
 
+
+/**
+ * A query a stop of the Cloud (or of its node) cut off: failed in upload if its pages were arriving,
+ * otherwise in execution, with the phase it was in closed at `at`, as a failure at run time closes it.
+ */
+export function failCutOff(q: QueryRecord, details: ErrorDetails, at: string): void {
+  for (const name of ['uploading', 'executing', 'queued', 'initialising'] as const) {
+    const phase = q.statusTiming[name];
+    if (!phase) continue;
+    phase.endTime ??= at;
+    break;
+  }
+  q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
+  q.errorDetails = details;
+  q.completedAt = at;
+  q.updatedAt = at;
+}

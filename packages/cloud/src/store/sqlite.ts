@@ -7,7 +7,7 @@ import { chainEvent, GENESIS } from '../audit/chain.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import {
-  auditFromRow, auditSelect, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
+  auditFromRow, auditSelect, failCutOff, INSERT_QUERY, INSERT_REGISTERED, INSERT_SITE, integrationFromRow, pageFromRow, queryFromRow, queryParams, registeredFromRow,
   registeredParams, siteFromRow, siteParams, siteUpdate, UPDATE_QUERY, UPDATE_REGISTERED, UPDATE_QUERY_STATE, queryStateParams, type Row,
 } from './rows.js';
 import type {
@@ -187,11 +187,7 @@ export class SqliteStore implements Store {
     const rows = open.map(queryFromRow);
     const tx = this.db.transaction(() => {
       for (const q of rows) {
-        // An async query cut off while its pages were arriving failed in upload; otherwise in execution.
-        q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
-        q.errorDetails = details;
-        q.completedAt = at;
-        q.updatedAt = at;
+        failCutOff(q, details, at);
         this.stmts.updateQuery.run(...queryParams(q));
       }
     });
