@@ -4,11 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, type PgServer } from './support/postgres.js';
+import { SqliteStore } from '@conduit/cloud';
 import { conduitSync, Proc } from './support/processes.js';
 
 let server: PgServer;
@@ -39,6 +40,13 @@ after(async () => {
 // The operator's own environment must not choose the store for these tests.
 const cli = (args: string[], env: Record<string, string> = {}): ReturnType<typeof conduitSync> => conduitSync(args, { CONDUIT_STORE_URL: '', CONDUIT_DATA_DIR: '', ...env });
 
+/** A data folder with a Cloud store in it, as the Cloud leaves on its first start. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'conduit-admin-store-'));
+  new SqliteStore(join(dir, 'cloud.db')).db.close();
+  return dir;
+}
+
 function ok(args: string[], env: Record<string, string> = {}): string {
   const r = cli(args, env);
   assert.equal(r.status, 0, `conduit ${args.join(' ')} failed: ${r.stderr}`);
@@ -53,7 +61,7 @@ test('integrator create and list, and audit verify, on PostgreSQL with --store',
   const audit = JSON.parse(ok(['admin', 'audit', 'verify', '--json', '--store', store])) as { ok: boolean; events: number };
   assert.deepEqual([audit.ok, audit.events], [true, 1], 'the creation is one event in the chain');
   // A data dir next to it is another store: the PostgreSQL integrator is not there.
-  const dir = mkdtempSync(join(tmpdir(), 'conduit-admin-store-'));
+  const dir = dataDir();
   assert.deepEqual(JSON.parse(ok(['admin', 'integrator', 'list', '--json', '--data-dir', dir])), []);
 });
 
@@ -62,7 +70,7 @@ test('CONDUIT_STORE_URL chooses the store; a --data-dir or --store flag wins ove
   ok(['admin', 'integrator', 'create', '--name', 'From Env', '--store-timeout-ms', '5000'], env);
   const names = (JSON.parse(ok(['admin', 'integrator', 'list', '--json'], env)) as { name: string }[]).map((i) => i.name);
   assert.ok(names.includes('From Env') && names.includes('On Postgres'), names.join(', '));
-  const dir = mkdtempSync(join(tmpdir(), 'conduit-admin-store-'));
+  const dir = dataDir();
   assert.deepEqual(JSON.parse(ok(['admin', 'integrator', 'list', '--json', '--data-dir', dir], env)), [], '--data-dir beats the env');
   assert.deepEqual(JSON.parse(ok(['admin', 'integrator', 'list', '--json', '--store', join(dir, 'cloud.db')], env)), [], '--store beats the env');
   const v = JSON.parse(ok(['admin', 'audit', 'verify', '--json'], env)) as { ok: boolean; events: number };
@@ -75,6 +83,15 @@ test('CONDUIT_STORE_URL chooses the store; a --data-dir or --store flag wins ove
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cannot open the store postgres:\/\/operator:\*\*\*@127\.0\.0\.1:\d+\/no_such_db: .*no_such_db/);
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD));
+});
+
+test('a data folder with no Cloud store is refused, not made into an empty store', () => {
+  const typo = join(mkdtempSync(join(tmpdir(), 'conduit-admin-store-')), 'typo-dir');
+  const r = cli(['admin', 'integrator', 'create', '--name', 'Nowhere', '--data-dir', typo]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no Cloud store at .*typo-dir.*cloud\.db: check --data-dir/);
+  assert.doesNotMatch(r.stdout, /apiKey|API key/i, 'no key is printed');
+  assert.equal(existsSync(typo), false, 'nothing is created');
 });
 
 test('a store that does not answer fails after the timeout with a clear error and a non-zero exit', async () => {

@@ -25,6 +25,7 @@ function cli(args: string[]): string {
 
 test('admin integrator webhook sets the URL and prints the secret; admin webhooks stats reports deliveries', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-webhook-cli-'));
+  new SqliteStore(storeFile(dir)).db.close(); // as the Cloud's first start leaves it
   const got: { headers: IncomingHttpHeaders; body: string; url: string }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

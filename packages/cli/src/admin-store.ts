@@ -1,8 +1,9 @@
 // The store an admin command works on: the cluster's PostgreSQL (--store postgres://… / CONDUIT_STORE_URL)
 // or the SQLite file of a data dir, chosen by the same rule as `conduit cloud --store` (openStore).
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { openStore, describeStore, storeFile, type AnyStore } from '@conduit/cloud';
-import { envInt, envStr, parseIntOption } from './env.js';
+import { envInt, envStr, parseIntOption, POSITIVE } from './env.js';
 
 export interface StoreFlags {
   store?: string;
@@ -15,7 +16,7 @@ export function storeOptions(cmd: Command): Command {
   return cmd
     .option('--store <location>', 'the store: postgres://user:pass@host/db of a cluster, or a SQLite file (env CONDUIT_STORE_URL)')
     .option('--data-dir <dir>', 'Cloud data folder whose cloud.db is the store (env CONDUIT_DATA_DIR)')
-    .option('--store-timeout-ms <n>', 'how long to wait for the store to answer (env CONDUIT_STORE_TIMEOUT_MS; default 10000)', (v) => parseIntOption(v, '--store-timeout-ms'));
+    .option('--store-timeout-ms <n>', 'how long to wait for the store to answer (env CONDUIT_STORE_TIMEOUT_MS; default 10000)', (v) => parseIntOption(v, '--store-timeout-ms', POSITIVE));
 }
 
 /**
@@ -42,7 +43,13 @@ function scrub(message: string, location: string): string {
 /** Opens the store, runs `fn` on it and closes it. A store that cannot be reached fails with its location (no password). */
 export async function withStore<T>(o: StoreFlags, fn: (s: AnyStore) => T | Promise<T>): Promise<T> {
   const location = storeLocation(o);
-  const timeoutMs = o.storeTimeoutMs ?? envInt('CONDUIT_STORE_TIMEOUT_MS', 10_000);
+  // The Cloud makes its SQLite store on first start; an admin command opening a file that is not there
+  // would make an empty one (a mistyped --data-dir, or the wrong working folder) and, say, print API keys
+  // that no Cloud accepts.
+  if (!/^postgres(ql)?:\/\//i.test(location) && !existsSync(location)) {
+    throw new Error(`no Cloud store at ${location}: check --data-dir (or --store), or start the Cloud once with this data folder (it makes the store)`);
+  }
+  const timeoutMs = o.storeTimeoutMs ?? envInt('CONDUIT_STORE_TIMEOUT_MS', 10_000, POSITIVE);
   let store: AnyStore;
   try {
     // A command needs few connections; each connect (and the migrations check) is bounded by the timeout.

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { createPracticeDatabase, integrationLoginEnabled, setIntegrationLogin, setPmsVersion, type GenerateOptions } from '@conduit/bp-sim';
-import { parseIntOption } from '../env.js';
+import { parseIntOption, POSITIVE } from '../env.js';
 
 /** Draws a bar on a terminal, and a line per 10 % elsewhere (CI logs, pipes). */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (done: number, total: number, phase: string) => void; stop: () => void } {
@@ -44,7 +44,7 @@ export function bpSimCommand(): Command {
     .argument('<file>', 'SQLite file to create')
     .option('--patients <n>', 'number of patients', (v) => parseIntOption(v, '--patients'), 5000)
     .option('--weeks <n>', 'weeks of appointments', (v) => parseIntOption(v, '--weeks'), 26)
-    .option('--practitioners <n>', 'number of practitioners', (v) => parseIntOption(v, '--practitioners'))
+    .option('--practitioners <n>', 'number of practitioners', (v) => parseIntOption(v, '--practitioners', POSITIVE))
     .option('--seed <n>', 'random seed', (v) => parseIntOption(v, '--seed'), 1)
     .option('--start-date <yyyy-mm-dd>', 'date the appointment window is centred on (default: today)')
     .option('--force', 'replace the file if it exists')

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SqliteStore, createIntegrator, hashKey, configureWebhook, storeFile } from '@conduit/cloud';
 import { readSiteInfo } from '@conduit/link';
 import { createPracticeDatabase } from '@conduit/bp-sim';
-import { envInt, envStr, parseIntOption } from '../env.js';
+import { envInt, envStr, parseIntOption, PORT } from '../env.js';
 import { onShutdown } from '../shutdown.js';
 import { DEMO_FILE, demoDir, readDemoFile, type DemoInfo } from '../demo-file.js';
 import { callLink, readLinkUi } from '../link-api.js';
@@ -120,12 +120,12 @@ export async function runDemo(o: DemoOptions): Promise<RunningDemo> {
   const pmsSiteId = readSiteInfo(database).pmsSiteId;
   const connectorDatabase = ensureConnectorDatabase(dir, pmsSiteId, o.seed);
   // Ports are fixed before the parts start, so a part restarted after a crash keeps its address.
-  const requested = o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080));
+  const requested = o.port ?? envInt('PORT', envInt('CONDUIT_PORT', 8080, PORT), PORT);
   const [cloudPort, uiPort, secondUiPort, bookingPort] = await Promise.all([
     requested === 0 ? freePort(host) : requested,
-    envInt('CONDUIT_LINK_UI_PORT', 0) || freePort(),
+    envInt('CONDUIT_LINK_UI_PORT', 0, PORT) || freePort(),
     freePort(),
-    envInt('BOOKING_PORT', 0) || freePort(),
+    envInt('BOOKING_PORT', 0, PORT) || freePort(),
   ]);
   const bookingUrl = `http://127.0.0.1:${bookingPort}`;
   const infoFile = join(dir, DEMO_FILE);
@@ -238,7 +238,7 @@ ${DEMO_WAVES.intervalMs / 1000} s; ${DEMO_WAVES.shadowSoakMs / 60_000} min in sh
 export function demoCommand(): Command {
   return new Command('demo')
     .description('run the Cloud, a simulated practice with its Link, a demo integrator and the booking product, each in its own process')
-    .option('--port <n>', 'HTTP port of the Cloud (env PORT)', (v) => parseIntOption(v, '--port'))
+    .option('--port <n>', 'HTTP port of the Cloud (env PORT or CONDUIT_PORT; default 8080)', (v) => parseIntOption(v, '--port', PORT))
     .option('--data-dir <dir>', 'folder for all demo state (env CONDUIT_DEMO_DIR)', undefined)
     .option('--patients <n>', 'patients in a new practice database', (v) => parseIntOption(v, '--patients'), 5000)
     .option('--weeks <n>', 'weeks of appointments in a new practice database', (v) => parseIntOption(v, '--weeks'), 26)

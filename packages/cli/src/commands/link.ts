@@ -5,7 +5,10 @@ import { existsSync } from 'node:fs';
 import type { Link, DriverConfig, ExecutorTransport } from '@conduit/link';
 import type { SiteInfo } from '@conduit/protocol';
 import { linkIntegrationsCommand } from './link-integrations.js';
-import { envInt, envStr, parseIntOption } from '../env.js';
+import { envInt, envStr, parseIntOption, PORT, POSITIVE, type IntRange } from '../env.js';
+
+/** The Cloud keeps a pairing code at most 7 days (practice/control.ts). */
+const PAIRING_TTL_HOURS: IntRange = { min: 1, max: 168 };
 import { onShutdown } from '../shutdown.js';
 
 export interface LinkRunOptions {
@@ -35,7 +38,7 @@ function mssqlFromEnv(): { driver: DriverConfig; site: SiteInfo } | undefined {
   };
   return {
     driver: {
-      kind: 'mssql', server, port: envStr('CONDUIT_MSSQL_PORT') ? envInt('CONDUIT_MSSQL_PORT', 1433) : undefined, instanceName: envStr('CONDUIT_MSSQL_INSTANCE'),
+      kind: 'mssql', server, port: envStr('CONDUIT_MSSQL_PORT') ? envInt('CONDUIT_MSSQL_PORT', 1433, PORT) : undefined, instanceName: envStr('CONDUIT_MSSQL_INSTANCE'),
       catalogues: { Patients: envStr('CONDUIT_MSSQL_DATABASE', 'BPSPatients') },
       login: { user: need('CONDUIT_MSSQL_USER'), password: need('CONDUIT_MSSQL_PASSWORD') },
       readOnlyLogin: { user: need('CONDUIT_MSSQL_READONLY_USER'), password: need('CONDUIT_MSSQL_READONLY_PASSWORD') },
@@ -54,11 +57,27 @@ export async function makeLink(o: LinkRunOptions, logLevel = 'info'): Promise<Li
   const database = resolve(o.database);
   const mssql = mssqlFromEnv();
   if (!mssql && !existsSync(database)) throw new Error(`practice database not found: ${database}`);
+  const cloudUrl = URL.parse(o.cloud);
+  if (!cloudUrl || !/^(http|https|ws|wss):$/.test(cloudUrl.protocol)) throw new Error(`--cloud must be the Cloud's http:// or https:// address, got "${o.cloud}"`);
+  if (o.cloudKey) {
+    const { importPublicKey } = await import('@conduit/protocol');
+    try {
+      if (importPublicKey(o.cloudKey).asymmetricKeyType !== 'ed25519') throw new Error('not Ed25519');
+    } catch {
+      throw new Error('--cloud-key is not a Cloud public key: give the base64 key the Cloud prints when it starts, after "Cloud public key"');
+    }
+  }
+  let site: SiteInfo;
+  try {
+    site = mssql?.site ?? readSiteInfo(database);
+  } catch (e) {
+    throw new Error(`${database} is not a Bp Premier practice database (simulated): ${(e as Error).message}`, { cause: e });
+  }
   return new Link({
     cloudUrl: o.cloud,
     stateFile: resolve(o.state ?? `${database}.link-state`),
     driver: mssql?.driver ?? { kind: 'sqlite', catalogues: { Patients: database } },
-    site: mssql?.site ?? readSiteInfo(database),
+    site,
     cloudPublicKey: o.cloudKey,
     concurrency: o.concurrency,
     executors: o.executors,
@@ -80,10 +99,10 @@ export function linkCommand(): Command {
     .option('--database <file>', 'simulated practice database file (env CONDUIT_DATABASE); for SQL Server see CONDUIT_MSSQL_* in the README')
     .option('--state <file>', 'Link state file (env CONDUIT_LINK_STATE; default <database>.link-state)')
     .option('--cloud-key <key>', 'pin the Cloud public key instead of trusting the first one seen (env CONDUIT_CLOUD_KEY)')
-    .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency'))
+    .option('--concurrency <n>', 'queries run at once against the database (env CONDUIT_LINK_CONCURRENCY)', (v) => parseIntOption(v, '--concurrency', POSITIVE))
     .option('--executors <kind>', 'what runs the statements: thread (default) or process (env CONDUIT_LINK_EXECUTORS)', parseTransport)
-    .option('--ui-port <n>', 'port of the local "third-party integrations" page on 127.0.0.1 (env CONDUIT_LINK_UI_PORT; 0 = any free port)', (v) => parseIntOption(v, '--ui-port'))
-    .option('--pairing-ttl-hours <n>', 'how long a pairing code stays valid (env CONDUIT_PAIRING_TTL_HOURS; default 24)', (v) => parseIntOption(v, '--pairing-ttl-hours'))
+    .option('--ui-port <n>', 'port of the local "third-party integrations" page on 127.0.0.1 (env CONDUIT_LINK_UI_PORT; 0 = any free port)', (v) => parseIntOption(v, '--ui-port', PORT))
+    .option('--pairing-ttl-hours <n>', 'how long a pairing code stays valid, 1 to 168 (env CONDUIT_PAIRING_TTL_HOURS; default 24)', (v) => parseIntOption(v, '--pairing-ttl-hours', PAIRING_TTL_HOURS))
     .addCommand(linkIntegrationsCommand())
     .action(async (o: Partial<LinkRunOptions>) => {
       const cloud = o.cloud ?? envStr('CONDUIT_CLOUD_URL');
@@ -93,14 +112,14 @@ export function linkCommand(): Command {
       const link = await makeLink({
         cloud, database: database ?? 'conduit-link', state,
         cloudKey: o.cloudKey ?? envStr('CONDUIT_CLOUD_KEY'),
-        concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4),
+        concurrency: o.concurrency ?? envInt('CONDUIT_LINK_CONCURRENCY', 4, POSITIVE),
         executors: o.executors ?? (envStr('CONDUIT_LINK_EXECUTORS') === undefined ? undefined : parseTransport(envStr('CONDUIT_LINK_EXECUTORS')!)),
-        pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24),
+        pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24, PAIRING_TTL_HOURS),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
       await link.start();
       const { startLocalUi } = await import('@conduit/link');
-      const ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391), infoFile: `${state}.ui.json` });
+      const ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
       console.log(`Link public key: ${link.publicKey}`);
       console.log(`Setup third-party integrations: ${ui.url}`);
       onShutdown(async () => {
