@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { startLocalUi, type LocalUi } from '@conduit/link';
 import { System, waitFor } from './support/system.js';
+import { CrashProxy } from './support/crash-proxy.js';
 
 let sys: System;
 let ui: LocalUi;
@@ -63,4 +64,28 @@ test('a setting an earlier release stored unchecked is left out of reports, so t
   const res = await put(sys.integratorId, JSON.stringify({ enabled: true, access: 'read' }));
   assert.equal(res.status, 200, JSON.stringify(res.json));
   await waitFor(async () => (await cloudSetting(sys.integratorId))?.enabled === true, 5000, 'the setting reached the Cloud');
+});
+
+test('a Cloud that holds the connection but does not answer: the screen still lists the integrators as last seen', { timeout: 30_000 }, async () => {
+  const own = await System.start({ withLink: false });
+  const proxy = await CrashProxy.start(own.cloud.port);
+  await own.startLink({ cloudUrl: proxy.url, heartbeatIntervalMs: 60_000 });
+  const screen = await startLocalUi(own.link!, { port: 0 });
+  const list = async (): Promise<Response> => fetch(`${screen.url}api/integrations`, { headers: { 'x-conduit-token': screen.token } });
+  try {
+    const fresh = await list();
+    assert.equal(fresh.status, 200);
+    const names = ((await fresh.json()) as { integrations: { name: string }[] }).integrations.map((i) => i.name);
+    assert.ok(names.includes('Test Integrator'), names.join(', '));
+    proxy.blackhole();
+    const started = Date.now();
+    const stale = await list();
+    assert.equal(stale.status, 200, await stale.clone().text());
+    assert.deepEqual(((await stale.json()) as { integrations: { name: string }[] }).integrations.map((i) => i.name), names);
+    assert.ok(Date.now() - started < 10_000);
+  } finally {
+    await screen.close();
+    await proxy.close();
+    await own.close();
+  }
 });

@@ -154,7 +154,11 @@ export class Link extends EventEmitter {
       get authoritative() { return link.authoritative; },
       pmsSiteId: this.opts.site.pmsSiteId,
       catalog: async () => (await link.request({ type: 'catalog.request' })).integrators ?? [],
-      report: async (integrations) => void (await link.request({ type: 'integrations.changed', integrations })),
+      report: async (integrations) => {
+        link.reportPending = true;
+        await link.request({ type: 'integrations.changed', integrations });
+        link.reportPending = false;
+      },
       issuePairing: async (integratorId, codeHash, expiresAt) => void (await link.request({ type: 'pairing.issued', integratorId, codeHash, expiresAt })),
       revoked: (integratorId) => {
         for (const [qid, m] of [...this.inFlight]) if (m.integratorId === integratorId) this.abandon(qid, 'the practice disabled the integration in the PMS ("Setup third-party integrations")', true, 403);
@@ -437,7 +441,17 @@ export class Link extends EventEmitter {
       this.log.info({ integrations: fromCloud.length }, 'adopted the practice integration settings from the Cloud');
       return;
     }
-    this.request({ type: 'integrations.changed', integrations: this.integrations.reportable() }).catch((e: Error) => this.log.warn({ err: e.message }, 'could not report integrations'));
+    this.reportIntegrations();
+  }
+
+  /** A practice's change the Cloud has not confirmed: sent again at each heartbeat until it is. */
+  private reportPending = false;
+  private reportIntegrations(): void {
+    this.reportPending = true;
+    this.request({ type: 'integrations.changed', integrations: this.integrations.reportable() }).then(
+      () => (this.reportPending = false),
+      (e: Error) => this.log.warn({ err: e.message }, 'could not report integrations; sent again at the next heartbeat'),
+    );
   }
 
   private startTimers(): void {
@@ -445,6 +459,7 @@ export class Link extends EventEmitter {
     clearInterval(this.watchdog);
     this.heartbeat = setInterval(() => {
       this.send({ v: PROTOCOL_VERSION, type: 'heartbeat', id: this.nextId(), clientTime: new Date().toISOString(), inFlight: this.inFlight.size });
+      if (this.reportPending) this.reportIntegrations();
     }, this.heartbeatMs);
     // The Cloud pings twice per heartbeat interval; silence for 2.5 intervals (at least 5 s) means a dead path.
     this.watchdog = setInterval(() => {

@@ -60,15 +60,26 @@ export class IntegrationManager {
     return this.settings().get(integratorId.toLowerCase());
   }
 
+  /**
+   * The integrators registered with Conduit: fresh from the Cloud when it answers, otherwise as last seen
+   * (offline, or a Cloud that holds its connection but does not answer), so the screen still opens.
+   */
+  private async catalog(): Promise<{ id: string; name: string }[]> {
+    if (this.cloud.connected) {
+      try {
+        const fresh = await this.cloud.catalog();
+        this.state.set('catalog', JSON.stringify(fresh));
+        return fresh;
+      } catch {
+        // as last seen
+      }
+    }
+    return JSON.parse(this.state.get('catalog') ?? '[]') as { id: string; name: string }[];
+  }
+
   /** Every integrator known to the Cloud, with this practice's settings for it. */
   async list(): Promise<IntegrationRow[]> {
-    let catalog: { id: string; name: string }[];
-    if (this.cloud.connected) {
-      catalog = await this.cloud.catalog();
-      this.state.set('catalog', JSON.stringify(catalog));
-    } else {
-      catalog = JSON.parse(this.state.get('catalog') ?? '[]') as { id: string; name: string }[];
-    }
+    const catalog = await this.catalog();
     const settings = this.settings();
     const rows: IntegrationRow[] = catalog.map((c) => ({
       ...(settings.get(c.id) ?? { integratorId: c.id, enabled: false, access: 'read' as const, allowList: null, updatedAt: '' }),
@@ -90,7 +101,7 @@ export class IntegrationManager {
     // Checked here even offline: a setting the Cloud cannot take would make every later report fail.
     if (!integrationSchema.shape.integratorId.safeParse(id).success) throw new IntegrationError('invalid', `"${integratorId}" is not an integrator id.`);
     if (this.cloud.connected) {
-      const catalog = await this.cloud.catalog();
+      const catalog = await this.catalog();
       // Switching off an integrator that is no longer registered is always allowed.
       if (!catalog.some((c) => c.id === id) && (change.enabled || !this.get(id))) throw new IntegrationError('unknown-integrator', `No integrator ${integratorId} is registered with Conduit.`);
     }
@@ -116,7 +127,14 @@ export class IntegrationManager {
     this.state.saveIntegration(next);
     this.cached = undefined;
     if (before?.enabled && !next.enabled) this.cloud.revoked(id);
-    if (this.cloud.connected) await this.cloud.report(this.reportable());
+    if (this.cloud.connected) {
+      try {
+        await this.cloud.report(this.reportable());
+      } catch {
+        // It holds here already (the Link applies it to every query itself); the Cloud is told again soon.
+        throw new IntegrationError('offline', 'Saved on this computer, and this Link applies it now; the Conduit Cloud did not confirm it yet, so it is sent again until it does.');
+      }
+    }
     return next;
   }
 
