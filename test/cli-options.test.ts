@@ -43,3 +43,21 @@ test('conduit booking --help prints its options and exits 0', () => {
   assert.match(r.stdout, /--conduit-url <url>/);
   assert.match(r.stdout, /BOOKING_PORT/);
 });
+
+test('a <state>.ui.json left by a Link that did not stop cleanly is reported as such, not as a raw error', async () => {
+  const { createServer } = await import('node:http');
+  const { conduitAsync } = await import('./support/processes.js');
+  for (const [status, body] of [[200, '<html>some other program</html>'], [401, '{"error":"Missing or wrong X-Conduit-Token."}']] as const) {
+    const other = createServer((_req, res) => res.writeHead(status, { 'content-type': 'text/html' }).end(body));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const state = join(dir, `stale-${status}.state`);
+    writeFileSync(`${state}.ui.json`, JSON.stringify({ url: `http://127.0.0.1:${(other.address() as { port: number }).port}/`, token: 'old' }));
+    try {
+      const r = await conduitAsync(['link', 'integrations', 'list', '--state', state]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /the Link for this state file is not at http:\/\/127\.0\.0\.1:\d+\/ .*did not stop cleanly/);
+    } finally {
+      other.close();
+    }
+  }
+});

@@ -89,3 +89,13 @@ test('a Cloud that holds the connection but does not answer: the screen still li
     await own.close();
   }
 });
+
+test('the page\'s address file goes when the page closes, so the CLI never calls a port another program took', async () => {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const infoFile = join(sys.dir, 'page.ui.json');
+  const page = await startLocalUi(sys.link!, { port: 0, infoFile });
+  assert.equal(existsSync(infoFile), true);
+  await page.close();
+  assert.equal(existsSync(infoFile), false);
+});

@@ -27,7 +27,17 @@ export async function callLink(ui: LinkUi, method: string, path: string, body?: 
   } catch {
     throw new Error(`the Link at ${ui.url} is not answering; is it running?`);
   }
-  const json = (await res.json()) as { error?: string };
-  if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
+  // A page left by a Link that has stopped, whose port another program (or another Link) now holds.
+  const stale = `the Link for this state file is not at ${ui.url} (${uiInfoFileNote}); is it running? Start it, or give its --state`;
+  if (res.status === 401 || res.status === 421) throw new Error(stale);
+  let json: { error?: unknown };
+  try {
+    json = (await res.json()) as { error?: unknown };
+  } catch {
+    throw new Error(stale);
+  }
+  if (!res.ok) throw new Error(typeof json.error === 'string' ? json.error : `the Link answered HTTP ${res.status}`);
   return json;
 }
+
+const uiInfoFileNote = 'its address is read from <state file>.ui.json, which a Link that did not stop cleanly leaves behind';

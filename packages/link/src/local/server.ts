@@ -4,7 +4,7 @@
 // read the token nor send that header (CORS), and the Host check stops DNS-rebinding tricks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Integration } from '@conduit/protocol';
 import type { Link } from '../link.js';
 import { IntegrationError } from '../integrations/manager.js';
@@ -134,11 +134,20 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
     server.listen(port, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
+  const infoFile = opts.infoFile;
   const ui: LocalUi = {
     url: `http://127.0.0.1:${port}/`,
     token,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Gone with the page, so the CLI does not call a port some other program may take next; only if
+      // it is still this page's (another Link on the same state file may have written it since).
+      if (infoFile && existsSync(infoFile) && readFileSync(infoFile, 'utf8').includes(token)) rmSync(infoFile, { force: true });
+    },
   };
-  if (opts.infoFile) writeFileSync(opts.infoFile, JSON.stringify({ url: ui.url, token }), { mode: 0o600 });
+  if (infoFile) {
+    writeFileSync(infoFile, JSON.stringify({ url: ui.url, token }), { mode: 0o600 });
+    chmodSync(infoFile, 0o600); // an older file keeps its mode on rewrite
+  }
   return ui;
 }
