@@ -29,12 +29,21 @@ test('numbers out of range are refused with the range', () => {
   refused(link('--ui-port', '70000'), /--ui-port must be a whole number from 0 to 65535/);
   refused(['cloud', '--port', '99999', '--data-dir', join(dir, 'cloud')], /--port must be a whole number from 0 to 65535, got "99999"/);
   refused(['bp-sim', 'create', '--practitioners', '0', join(dir, 'other.db')], /--practitioners must be a whole number 1 or more/);
+  refused(['admin', 'audit', 'list', '--limit', '-1', '--data-dir', join(dir, 'cloud')], /--limit must be a whole number 1 or more, got "-1"/);
+  refused(['admin', 'audit', 'list', '--limit', 'abc', '--data-dir', join(dir, 'cloud')], /--limit must be a whole number 1 or more, got "abc"/);
 });
 
 test('a wrong Cloud address, Cloud key or practice database is named as such', () => {
   refused(['link', '--cloud', 'notaurl', '--database', db, '--state', join(dir, 'state')], /--cloud must be the Cloud's http:\/\/ or https:\/\/ address, got "notaurl"/);
   refused(link('--cloud-key', 'garbage'), /--cloud-key is not a Cloud public key/);
   refused(['link', '--cloud', 'http://127.0.0.1:1', '--database', notBp, '--state', join(dir, 'state2')], /notes\.txt is not a Bp Premier practice database/);
+  // Another SQLite file is not written to.
+  const other = join(dir, 'other-app.db');
+  const made = conduitSync(['admin', 'integrator', 'list', '--store', other]);
+  assert.equal(made.status, 1, 'a missing store is refused');
+  writeFileSync(other, '');
+  refused(['bp-sim', 'login', other, '--name', 'X', '--enable'], /other-app\.db is not a Bp Premier practice database/);
+  refused(['bp-sim', 'version', other, 'Bp Premier Jade'], /other-app\.db is not a Bp Premier practice database/);
 });
 
 test('conduit booking --help prints its options and exits 0', () => {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { createIntegrator, promoteSite, verifyAudit, type AuditEvent } from '@conduit/cloud';
 import { storeOptions, withStore, type StoreFlags } from '../admin-store.js';
 import { webhooksAdminCommands } from './webhooks.js';
+import { parseIntOption, POSITIVE } from '../env.js';
 
 export function adminCommand(): Command {
   const admin = new Command('admin').description('operator commands (work while the Cloud is running)');
@@ -68,14 +69,14 @@ export function adminCommand(): Command {
     .option('--kind <kind>', 'only this kind of event (e.g. query, pairing.failed)')
     .option('--since <iso>', 'from this time (ISO 8601)')
     .option('--until <iso>', 'up to this time (ISO 8601)')
-    .option('--limit <n>', 'at most this many (the newest)', '100')
+    .option('--limit <n>', 'at most this many (the newest; default 100)', (v) => parseIntOption(v, '--limit', POSITIVE), 100)
     .option('--json', 'print JSON')
-    .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: string; json?: boolean } & StoreFlags) => {
+    .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: number; json?: boolean } & StoreFlags) => {
       for (const t of [o.since, o.until]) if (t && Number.isNaN(Date.parse(t))) throw new Error(`not a time: ${t}`);
       const events = await withStore(o, (s) => s.listAudit({
         siteId: o.site, integratorId: o.integrator, kind: o.kind,
         since: o.since ? new Date(o.since).toISOString() : undefined, until: o.until ? new Date(o.until).toISOString() : undefined,
-        limit: Number(o.limit) || 100,
+        limit: o.limit,
       }));
       if (o.json) return console.log(JSON.stringify(events));
       for (const e of events) console.log(formatEvent(e));

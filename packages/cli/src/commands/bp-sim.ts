@@ -3,8 +3,22 @@
 import { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
-import { createPracticeDatabase, integrationLoginEnabled, setIntegrationLogin, setPmsVersion, type GenerateOptions } from '@conduit/bp-sim';
+import { BpSimDatabase, createPracticeDatabase, integrationLoginEnabled, readPracticeInfo, setIntegrationLogin, setPmsVersion, type GenerateOptions } from '@conduit/bp-sim';
 import { parseIntOption, POSITIVE } from '../env.js';
+
+/** Before writing to it: the file is a simulated practice database (any other SQLite file is left alone). */
+function practiceFile(file: string): void {
+  if (!existsSync(file)) throw new Error(`practice database not found: ${file}`);
+  let db: BpSimDatabase | undefined;
+  try {
+    db = BpSimDatabase.open(file, { readonly: true });
+    readPracticeInfo(db);
+  } catch (e) {
+    throw new Error(`${file} is not a Bp Premier practice database (simulated): ${(e as Error).message}`, { cause: e });
+  } finally {
+    db?.close();
+  }
+}
 
 /** Draws a bar on a terminal, and a line per 10 % elsewhere (CI logs, pipes). */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (done: number, total: number, phase: string) => void; stop: () => void } {
@@ -73,7 +87,7 @@ export function bpSimCommand(): Command {
     .option('--enable', 'tick: let the login in')
     .option('--disable', 'untick: refuse the login')
     .action((file: string, o: { name: string; enable?: boolean; disable?: boolean }) => {
-      if (!existsSync(file)) throw new Error(`practice database not found: ${file}`);
+      practiceFile(file);
       if (o.enable && o.disable) throw new Error('pass --enable or --disable, not both');
       if (o.enable || o.disable) setIntegrationLogin(file, o.name, !!o.enable);
       console.log(`Login "${o.name}": ${integrationLoginEnabled(file, o.name) ? 'enabled' : 'disabled (Login failed, error 18456)'}.`);
@@ -84,7 +98,7 @@ export function bpSimCommand(): Command {
     .argument('<file>', 'the practice database file')
     .argument('<version>', 'the version text')
     .action((file: string, version: string) => {
-      if (!existsSync(file)) throw new Error(`practice database not found: ${file}`);
+      practiceFile(file);
       setPmsVersion(file, version);
       console.log(`Practice PMS version: ${version}.`);
     });
