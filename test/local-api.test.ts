@@ -66,7 +66,7 @@ test('a setting an earlier release stored unchecked is left out of reports, so t
   await waitFor(async () => (await cloudSetting(sys.integratorId))?.enabled === true, 5000, 'the setting reached the Cloud');
 });
 
-test('a Cloud that holds the connection but does not answer: the screen still lists the integrators as last seen', { timeout: 30_000 }, async () => {
+test('a Cloud that holds the connection but does not answer: the screen lists the integrators as last seen, and a change is kept and said to be unconfirmed', { timeout: 40_000 }, async () => {
   const own = await System.start({ withLink: false });
   const proxy = await CrashProxy.start(own.cloud.port);
   await own.startLink({ cloudUrl: proxy.url, heartbeatIntervalMs: 60_000 });
@@ -83,6 +83,15 @@ test('a Cloud that holds the connection but does not answer: the screen still li
     assert.equal(stale.status, 200, await stale.clone().text());
     assert.deepEqual(((await stale.json()) as { integrations: { name: string }[] }).integrations.map((i) => i.name), names);
     assert.ok(Date.now() - started < 10_000);
+    // A change then is kept and applied here, and the answer says the Cloud has not confirmed it.
+    const saved = await fetch(`${screen.url}api/integrations/${own.integratorId}`, {
+      method: 'PUT', headers: { 'x-conduit-token': screen.token, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true }),
+    });
+    const body = (await saved.json()) as { code?: string; error?: string };
+    assert.equal(saved.status, 503);
+    assert.equal(body.code, 'unconfirmed');
+    assert.match(body.error!, /Saved on this computer/);
+    assert.equal(own.link!.integrations.get(own.integratorId)?.enabled, true);
   } finally {
     await screen.close();
     await proxy.close();

@@ -37,7 +37,7 @@ export interface CloudPort {
 }
 
 export class IntegrationError extends Error {
-  constructor(readonly code: 'offline' | 'not-authoritative' | 'unknown-integrator' | 'not-enabled' | 'invalid', message: string) {
+  constructor(readonly code: 'offline' | 'unconfirmed' | 'not-authoritative' | 'unknown-integrator' | 'not-enabled' | 'invalid', message: string) {
     super(message);
     this.name = 'IntegrationError';
   }
@@ -132,7 +132,7 @@ export class IntegrationManager {
         await this.cloud.report(this.reportable());
       } catch {
         // It holds here already (the Link applies it to every query itself); the Cloud is told again soon.
-        throw new IntegrationError('offline', 'Saved on this computer, and this Link applies it now; the Conduit Cloud did not confirm it yet, so it is sent again until it does.');
+        throw new IntegrationError('unconfirmed', 'Saved on this computer, and this Link applies it now; the Conduit Cloud did not confirm it yet, so it is sent again until it does.');
       }
     }
     return next;

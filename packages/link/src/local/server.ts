@@ -76,7 +76,7 @@ function parseChange(body: unknown): { enabled: boolean; access?: Integration['a
   return { enabled: b.enabled, ...(b.access ? { access: b.access as Integration['access'] } : {}), ...(allowList !== undefined ? { allowList } : {}) };
 }
 
-const STATUS: Record<IntegrationError['code'], number> = { offline: 503, 'not-authoritative': 409, 'unknown-integrator': 404, 'not-enabled': 409, invalid: 400 };
+const STATUS: Record<IntegrationError['code'], number> = { offline: 503, unconfirmed: 503, 'not-authoritative': 409, 'unknown-integrator': 404, 'not-enabled': 409, invalid: 400 };
 
 export async function startLocalUi(link: Link, opts: { port?: number; infoFile?: string } = {}): Promise<LocalUi> {
   const token = randomBytes(24).toString('base64url');

@@ -52,12 +52,13 @@ export const PAGE_JS = String.raw`
     switch (err.code) {
       case 'not-enabled': return 'Tick ' + name + ' and press Save before generating a pairing code.';
       case 'offline': return "This computer is not connected to Conduit at the moment, so a pairing code can't be made. Check the internet connection and that the Conduit Link service is running, then try again.";
+      case 'unconfirmed': return err.message;
       case 'not-authoritative': return err.message || NOT_AUTHORITATIVE;
       case 'unknown-integrator': return name + ' is no longer registered with Conduit. Reload the page to see the current list.';
       case 'invalid': return 'Could not save ' + name + ': ' + err.message;
       case 'unknown-login': return name + ' is no longer recorded in the practice database. Reload the page to see the current list.';
       case 'not-simulated': return err.message;
-      default: return (action === 'pair' ? 'Could not generate a pairing code for ' : 'Could not save ') + name + '. ' + err.message;
+      default: return (action === 'pair' ? 'Could not generate a pairing code for ' : action === 'load' ? 'Could not load ' : 'Could not save ') + name + '. ' + err.message;
     }
   }
 
