@@ -2,7 +2,7 @@
 // query result is applied to bookings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConduitApiError, type ConduitClient } from '@conduit/sdk';
@@ -122,4 +122,21 @@ test('errorSummary: the kind and numbers of an error, never its message (databas
   assert.match(p, /^SyntaxError( at \S+)?$/);
   assert.ok(!p.includes('Nguyen'), p);
   assert.equal(errorSummary('boom'), 'a thrown string');
+});
+
+test("the booking store (patients' names, dates of birth, mobiles) and its -wal and -shm are readable only by its account", () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'booking-unit-')), 'b.db');
+  const store = new BookingStore(file);
+  const again = new BookingStore(file); // a second connection keeps the -wal and -shm while both are open
+  try {
+    store.upsertPractice({ siteId: 'S', bpSiteId: '1', name: 'P' });
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) chmodSync(f, 0o644);
+    const third = new BookingStore(file);
+    third.close();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, `${f}, tightened on open`);
+  } finally {
+    again.close();
+    store.close();
+  }
 });

@@ -1,5 +1,6 @@
 // The booking product's own SQLite store: connected practices and the bookings made through it.
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 
 export interface Practice {
   id: number;
@@ -70,6 +71,19 @@ export class BookingStore {
   readonly db: Database.Database;
 
   constructor(file: string) {
+    // Patients' names, dates of birth and mobiles: readable by this account only. Created 0600 before
+    // SQLite opens it, since SQLite gives the -wal and -shm the database file's mode; files an earlier
+    // release left readable are tightened.
+    if (file !== ':memory:') {
+      closeSync(openSync(file, 'a', 0o600));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        try {
+          chmodSync(f, 0o600);
+        } catch {
+          /* absent, or no modes here */
+        }
+      }
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
