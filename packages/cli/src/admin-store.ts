@@ -2,7 +2,7 @@
 // or the SQLite file of a data dir, chosen by the same rule as `conduit cloud --store` (openStore).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openStore, describeStore, storeFile, type AnyStore } from '@conduit/cloud';
+import { openStore, describeStore, isPostgresUrl, storeFile, type AnyStore } from '@conduit/cloud';
 import { envInt, envStr, parseIntOption, POSITIVE } from './env.js';
 
 export interface StoreFlags {
@@ -46,7 +46,7 @@ export async function withStore<T>(o: StoreFlags, fn: (s: AnyStore) => T | Promi
   // The Cloud makes its SQLite store on first start; an admin command opening a file that is not there
   // would make an empty one (a mistyped --data-dir, or the wrong working folder) and, say, print API keys
   // that no Cloud accepts.
-  if (!/^postgres(ql)?:\/\//i.test(location) && !existsSync(location)) {
+  if (!isPostgresUrl(location) && !existsSync(location)) {
     throw new Error(`no Cloud store at ${location}: check --data-dir (or --store), or start the Cloud once with this data folder (it makes the store)`);
   }
   const timeoutMs = o.storeTimeoutMs ?? envInt('CONDUIT_STORE_TIMEOUT_MS', 10_000, POSITIVE);

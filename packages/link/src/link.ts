@@ -154,11 +154,7 @@ export class Link extends EventEmitter {
       get authoritative() { return link.authoritative; },
       pmsSiteId: this.opts.site.pmsSiteId,
       catalog: async () => (await link.request({ type: 'catalog.request' })).integrators ?? [],
-      report: async (integrations) => {
-        link.reportPending = true;
-        await link.request({ type: 'integrations.changed', integrations });
-        link.reportPending = false;
-      },
+      report: (integrations) => link.report(integrations),
       issuePairing: async (integratorId, codeHash, expiresAt) => void (await link.request({ type: 'pairing.issued', integratorId, codeHash, expiresAt })),
       revoked: (integratorId) => {
         for (const [qid, m] of [...this.inFlight]) if (m.integratorId === integratorId) this.abandon(qid, 'the practice disabled the integration in the PMS ("Setup third-party integrations")', true, 403);
@@ -441,17 +437,18 @@ export class Link extends EventEmitter {
       this.log.info({ integrations: fromCloud.length }, 'adopted the practice integration settings from the Cloud');
       return;
     }
-    this.reportIntegrations();
+    this.reportInBackground();
   }
 
-  /** A practice's change the Cloud has not confirmed: sent again at each heartbeat until it is. */
+  /** Whether the practice's settings have changed since the Cloud last confirmed them: sent again at each heartbeat. */
   private reportPending = false;
-  private reportIntegrations(): void {
+  private async report(integrations = this.integrations.reportable()): Promise<void> {
     this.reportPending = true;
-    this.request({ type: 'integrations.changed', integrations: this.integrations.reportable() }).then(
-      () => (this.reportPending = false),
-      (e: Error) => this.log.warn({ err: e.message }, 'could not report integrations; sent again at the next heartbeat'),
-    );
+    await this.request({ type: 'integrations.changed', integrations });
+    this.reportPending = false;
+  }
+  private reportInBackground(): void {
+    this.report().catch((e: Error) => this.log.warn({ err: e.message }, 'could not report integrations; sent again at the next heartbeat'));
   }
 
   private startTimers(): void {
@@ -459,7 +456,7 @@ export class Link extends EventEmitter {
     clearInterval(this.watchdog);
     this.heartbeat = setInterval(() => {
       this.send({ v: PROTOCOL_VERSION, type: 'heartbeat', id: this.nextId(), clientTime: new Date().toISOString(), inFlight: this.inFlight.size });
-      if (this.reportPending) this.reportIntegrations();
+      if (this.reportPending) this.reportInBackground();
     }, this.heartbeatMs);
     // The Cloud pings twice per heartbeat interval; silence for 2.5 intervals (at least 5 s) means a dead path.
     this.watchdog = setInterval(() => {

@@ -13,14 +13,13 @@ export class LinkState {
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode,
     // and the private key passes through the WAL.
     closeSync(openSync(file, 'a', 0o600));
+    // And files an earlier release left readable (its -wal and -shm were 0644).
     LinkState.private(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS integrations (integrator_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, access TEXT NOT NULL,
         allow_list TEXT, updated_at TEXT NOT NULL);`);
-    // Files left by an earlier release, whose -wal and -shm were world-readable.
-    LinkState.private(file);
   }
 
   private static private(file: string): void {

@@ -6,7 +6,8 @@ import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit
 import { MESSAGES } from '../http/errors.js';
 import { BASE64_SLICE, spliceBase64 } from '../http/base64-json.js';
 import { timeOrderedId } from './ids.js';
-import type { PageRecord, Phase, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
+import type { PageRecord, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
+import { currentPhase } from '../store/rows.js';
 
 type TimedPhase = keyof StatusTiming;
 const TIMED: ReadonlySet<QueryStatus> = new Set<QueryStatus>(['initialising', 'queued', 'executing', 'uploading']);
@@ -52,14 +53,6 @@ export function siteDown(availability: 'online' | 'offline' | 'unreachable'): { 
   return availability === 'offline'
     ? { status: 'initialisationFailedSiteOffline', message: MESSAGES.siteOffline }
     : { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteUnreachable };
-}
-
-export function currentPhase(timing: StatusTiming): Phase | undefined {
-  for (const name of ['uploading', 'executing', 'queued', 'initialising'] as TimedPhase[]) {
-    const p = timing[name];
-    if (p) return p;
-  }
-  return undefined;
 }
 
 /** Moves a query to `status` at time `at` (epoch ms), closing the phase it was in. */

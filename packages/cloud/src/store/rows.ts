@@ -2,7 +2,7 @@
 // JSON as text and timestamps as ISO text, so a record reads back the same from either. SQL uses `?` placeholders
 // (pg-pool.ts numbers them for PostgreSQL).
 import type { ErrorDetails, Integration } from '@conduit/protocol';
-import type { AuditEvent, AuditFilter, PageRecord, QueryRecord, RegisteredRecord, RegisteredStatus, SiteRecord } from './types.js';
+import type { AuditEvent, AuditFilter, PageRecord, Phase, QueryRecord, RegisteredRecord, RegisteredStatus, SiteRecord, StatusTiming } from './types.js';
 
 /** Columns of the queries table in the order of queryParams(). */
 const QUERY_COLUMNS = ['integrator_id', 'site_id', 'mode', 'status', 'max_time_in_queue', 'command_size', 'request_size', 'command_hash',
@@ -168,17 +168,22 @@ export function queryParams(q: QueryRecord): unknown[] {
 }
 
 
+/** The latest phase a query has entered (the one it is in, unless it has ended). */
+export function currentPhase(timing: StatusTiming): Phase | undefined {
+  for (const name of ['uploading', 'executing', 'queued', 'initialising'] as const) {
+    const p = timing[name];
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /**
  * A query a stop of the Cloud (or of its node) cut off: failed in upload if its pages were arriving,
  * otherwise in execution, with the phase it was in closed at `at`, as a failure at run time closes it.
  */
 export function failCutOff(q: QueryRecord, details: ErrorDetails, at: string): void {
-  for (const name of ['uploading', 'executing', 'queued', 'initialising'] as const) {
-    const phase = q.statusTiming[name];
-    if (!phase) continue;
-    phase.endTime ??= at;
-    break;
-  }
+  const open = currentPhase(q.statusTiming);
+  if (open) open.endTime ??= at;
   q.status = q.status === 'uploading' ? 'uploadFailed' : 'executionFailed';
   q.errorDetails = details;
   q.completedAt = at;
