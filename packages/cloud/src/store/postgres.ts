@@ -254,15 +254,13 @@ export class PgStore implements Store {
     return rows.map(registeredFromRow);
   }
 
-  async completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]> {
-    if (siteIds && siteIds.length === 0) return [];
+  async completeExpiredRegistered(at: string): Promise<RegisteredRecord[]> {
     // Rows another node is ending are skipped, not waited for; the UPDATE ... RETURNING gives this caller exactly
     // the rows it ended.
-    const sites = siteIds ? ' AND site_id = ANY(?::text[])' : '';
     const rows = await this.db.query(`WITH due AS (
-        SELECT id FROM registered_queries WHERE status = 'enabled' AND expires_at <= ?${sites} FOR UPDATE SKIP LOCKED)
+        SELECT id FROM registered_queries WHERE status = 'enabled' AND expires_at <= ? FOR UPDATE SKIP LOCKED)
       UPDATE registered_queries r SET status = 'completed', completed_at = r.expires_at FROM due WHERE r.id = due.id
-      RETURNING r.*`, siteIds ? [at, siteIds] : [at]);
+      RETURNING r.*`, [at]);
     return rows.map(registeredFromRow).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
   }
 

@@ -328,12 +328,9 @@ export class SqliteStore implements Store {
     return (rows as Row[]).map(registeredFromRow);
   }
 
-  async completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]> {
-    if (siteIds && siteIds.length === 0) return [];
+  async completeExpiredRegistered(at: string): Promise<RegisteredRecord[]> {
     return this.db.transaction((): RegisteredRecord[] => {
-      const sites = siteIds ? ` AND site_id IN (SELECT value FROM json_each(?))` : '';
-      const args: unknown[] = siteIds ? [at, JSON.stringify(siteIds)] : [at];
-      const due = (this.prep(`SELECT * FROM registered_queries WHERE status = 'enabled' AND expires_at <= ?${sites} ORDER BY expires_at`).all(...args) as Row[])
+      const due = (this.prep(`SELECT * FROM registered_queries WHERE status = 'enabled' AND expires_at <= ? ORDER BY expires_at`).all(at) as Row[])
         .map(registeredFromRow);
       // Completed as of its expiry, not of the sweep that noticed it.
       const end = this.prep(`UPDATE registered_queries SET status = 'completed', completed_at = expires_at WHERE id = ? AND status = 'enabled'`);

@@ -220,10 +220,9 @@ export interface Store {
   registeredForSite(siteId: string, status?: RegisteredStatus): Promise<RegisteredRecord[]>;
 
   /**
-   * Ends the enabled registered queries whose duration has passed by `at` (optionally only those of `siteIds`)
-   * and returns the ones this call ended: a query is ended, and returned, by one caller only across all nodes.
+   * Ends the enabled registered queries of every site whose duration has passed by `at`, and returns the ones this call ended: a query is ended, and returned, by one caller only across all nodes.
    */
-  completeExpiredRegistered(at: string, siteIds?: string[]): Promise<RegisteredRecord[]>;
+  completeExpiredRegistered(at: string): Promise<RegisteredRecord[]>;
 
   /**
    * Takes or renews the lease `name` for `holder` until `nowMs + leaseMs`; true when `holder` holds it now.
