@@ -3,8 +3,22 @@
 // would refuse — and refusing a malformed query closes its whole connection — is refused here instead,
 // with the reason.
 
+import { LIMITS } from '@conduit/protocol';
+
 /** Links from this version on take a parameter `size` of -1 (SqlParameter MAX). */
 export const SIZE_MAX_SINCE = '26.1207.1';
+
+/** Links from this version on take frames of LIMITS.linkFrameBytes; earlier ones closed the connection above 1 MiB. */
+export const BIG_FRAMES_SINCE = '26.1207.2';
+const OLD_LINK_FRAME_BYTES = 1024 * 1024;
+
+/** The largest frame the site's Link takes: a bigger one would cost the practice its connection. */
+export function linkFrameBytes(version: string): number {
+  return linkAtLeast(version, BIG_FRAMES_SINCE) ? LIMITS.linkFrameBytes : OLD_LINK_FRAME_BYTES;
+}
+
+/** What a frame adds around one command (ids, times, limits, names, the MAC), with room to spare. */
+export const FRAME_OVERHEAD_BYTES = 4096;
 
 /** Versions are `YY.MMDD.N` (numeric parts); anything unreadable counts as older than every release. */
 export function linkAtLeast(version: string, min: string): boolean {

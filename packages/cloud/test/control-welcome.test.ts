@@ -36,7 +36,7 @@ test('a store failure while sending the integration list closes the session with
     const closed = once(client, 'close');
     await store.close(); // every store call now fails, as an unreachable database would
     const practice = { pmsType: 'bp', pmsSiteId: 'SITE-1' };
-    const session = new LinkSession(ws, 'link-1', 'site-1', 'pk', generateKeyPairSync('ed25519').privateKey, practice as never, true, randomBytes(32));
+    const session = new LinkSession(ws, 'link-1', 'site-1', 'pk', generateKeyPairSync('ed25519').privateKey, practice as never, true, randomBytes(32), 1024 * 1024);
     control.welcomed(session, { id: 'site-1', authoritative: true, pmsSiteId: 'SITE-1' } as SiteRecord, false);
     const [code] = (await closed) as [number];
     assert.equal(code, 1011);

@@ -23,7 +23,7 @@ import { interruptSupported } from '@conduit/bp-sim';
 import type { DriverConfig } from './executor/ipc.js';
 
 /** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
-export const LINK_VERSION = '26.1207.1';
+export const LINK_VERSION = '26.1207.2';
 
 
 export interface LinkOptions {
@@ -226,7 +226,7 @@ export class Link extends EventEmitter {
   private connect(): void {
     if (this.status === 'stopped') return;
     this.status = 'connecting';
-    const ws = new WebSocket(this.wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: 1024 * 1024 });
+    const ws = new WebSocket(this.wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: LIMITS.linkFrameBytes });
     this.ws = ws;
     this.pushback = undefined;
     // An answer other than 101 to the upgrade: a busy Cloud (503, or 429) says when to come back; any

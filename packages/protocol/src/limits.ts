@@ -8,6 +8,11 @@ export const LIMITS = {
   immediateMaxTimeInQueueMax: 60_000,
   asyncMaxTimeInQueueDefault: 3_600_000,
   asyncMaxTimeInQueueMax: 7_200_000,
+  /**
+   * The largest text frame a Link takes from its Cloud. A query's command travels in one frame, so this is
+   * above the Cloud's 4 MB request limit with room for the frame's own fields (Links before 26.1207.2 took 1 MiB).
+   */
+  linkFrameBytes: 8 * 1024 * 1024,
   /** Chunk size for result bytes on the wire: big enough to amortise framing, small enough to interleave. */
   chunkBytes: 64 * 1024,
   heartbeatIntervalMs: 60_000,

@@ -12,6 +12,7 @@ import {
 } from '@conduit/protocol';
 import type { SiteRecord, Store } from '../store/types.js';
 import { LinkSession, type DispatchOutcome, type PageSink, type Pending } from './session.js';
+import { linkFrameBytes } from '../link-features.js';
 
 export type LinkRequestMessage = Extract<LinkMessage, { type: 'integrations.changed' | 'pairing.issued' | 'catalog.request' }>;
 export type RegisteredMessage = Extract<LinkMessage, { type: 'registered.result' | 'registered.failed' }>;
@@ -284,7 +285,7 @@ export class Gateway implements Dispatcher {
     const previous = this.sessions.get(site.id);
     if (previous) previous.ws.close(CLOSE.replaced, 'replaced by a newer connection');
     const session = new LinkSession(ws, link.id, site.id, hello.publicKey, this.cloudKey.privateKey,
-      { pmsType: site.pmsType, pmsSiteId: site.pmsSiteId }, site.authoritative, macKey);
+      { pmsType: site.pmsType, pmsSiteId: site.pmsSiteId }, site.authoritative, macKey, linkFrameBytes(hello.linkVersion));
     this.sessions.set(site.id, session);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(session, data, isBinary));
     ws.on('pong', () => {
@@ -397,7 +398,10 @@ export class Gateway implements Dispatcher {
       case 'pairing.issued':
       case 'catalog.request': {
         const hooks = this.hooks;
-        if (!hooks) return session.send({ type: 'ack', ref: msg.id, ok: false, error: 'not available' });
+        if (!hooks) {
+          session.send({ type: 'ack', ref: msg.id, ok: false, error: 'not available' });
+          return;
+        }
         hooks.request(session, msg).then(
           (extra) => session.send({ type: 'ack', ref: msg.id, ok: true, ...extra }),
           (e: Error) => session.send({ type: 'ack', ref: msg.id, ok: false, error: e.message }),
@@ -442,7 +446,13 @@ export class Gateway implements Dispatcher {
         session.settle(qid, { kind: 'timeout', startedAt: p.startedAt });
       }, Math.max(0, req.deadline - Date.now()));
       session.pending.set(qid, p);
-      session.send({ type: 'query.execute', ...req.exec });
+      if (!session.send({ type: 'query.execute', ...req.exec })) {
+        // Routes refuse such a command first (checkCommand); this is the last line, for a frame they could not foresee.
+        session.settle(qid, {
+          kind: 'failed', startedAt: null, completedAt: Date.now(),
+          msg: { v: PROTOCOL_VERSION, id: 'cloud', type: 'query.failed', queryId: qid, status: 'executionFailed', errorDetails: { errorType: 'http', errorCode: 413, errorMessage: `The query is larger than this practice's Conduit Link takes (${session.maxFrameBytes} bytes).` } },
+        });
+      }
     });
     const cancel = (reason: string): void => {
       const p = session.pending.get(qid);

@@ -55,16 +55,23 @@ export class LinkSession {
     readonly practice: PracticeKey,
     public authoritative: boolean,
     private readonly macKey: Buffer,
+    /** The largest frame this Link takes (by its version); a bigger one would make it drop the connection. */
+    readonly maxFrameBytes: number,
   ) {}
 
   /**
    * The welcome is signed with the Cloud's Ed25519 key; every later frame carries an HMAC under the
    * session key both sides agreed in the signed handshake.
    */
-  send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): void {
+  send(msg: DistributiveOmit<CloudMessage, 'v' | 'id'>): boolean {
     const json = JSON.stringify({ v: PROTOCOL_VERSION, id: `c${++this.seq}`, ...msg });
+    const frame = msg.type === 'welcome' ? signFrame(this.cloudKey, this.linkPublicKey, json) : macFrame(this.macKey, json);
+    // Not sent, rather than cost the practice its connection (and every query in flight on it). A UTF-8
+    // byte is at most 3 per UTF-16 unit, so only a frame near the limit is measured.
+    if (frame.length * 3 > this.maxFrameBytes && Buffer.byteLength(frame) > this.maxFrameBytes) return false;
     this.corkUntilIdle();
-    this.ws.send(msg.type === 'welcome' ? signFrame(this.cloudKey, this.linkPublicKey, json) : macFrame(this.macKey, json));
+    this.ws.send(frame);
+    return true;
   }
 
   private corked = false;

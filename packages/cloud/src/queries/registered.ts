@@ -12,6 +12,7 @@ import type { PageStore } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
 import { ApiError } from '../http/errors.js';
+import { FRAME_OVERHEAD_BYTES, linkFrameBytes } from '../link-features.js';
 
 export interface RegisteredOptions {
   /** Shortest allowed frequency in seconds (60 in production; lower only for tests and drills). */
@@ -53,6 +54,13 @@ export class RegisteredQueries {
       lastSucceededAt: null, lastFailedAt: null, lastExecutionDuration: null, succeededCount: 0, failedCount: 0, resultSizeSum: 0,
       resultRows: null, resultSize: null, resultParameters: null,
     };
+    // The Link gets all of a site's registered queries in one frame, which must stay within what it takes.
+    const all = definitions([...(await this.store.registeredForSite(site.id, 'enabled')), r], now.getTime());
+    const bytes = Buffer.byteLength(JSON.stringify(all));
+    const limit = linkFrameBytes(site.linkVersion) - FRAME_OVERHEAD_BYTES;
+    if (bytes > limit) {
+      throw new ApiError(413, `With this one, the practice's registered queries would take ${bytes} bytes; its Conduit Link (${site.linkVersion}) takes at most ${limit}. Cancel some, or register smaller commands.`);
+    }
     await this.store.insertRegistered(r);
     this.audit.record({ kind: 'registered.created', actor: `integrator:${integratorId}`, siteId: site.id, integratorId, outcome: 'ok', details: { registeredId: r.id, frequency: r.frequency, duration: r.duration } });
     await this.syncSite(site.id);
@@ -87,11 +95,10 @@ export class RegisteredQueries {
   /** Sends the Link the full set of queries it must run. */
   async syncSite(siteId: string, session: LinkSession | undefined = this.gateway.session(siteId)): Promise<void> {
     if (!session) return this.remoteSync?.(siteId);
-    const now = Date.now();
-    const queries: RegisteredDefinition[] = (await this.store.registeredForSite(siteId, 'enabled'))
-      .filter((r) => Date.parse(r.expiresAt) > now)
-      .map((r) => ({ id: r.id, integratorId: r.integratorId, command: r.command, frequency: r.frequency, expiresAt: Date.parse(r.expiresAt), lastHash: r.lastHash }));
-    session.send({ type: 'registered.sync', queries });
+    const queries = definitions(await this.store.registeredForSite(siteId, 'enabled'), Date.now());
+    if (!session.send({ type: 'registered.sync', queries })) {
+      this.log.error({ siteId, queries: queries.length }, 'the registered queries are too large for the site\'s Link to take; not sent');
+    }
   }
 
   welcomed(session: LinkSession): void {
@@ -178,4 +185,11 @@ export function registeredJson(r: RegisteredRecord): Record<string, unknown> {
     createdAt: r.createdAt,
     ...(r.completedAt ? { completedAt: r.completedAt } : {}),
   };
+}
+
+/** What the Link is sent of a site's registered queries: those not yet expired. */
+function definitions(records: RegisteredRecord[], now: number): RegisteredDefinition[] {
+  return records
+    .filter((r) => Date.parse(r.expiresAt) > now)
+    .map((r) => ({ id: r.id, integratorId: r.integratorId, command: r.command, frequency: r.frequency, expiresAt: Date.parse(r.expiresAt), lastHash: r.lastHash }));
 }

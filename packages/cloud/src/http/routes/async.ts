@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { asyncBody, pageParams, siteParams, statusBody } from '../schemas.js';
 import { ApiError } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';
-import { checkParameters } from './queries.js';
+import { checkCommand, requestBytes } from './queries.js';
 import type { PageRecord, QueryRecord } from '../../store/types.js';
 
 interface AsyncBody {
@@ -45,11 +45,12 @@ export function asyncRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: asyncBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.command, site);
+        const size = requestBytes(req);
+        checkCommand(req.body.command, site, size);
         const { answer } = await deps.asyncQueries.submit({
           integratorId: req.integrator.id, site, command: req.body.command, catalogue: req.body.catalogue,
           maxTimeInQueue: req.body.maxTimeInQueue,
-          requestSize: Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)),
+          requestSize: size,
         });
         return reply.code(answer.status).send(answer.body);
       },

@@ -1,11 +1,11 @@
 // Immediate queries and query status.
 import type { FastifyPluginAsync } from 'fastify';
-import { decodeParameterValue, ParameterValueError, type Command } from '@conduit/protocol';
+import { decodeParameterValue, LIMITS, ParameterValueError, type Command } from '@conduit/protocol';
 import type { AppDeps } from '../deps.js';
 import { immediateBody, queryParams, siteParams } from '../schemas.js';
 import { ApiError, MESSAGES } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';
-import { SIZE_MAX_SINCE, linkAtLeast } from '../../link-features.js';
+import { FRAME_OVERHEAD_BYTES, SIZE_MAX_SINCE, linkAtLeast, linkFrameBytes } from '../../link-features.js';
 import type { SiteRecord } from '../../store/types.js';
 
 interface ImmediateBody {
@@ -41,6 +41,26 @@ export function checkParameters(command: Command, site: Pick<SiteRecord, 'linkVe
   }
 }
 
+/**
+ * Everything about a command the site's Link must be able to take: its parameters, and its size. The
+ * command travels in one frame, and a frame over the Link's limit would close its connection, failing
+ * every query in flight at the practice. The request's own size bounds the command's, so the command is
+ * measured only when the request is near the limit.
+ */
+export function checkCommand(command: Command, site: Pick<SiteRecord, 'linkVersion'>, requestBytes: number): void {
+  checkParameters(command, site);
+  const limit = linkFrameBytes(site.linkVersion) - FRAME_OVERHEAD_BYTES;
+  if (requestBytes <= limit) return;
+  const bytes = Buffer.byteLength(JSON.stringify(command));
+  if (bytes <= limit) return;
+  throw new ApiError(413, `The command is ${bytes} bytes; this practice's Conduit Link (${site.linkVersion}) takes commands of at most ${limit} bytes.${limit < LIMITS.linkFrameBytes - FRAME_OVERHEAD_BYTES ? ' The practice can update its Link to take larger ones.' : ''}`);
+}
+
+/** The request body's size: its Content-Length, or for a chunked body its JSON again. */
+export function requestBytes(req: { headers: Record<string, string | string[] | undefined>; body: unknown }): number {
+  return Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body));
+}
+
 export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Params: { siteId: string }; Body: ImmediateBody }>(
@@ -48,7 +68,8 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: immediateBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.command, site);
+        const size = requestBytes(req);
+        checkCommand(req.body.command, site, size);
         const res = reply.raw;
         const answer = await deps.queries.runImmediate({
           integratorId: req.integrator.id,
@@ -56,7 +77,7 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
           command: req.body.command,
           catalogue: req.body.catalogue,
           maxTimeInQueue: req.body.maxTimeInQueue,
-          requestSize: Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)),
+          requestSize: size,
           whenGone: (then) => {
             const onClose = (): void => {
               if (!res.writableFinished) then();

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../deps.js';
 import { registeredBody, siteParams, queryParams } from '../schemas.js';
 import { ApiError } from '../errors.js';
-import { checkParameters } from './queries.js';
+import { checkCommand, requestBytes } from './queries.js';
 import { registeredJson, type RegisteredBody } from '../../queries/registered.js';
 
 export function registeredRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -13,8 +13,9 @@ export function registeredRoutes(deps: AppDeps): FastifyPluginAsync {
       { schema: { params: siteParams, body: registeredBody } },
       async (req, reply) => {
         const site = await deps.control.access(req.integrator.id, req.params.siteId);
-        checkParameters(req.body.registerCommand.command, site);
-        const r = await deps.registered.create(req.integrator.id, site, req.body, Number(req.headers['content-length'] ?? 0) || Buffer.byteLength(JSON.stringify(req.body)));
+        const size = requestBytes(req);
+        checkCommand(req.body.registerCommand.command, site, size);
+        const r = await deps.registered.create(req.integrator.id, site, req.body, size);
         return reply.code(202).send({ id: r.id });
       },
     );
