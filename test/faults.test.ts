@@ -31,9 +31,10 @@ test('authentication: a missing or wrong key is 401 before anything else is read
 
 test('malformed JSON, wrong types, unknown fields and missing fields are 400 with the reason', async () => {
   const path = `/integrator/sites/${sys.siteId}/queries/immediate`;
-  assertEnvelope(await sys.api('POST', path, '{"command": {'), 400, /JSON/);
+  assertEnvelope(await sys.api('POST', path, '{"command": {'), 400, /^Invalid request: the body is not valid JSON\.$/);
   assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1' }, maxTimeInQueue: 'soon' }), 400, /maxTimeInQueue.*integer/);
-  assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1', exectionMode: 'reader' } }), 400, /additional properties/);
+  assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1', exectionMode: 'reader' } }), 400, /^Invalid request: body\/command must NOT have additional properties: 'exectionMode'$/);
+  assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1' }, foo: 1 }), 400, /^Invalid request: body must NOT have additional properties: 'foo'$/);
   assertEnvelope(await sys.api('POST', path, { command: {} }), 400, /text/);
   assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1', executionMode: 'fast' } }), 400, /executionMode.*allowed values/);
   assertEnvelope(await sys.api('POST', path, { command: { text: 'SELECT 1' }, maxTimeInQueue: 60001 }), 400, /maxTimeInQueue/);

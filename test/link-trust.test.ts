@@ -88,6 +88,10 @@ test('availability: online with a live session, unreachable when the socket dies
   assert.equal(await site(), 'online');
   sys.link!.dropConnection();
   await waitFor(async () => (await site()) === 'unreachable', 2000, 'unreachable');
+  // Unreachable for seconds, not minutes: the answer says what happened.
+  const res = await sys.immediate({ text: 'SELECT 1 AS N' });
+  assert.equal(res.status, 503);
+  assert.match(res.json.error.message, /lost its connection to the Cloud moments ago/);
   await sys.link!.waitUntilConnected(6000);
   assert.equal(await site(), 'online');
   const heard = (await sys.api('GET', `/integrator/sites/${sys.siteId}`)).json;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transition, complete, queryJson } from '../src/queries/lifecycle.js';
+import { transition, complete, queryJson, siteDown } from '../src/queries/lifecycle.js';
+import { MESSAGES } from '../src/http/errors.js';
 import { availabilityOf } from '../src/sites.js';
 import type { QueryRecord, SiteRecord } from '../src/store/types.js';
 
@@ -68,4 +69,13 @@ test('availability follows the session and the last time the Link was heard', ()
   assert.equal(availabilityOf(site, now - 121_000, now), 'unreachable');
   assert.equal(availabilityOf({ ...site, session: 'closed' }, null, now), 'offline');
   assert.equal(availabilityOf({ ...site, session: 'dropped' }, null, now), 'unreachable');
+});
+
+test('a site without a connection: offline when its Link signed off; unreachable said as dropped moments ago or silent for minutes', () => {
+  const now = Date.parse('2026-12-07T10:00:00.000Z');
+  const at = (ms: number): string => new Date(now - ms).toISOString();
+  assert.deepEqual(siteDown({ session: 'closed', lastHeardAt: at(1000) } as SiteRecord, now), { status: 'initialisationFailedSiteOffline', message: MESSAGES.siteOffline });
+  assert.deepEqual(siteDown({ session: 'dropped', lastHeardAt: at(5000) } as SiteRecord, now), { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteDropped });
+  assert.deepEqual(siteDown({ session: 'dropped', lastHeardAt: at(121_000) } as SiteRecord, now), { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteUnreachable });
+  assert.deepEqual(siteDown({ session: 'dropped', lastHeardAt: null } as SiteRecord, now), { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteUnreachable });
 });

@@ -91,14 +91,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     if ('validation' in err && err.validation) {
       const where = err.validationContext ?? 'request';
-      void reply.code(400).send(envelope(400, `Invalid request: ${where}${err.message.startsWith(where) ? err.message.slice(where.length) : ` ${err.message}`}`));
+      const said = err.message.startsWith(where) ? err.message.slice(where.length) : ` ${err.message}`;
+      // AJV's message for an unknown field does not name it; the field is what the integrator must remove.
+      const extra = err.validation[0]?.keyword === 'additionalProperties' ? (err.validation[0].params as { additionalProperty?: string }).additionalProperty : undefined;
+      void reply.code(400).send(envelope(400, `Invalid request: ${where}${said}${extra === undefined ? '' : `: '${extra}'`}`));
       return;
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? `Request body is larger than the ${Math.round((deps.bodyLimit ?? DEFAULT_BODY_LIMIT) / 1048576)} MB limit.`
-        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Content-Type must be application/json.' : err.message;
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Content-Type must be application/json.'
+          : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'Invalid request: the body is not valid JSON.'
+            : status === 400 && !err.message.startsWith('Invalid request') ? `Invalid request: ${err.message}` : err.message;
       void reply.code(status).send(envelope(status, message));
       return;
     }

@@ -19,4 +19,5 @@ export const MESSAGES = {
   queryNotFound: 'No query with this id exists for this site and integrator.',
   siteOffline: 'Site could not be contacted, please try again later or contact a system administrator.',
   siteUnreachable: 'Site has not been heard from for more than two minutes; it is unreachable. Try again later.',
+  siteDropped: 'Site lost its connection to the Cloud moments ago and has not reconnected yet; it is unreachable. Try again shortly.',
 } as const;

@@ -9,7 +9,6 @@ import type { DispatchOutcome, PageSink } from '../gateway/session.js';
 import type { PageStore, PageSink as PageWriter } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
-import { availabilityOf } from '../sites.js';
 import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
@@ -81,7 +80,7 @@ export class AsyncQueries {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
       const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });
       if (handed) return { answer: { status: 201, body: created }, record: handed, done: Promise.resolve() };
-      const { status, message } = siteDown(availabilityOf(req.site, null));
+      const { status, message } = siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);

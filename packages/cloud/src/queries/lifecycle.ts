@@ -2,11 +2,12 @@
 // JSON an integrator sees. Terminal states carry completedAt; failures carry errorDetails.
 // crypto.hash (one call, no Hash object) costs a third of createHash().update().digest() for a short text.
 import { hash } from 'node:crypto';
-import type { Command, ErrorDetails, QueryMode, ResultParameter } from '@conduit/protocol';
+import { LIMITS, type Command, type ErrorDetails, type QueryMode, type ResultParameter } from '@conduit/protocol';
 import { MESSAGES } from '../http/errors.js';
 import { BASE64_SLICE, spliceBase64 } from '../http/base64-json.js';
 import { timeOrderedId } from './ids.js';
-import type { PageRecord, QueryRecord, QueryStatus, StatusTiming } from '../store/types.js';
+import type { PageRecord, QueryRecord, QueryStatus, SiteRecord, StatusTiming } from '../store/types.js';
+import { availabilityOf } from '../sites.js';
 import { currentPhase } from '../store/rows.js';
 
 type TimedPhase = keyof StatusTiming;
@@ -49,10 +50,14 @@ export function newQueryRecord(n: NewQuery, now: number): QueryRecord {
 }
 
 /** Why a query could not even be sent: the site's Link is not connected. */
-export function siteDown(availability: 'online' | 'offline' | 'unreachable'): { status: QueryStatus; message: string } {
-  return availability === 'offline'
-    ? { status: 'initialisationFailedSiteOffline', message: MESSAGES.siteOffline }
-    : { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.siteUnreachable };
+/**
+ * Why a query cannot reach a site whose Link holds no connection. Unreachable is said as it is: a Link
+ * silent for two minutes, or one whose connection dropped moments ago (heard within the window).
+ */
+export function siteDown(site: SiteRecord, now = Date.now()): { status: QueryStatus; message: string } {
+  if (availabilityOf(site, null) === 'offline') return { status: 'initialisationFailedSiteOffline', message: MESSAGES.siteOffline };
+  const heard = site.lastHeardAt === null ? Number.NaN : Date.parse(site.lastHeardAt);
+  return { status: 'initialisationFailedSiteUnreachable', message: now - heard <= LIMITS.unreachableAfterMs ? MESSAGES.siteDropped : MESSAGES.siteUnreachable };
 }
 
 /** Moves a query to `status` at time `at` (epoch ms), closing the phase it was in. */

@@ -6,7 +6,6 @@ import { LIMITS, type Command, type ErrorDetails } from '@conduit/protocol';
 import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Dispatcher } from '../gateway/gateway.js';
 import type { DispatchOutcome } from '../gateway/session.js';
-import { availabilityOf } from '../sites.js';
 import { complete, newQueryRecord, queryJson, queryJsonBytes, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
@@ -73,7 +72,7 @@ export class QueryService {
     const reach = this.gateway.reachable(req.site.id);
     if (!(typeof reach === 'boolean' ? reach : await reach)) {
       await this.writes.insert(q);
-      const { status, message } = siteDown(availabilityOf(req.site, null));
+      const { status, message } = siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       this.ended(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message) };
