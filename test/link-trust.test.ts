@@ -92,6 +92,12 @@ test('availability: online with a live session, unreachable when the socket dies
   const res = await sys.immediate({ text: 'SELECT 1 AS N' });
   assert.equal(res.status, 503);
   assert.match(res.json.error.message, /lost its connection to the Cloud moments ago/);
+  // The envelope does not carry the query; its id comes in a header, so it can be read back.
+  const id = res.headers.get('conduit-query-id');
+  assert.ok(id);
+  const back = await sys.api('GET', `/integrator/sites/${sys.siteId}/queries/${id}`);
+  assert.equal(back.status, 200);
+  assert.equal(back.json.status, 'initialisationFailedSiteUnreachable');
   await sys.link!.waitUntilConnected(6000);
   assert.equal(await site(), 'online');
   const heard = (await sys.api('GET', `/integrator/sites/${sys.siteId}`)).json;

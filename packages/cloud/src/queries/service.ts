@@ -36,6 +36,8 @@ export interface HttpAnswer {
    * event, which are bookkeeping after the answer and need not delay it.
    */
   after?: () => void;
+  /** The query the answer is about, for answers whose body does not carry it (the 503 and 504 envelopes). */
+  queryId?: string;
 }
 
 export interface QueryLimits {
@@ -75,7 +77,7 @@ export class QueryService {
       const { status, message } = siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       this.ended(q, 503, req.command.text);
-      return { status: 503, body: envelope(503, message) };
+      return { status: 503, body: envelope(503, message), queryId: q.id };
     }
     // The query leaves before its record is committed, and the commit overlaps the round trip to the
     // site; the answer waits for it (docs/decisions.md, "sent, then stored"). After a failed insert the
@@ -107,7 +109,7 @@ export class QueryService {
       if (notStored) this.log.error({ err: notStored.message, queryId: q.id }, 'a query ran but its record could not be stored');
       const answer = this.finish(q, o);
       answered = true;
-      return { ...answer, after: () => this.ended(q, answer.status, req.command.text) };
+      return { ...answer, queryId: q.id, after: () => this.ended(q, answer.status, req.command.text) };
     } finally {
       stopWatching?.();
       if (!answered) this.live.delete(q.id);

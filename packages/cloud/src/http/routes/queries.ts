@@ -88,6 +88,8 @@ export function queryRoutes(deps: AppDeps): FastifyPluginAsync {
         });
         try {
           if (Buffer.isBuffer(answer.body)) reply.type('application/json; charset=utf-8');
+          // An error envelope does not carry the query's id; the integrator needs it to read the query back.
+          else if (answer.queryId !== undefined) reply.header('conduit-query-id', answer.queryId);
           reply.code(answer.status).send(answer.body);
         } finally {
           answer.after?.();
