@@ -42,7 +42,7 @@ if (secret) {
 
 const { id } = await client.createRegistered(siteId, {
   name: 'mobile numbers of the first patients',
-  frequency: 5, // seconds between runs (the Cloud's minimum applies)
+  frequency: 60, // seconds between runs; 60 is the least the Cloud takes (the first run is at once)
   duration: 600, // keep running for 10 minutes
   command: 'SELECT TOP 3 InternalID, MobilePhone FROM BPS_Patients ORDER BY InternalID',
 });

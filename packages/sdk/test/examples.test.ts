@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIMITS } from '@conduit/protocol';
 import { configureWebhook } from '../../cloud/src/index.js';
 import { startSystem, type System } from './support.js';
 
@@ -18,7 +19,8 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
-  sys = await startSystem();
+  // The Cloud's own minimum frequency, as `npm start` runs it: the examples must run against the demo as written.
+  sys = await startSystem({ cloud: { registered: { minFrequencyS: LIMITS.registeredMinFrequencyS } } });
   dir = mkdtempSync(join(tmpdir(), 'conduit-sdk-examples-'));
   const demo = { baseUrl: sys.cloud.url, apiKey: sys.apiKey, integratorId: sys.integratorId, practiceManagementSiteId: sys.link!.pmsSiteId, siteId: sys.siteId };
   writeFileSync(join(dir, 'demo.json'), JSON.stringify(demo));
