@@ -139,3 +139,18 @@ test('when the Link reconnects to node B, node B serves it locally and node A ro
   const viaA = await call(sys.cloud, 'POST', `/integrator/sites/${sys.siteId}/queries/immediate`, { command: { text: 'SELECT 1 AS One' } });
   assert.equal(viaA.status, 200, viaA.text);
 });
+
+test('a second node under a running node\'s name is refused at start, and the running node goes on', async () => {
+  await assert.rejects(startCloud({
+    port: 0, dataDir: join(sys.dir, 'cloud'), logger: quiet, heartbeatIntervalMs: 1000,
+    cluster: { busUrl: redis.url, nodeId: 'b', ...FAST },
+  }), /Another Cloud node named "b" is running on this bus/);
+  const res = await call(b, 'POST', `/integrator/sites/${sys.siteId}/queries/immediate`, { command: { text: 'SELECT 1 AS N' } });
+  assert.equal(res.status, 200, res.text);
+});
+
+test('a Cloud on a PostgreSQL store without --cluster is refused before it touches the store', async () => {
+  // Port 1: nothing listens there; the refusal must come before any connection is tried.
+  await assert.rejects(startCloud({ port: 0, dataDir: join(sys.dir, 'lone'), logger: quiet, storeUrl: 'postgres://conduit:secret@127.0.0.1:1/conduit' }),
+    (e: Error) => /start this Cloud with --cluster/.test(e.message) && !/secret/.test(e.message));
+});

@@ -5,6 +5,7 @@ import { LIMITS } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
 import { SqliteStore } from './store/sqlite.js';
 import { openStore, describeStore } from './store/open.js';
+import { isPostgresUrl } from './store/postgres.js';
 import { pagesFor } from './results/pg-pages.js';
 import type { WebhookOutbox } from './webhooks/store.js';
 import { cloudIdentity } from './identity.js';
@@ -72,9 +73,21 @@ export function storeFile(dataDir: string): string {
 
 export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const log = opts.logger ?? pino({ name: 'conduit-cloud', level: opts.logLevel ?? 'info' }, pino.destination(2));
+  // A single Cloud takes every query left open in its store for its own and ends it at start: on the
+  // store of a running cluster that would fail the other nodes' queries in flight.
+  if (opts.storeUrl && isPostgresUrl(opts.storeUrl) && !opts.cluster) {
+    throw new Error('A PostgreSQL store is a cluster\'s: start this Cloud with --cluster (with the cluster\'s --bus and a --node-id of its own; without --bus it is a cluster of one).');
+  }
   const store = await openStore(opts.storeUrl ?? storeFile(opts.dataDir));
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  // Two live nodes under one name would each end the other's queries as its own previous life's, and
+  // split its requests between them; a node restarted under its name finds the old one's inbox gone.
+  if (bus && (await bus.listening(bus.nodeId))) {
+    await bus.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw new Error(`Another Cloud node named "${bus.nodeId}" is running on this bus. Give each node its own --node-id (env CONDUIT_NODE_ID); a node restarted under its name starts once the old process has stopped.`);
+  }
   if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   const files = pagesFor(store, join(opts.dataDir, 'results'));
   if (bus) await agreeSigningKey(store);

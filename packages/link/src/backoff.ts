@@ -55,8 +55,13 @@ export class Backoff {
     return Math.round(Math.min(this.opts.capMs, asked * (1 + this.random())));
   }
 
-  /** Call when a connection closes, with how long it was up. */
-  connectionLasted(ms: number): void {
-    if (ms >= this.opts.resetAfterMs) this.current = 0;
+  /**
+   * Call when a connection closes, with how long it was up and whether the Cloud handed it back (a
+   * session it closed with 1001 as it stopped): that is no failure of the connection, so the next attempt
+   * starts the sequence again, however short the session was (nodes restarted one after another in a
+   * rolling upgrade would otherwise stretch the waits of the Links they pass along).
+   */
+  connectionLasted(ms: number, handedBack = false): void {
+    if (ms >= this.opts.resetAfterMs || (handedBack && ms > 0)) this.current = 0;
   }
 }

@@ -293,7 +293,7 @@ export class Link extends EventEmitter {
     }
     if (this.status === 'stopped') return;
     this.emit('disconnected', code);
-    this.backoff.connectionLasted(upFor);
+    this.backoff.connectionLasted(upFor, code === CLOSE.goingAway);
     const busy = this.pushback !== undefined;
     const delay = busy ? this.backoff.busy(this.pushback ?? undefined) : this.backoff.next();
     if (busy) this.log.info({ delayMs: delay }, 'the Cloud is busy (it refused the upgrade); trying again later');

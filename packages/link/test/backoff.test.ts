@@ -16,6 +16,14 @@ test('reconnect delays start in 1-5 s, grow x1.5 to a 60 s cap, and reset after 
   assert.equal(b.next(), 60_000, 'a short connection does not reset');
   b.connectionLasted(30_000);
   assert.equal(b.next(), 5000, 'after 30 s up the sequence restarts (random draw 1 -> 5 s)');
+  for (let k = 0; k < 5; k++) last = b.next();
+  assert.ok(last > 5000);
+  b.connectionLasted(3_000, true);
+  const first = b.next();
+  assert.ok(first >= 1000 && first <= 5000, `a session the Cloud handed back (1001, stopping) restarts the sequence, however short (${first})`);
+  for (let k = 0; k < 5; k++) last = b.next();
+  b.connectionLasted(0, true);
+  assert.ok(b.next() > last, 'an attempt that never opened a session goes on backing off');
 });
 
 test('Retry-After is read as delay-seconds or an HTTP-date; anything else is not a pushback', () => {
