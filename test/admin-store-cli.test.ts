@@ -110,3 +110,26 @@ test('a store that does not answer fails after the timeout with a clear error an
     silent.close();
   }
 });
+
+test('a store URL with a mistyped scheme (or any scheme) is refused without printing its password', () => {
+  for (const [location, shown] of [
+    ['postgress://conduit:S3cretPW@db.example/conduit', 'postgress://conduit:***@db.example/conduit'],
+    ['mysql://conduit:S3cretPW@db.example:3306/conduit?sslpassword=S3cretPW', 'mysql://conduit:***@db.example:3306/conduit?sslpassword=***'],
+    ['redis://:S3cretPW@db.example', 'redis://:***@db.example'],
+    // Not encoded as it should be: the whole of what may be the password is hidden.
+    ['postgress://conduit:S3c@ret/PW@db.example/conduit', 'postgress://conduit:***@db.example/conduit'],
+  ] as const) {
+    for (const r of [cli(['admin', 'integrator', 'list', '--store', location]), cli(['admin', 'integrator', 'list'], { CONDUIT_STORE_URL: location })]) {
+      assert.equal(r.status, 1, location);
+      assert.ok(r.stderr.includes(`not a store location: ${shown}`), r.stderr);
+      assert.match(r.stderr, /use postgres:\/\/… for a cluster's PostgreSQL, or the path of a SQLite file/);
+      assert.doesNotMatch(r.stdout + r.stderr, /S3cret|ret\/PW/);
+    }
+  }
+  // A well-formed postgres:// URL with its password in the query is named without it too.
+  const inQuery = `${store.replace('/admin_cli', '/no_such_db')}?password=${PASSWORD}`;
+  const r = cli(['admin', 'integrator', 'list', '--store', inQuery]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /cannot open the store postgres:\/\/conduit@127\.0\.0\.1:\d+\/no_such_db\?password=\*\*\*: /);
+  assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD));
+});

@@ -2,7 +2,7 @@
 // or the SQLite file of a data dir, chosen by the same rule as `conduit cloud --store` (openStore).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openStore, describeStore, isPostgresUrl, storeFile, type AnyStore } from '@conduit/cloud';
+import { openStore, isPostgresUrl, storeFile, type AnyStore } from '@conduit/cloud';
 import { envInt, envStr, parseIntOption, POSITIVE } from './env.js';
 
 export interface StoreFlags {
@@ -29,25 +29,62 @@ export function storeLocation(o: StoreFlags): string {
   return envStr('CONDUIT_STORE_URL') ?? storeFile(envStr('CONDUIT_DATA_DIR', '.conduit/cloud'));
 }
 
-/** Hides the URL's password wherever it might appear (an error message may quote the location). */
-function scrub(message: string, location: string): string {
-  let password = '';
+/** `scheme://`: the start of anything that reads as a URL (a SQLite file path does not). */
+const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** `scheme://user:` then the password up to the last `@`: a password with an unencoded `@`, `/`, `?` or `#` is hidden whole. */
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)(.*)@/is;
+/** `?password=…`, `&sslpassword=…`: passwords given as query parameters. */
+const QUERY_PASSWORD = /([?&][^=&#]*password=)([^&#]*)/gi;
+
+/**
+ * The location as it may be printed: in anything that reads as a URL, of any scheme (a mistyped
+ * `postgress://` too), the password is `***`, before the host or as a `…password=` parameter.
+ */
+export function redactLocation(location: string): string {
+  if (!URL_START.test(location)) return location;
+  return location.replace(USERINFO, '$1***@').replace(QUERY_PASSWORD, '$1***');
+}
+
+/** The secrets in a location, as written and decoded, to hide them wherever an error message quotes them. */
+function secretsOf(location: string): string[] {
+  if (!URL_START.test(location)) return [];
+  const raw = [USERINFO.exec(location)?.[2] ?? '', ...[...location.matchAll(QUERY_PASSWORD)].map((m) => m[2] ?? '')];
   try {
-    password = decodeURIComponent(new URL(location).password);
+    raw.push(new URL(location).password);
   } catch {
-    // not a URL: a file path has no secret
+    // unparsable: the text forms above are all there is
   }
-  return password ? message.split(password).join('***').split(encodeURIComponent(password)).join('***') : message;
+  const all = raw.flatMap((x) => {
+    try {
+      return [x, decodeURIComponent(x)];
+    } catch {
+      return [x];
+    }
+  });
+  // Longest first, so a secret that contains another is hidden whole.
+  return [...new Set(all.filter((x) => x.length > 0))].sort((a, b) => b.length - a.length);
+}
+
+/** Hides the location's passwords wherever they might appear (an error message may quote the location). */
+function scrub(message: string, location: string): string {
+  let out = message.split(location).join(redactLocation(location));
+  for (const secret of secretsOf(location)) out = out.split(secret).join('***');
+  return out;
 }
 
 /** Opens the store, runs `fn` on it and closes it. A store that cannot be reached fails with its location (no password). */
 export async function withStore<T>(o: StoreFlags, fn: (s: AnyStore) => T | Promise<T>): Promise<T> {
   const location = storeLocation(o);
+  const shown = redactLocation(location);
+  if (URL_START.test(location) && !isPostgresUrl(location)) {
+    const scheme = location.slice(0, location.indexOf('://') + 3);
+    throw new Error(`not a store location: ${shown}: ${scheme} is not a store scheme (use postgres://… for a cluster's PostgreSQL, or the path of a SQLite file)`);
+  }
   // The Cloud makes its SQLite store on first start; an admin command opening a file that is not there
   // would make an empty one (a mistyped --data-dir, or the wrong working folder) and, say, print API keys
   // that no Cloud accepts.
   if (!isPostgresUrl(location) && !existsSync(location)) {
-    throw new Error(`no Cloud store at ${location}: check --data-dir (or --store), or start the Cloud once with this data folder (it makes the store)`);
+    throw new Error(`no Cloud store at ${shown}: check --data-dir (or --store), or start the Cloud once with this data folder (it makes the store)`);
   }
   const timeoutMs = o.storeTimeoutMs ?? envInt('CONDUIT_STORE_TIMEOUT_MS', 10_000, POSITIVE);
   let store: AnyStore;
@@ -57,7 +94,7 @@ export async function withStore<T>(o: StoreFlags, fn: (s: AnyStore) => T | Promi
   } catch (e) {
     const why = scrub((e as Error).message, location);
     const slow = /timeout/i.test(why) ? ` (no answer within ${timeoutMs} ms; --store-timeout-ms waits longer)` : '';
-    throw new Error(`cannot open the store ${describeStore(location)}: ${why}${slow}`, { cause: e });
+    throw new Error(`cannot open the store ${shown}: ${why}${slow}`, { cause: e });
   }
   try {
     return await fn(store);
