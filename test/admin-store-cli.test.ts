@@ -1,5 +1,6 @@
 // `conduit admin` on a cluster's store: real `conduit` processes against a throw-away PostgreSQL, chosen
-// with --store or CONDUIT_STORE_URL; the password never printed; an unreachable store fails clearly.
+// with --store or CONDUIT_STORE_URL; the password never printed; an unreachable store fails clearly; a
+// database no Cloud has set up is refused, not given the Cloud's schema.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgres, type PgServer } from './support/postgres.js';
-import { SqliteStore } from '@conduit/cloud';
+import { openStore, SqliteStore } from '@conduit/cloud';
 import { conduitSync, Proc } from './support/processes.js';
 
 let server: PgServer;
@@ -21,6 +22,8 @@ const PASSWORD = 's3cret-Pa55';
 before(async () => {
   server = await startPostgres();
   store = await server.createDatabase('admin_cli');
+  // The Cloud's first start on the database makes its schema (the admin commands refuse one without it).
+  await (await openStore(store)).close();
   const c = new pg.Client({ connectionString: store });
   await c.connect();
   try {
@@ -108,6 +111,30 @@ test('a store that does not answer fails after the timeout with a clear error an
     assert.doesNotMatch(p.out + p.err, new RegExp(PASSWORD));
   } finally {
     silent.close();
+  }
+});
+
+test('a database with no Conduit schema is refused: nothing is created and no key is printed', async () => {
+  const fresh = await server.createDatabase('conduit_fresh');
+  const u = new URL(fresh);
+  u.username = 'operator';
+  u.password = PASSWORD;
+  for (const args of [['integrator', 'create', '--name', 'Nowhere'], ['integrator', 'list'], ['site', 'list'], ['audit', 'list'], ['audit', 'verify']]) {
+    const r = cli(['admin', ...args, '--store', u.toString()]);
+    assert.equal(r.status, 1, `admin ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /no Cloud store at postgres:\/\/operator:\*\*\*@127\.0\.0\.1:\d+\/conduit_fresh: the database has no Conduit schema.*start a Cloud on it first/, args.join(' '));
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(PASSWORD));
+    assert.doesNotMatch(r.stdout, /API key/i, 'no key is printed');
+  }
+  const c = new pg.Client({ connectionString: fresh });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`);
+    const fns = await c.query(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`);
+    assert.deepEqual([rows[0].n, fns.rows[0].n], [0, 0], 'no table, index or function was created');
+  } finally {
+    await c.end();
   }
 });
 
