@@ -33,6 +33,7 @@ export function adminCommand(): Command {
     .action(async (o: { json?: boolean } & StoreFlags) => {
       const list = await withStore(o, (s) => s.listIntegrators());
       if (o.json) return console.log(JSON.stringify(list));
+      if (list.length === 0) return console.log('No integrators yet: conduit admin integrator create --name … makes one.');
       for (const i of list) console.log(`${i.id}  ${i.name}  (created ${i.createdAt})`);
     });
   const hooks = webhooksAdminCommands();
@@ -56,6 +57,7 @@ export function adminCommand(): Command {
     .action(async (o: { json?: boolean } & StoreFlags) => {
       const list = await withStore(o, (s) => s.listSites());
       if (o.json) return console.log(JSON.stringify(list));
+      if (list.length === 0) return console.log('No sites: no Link has registered with this Cloud yet.');
       for (const s of list) {
         console.log(`${s.id}  ${s.practiceName}  Bp Site ID ${s.pmsSiteId}  ${s.authoritative ? 'authoritative' : 'non-authoritative'}  last heard ${s.lastHeardAt ?? 'never'}`);
       }
@@ -73,13 +75,17 @@ export function adminCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { site?: string; integrator?: string; kind?: string; since?: string; until?: string; limit: number; json?: boolean } & StoreFlags) => {
       for (const t of [o.since, o.until]) if (t && Number.isNaN(Date.parse(t))) throw new Error(`not a time: ${t}`);
-      const events = await withStore(o, (s) => s.listAudit({
-        siteId: o.site, integratorId: o.integrator, kind: o.kind,
-        since: o.since ? new Date(o.since).toISOString() : undefined, until: o.until ? new Date(o.until).toISOString() : undefined,
-        limit: o.limit,
-      }));
-      if (o.json) return console.log(JSON.stringify(events));
-      for (const e of events) console.log(formatEvent(e));
+      const since = o.since ? new Date(o.since).toISOString() : undefined;
+      const until = o.until ? new Date(o.until).toISOString() : undefined;
+      // One more than asked for: whether there are older events than those shown.
+      const found = await withStore(o, (s) => s.listAudit({ siteId: o.site, integratorId: o.integrator, kind: o.kind, since, until, limit: o.limit + 1 }));
+      const cut = found.length > o.limit;
+      const events = cut ? found.slice(found.length - o.limit) : found;
+      if (o.json) console.log(JSON.stringify(events));
+      else if (events.length === 0) console.log(noEvents({ ...o, since, until }));
+      else for (const e of events) console.log(formatEvent(e));
+      // On stderr: the listing (and the JSON) stays as it was, and the note is seen even when stdout goes to a file.
+      if (cut) console.error(`(showing the newest ${o.limit} events; there are more: a larger --limit shows them, --since/--until narrow the list)`);
     });
   audit
     .command('verify')
@@ -100,6 +106,19 @@ export function adminCommand(): Command {
 function addStoreOptions(cmd: Command): void {
   if (cmd.commands.length === 0) storeOptions(cmd);
   for (const c of cmd.commands) addStoreOptions(c);
+}
+
+/**
+ * What `audit list` prints when no event matches. Audit kinds are open-ended (each part of the Cloud names
+ * its own, and a newer Cloud may add some), so an unknown kind is not refused: it matches nothing.
+ */
+function noEvents(f: { kind?: string; site?: string; integrator?: string; since?: string; until?: string }): string {
+  const what = [
+    f.kind !== undefined ? `of kind ${JSON.stringify(f.kind)}` : '', f.site !== undefined ? `for site ${f.site}` : '',
+    f.integrator !== undefined ? `for integrator ${f.integrator}` : '', f.since ? `since ${f.since}` : '', f.until ? `until ${f.until}` : '',
+  ].filter(Boolean).join(' ');
+  const kinds = f.kind !== undefined ? ' Audit kinds are matched exactly, e.g. query, auth.failed, pairing.failed, link.registered, admin.integratorCreated.' : '';
+  return `No audit events${what ? ` ${what}` : ''}.${kinds}`;
 }
 
 function formatEvent(e: AuditEvent): string {
