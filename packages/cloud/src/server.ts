@@ -12,6 +12,7 @@ import { cloudIdentity } from './identity.js';
 import { Gateway } from './gateway/gateway.js';
 import { QueryService, DEFAULT_QUERY_LIMITS, type QueryLimits } from './queries/service.js';
 import { buildApp } from './http/app.js';
+import { Health } from './health.js';
 import { AuditLog } from './audit/log.js';
 import { WriteBehind } from './store/write-behind.js';
 import { PracticeControl, DEFAULT_PRACTICE_CONTROL, type PracticeControlOptions } from './practice/control.js';
@@ -78,9 +79,18 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   if (opts.storeUrl && isPostgresUrl(opts.storeUrl) && !opts.cluster) {
     throw new Error('A PostgreSQL store is a cluster\'s: start this Cloud with --cluster (with the cluster\'s --bus and a --node-id of its own; without --bus it is a cluster of one).');
   }
-  const store = await openStore(opts.storeUrl ?? storeFile(opts.dataDir));
+  const location = opts.storeUrl ?? storeFile(opts.dataDir);
+  const store = await openStore(location).catch((e: Error) => {
+    throw new Error(`could not open the store ${describeStore(location)}: ${e.message}`);
+  });
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
+  // Start-up waits for the bus with a deadline, and says which bus did not answer.
+  await bus?.connected().catch(async (e: Error) => {
+    await bus.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  });
   // Two live nodes under one name would each end the other's queries as its own previous life's, and
   // split its requests between them; a node restarted under its name finds the old one's inbox gone.
   if (bus && (await bus.listening(bus.nodeId))) {
@@ -128,7 +138,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     authFailed: (why) => control.authFailed(why),
     registered: (session, msg) => registered.onMessage(session, msg),
   };
-  const app = buildApp({ store, gateway, queries, asyncQueries, registered, files, control, audit, log });
+  const app = buildApp({ store, gateway, queries, asyncQueries, registered, files, control, audit, log, health: new Health(store, bus) });
   gateway.attach(app.server);
   await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   const addr = app.server.address();

@@ -56,6 +56,9 @@ export class InProcessBus implements Bus {
   }
   async forgetNode(): Promise<void> {}
 
+  async connected(): Promise<void> {}
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.handler = undefined;
   }

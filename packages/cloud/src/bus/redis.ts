@@ -15,15 +15,29 @@ export interface RedisBusOptions {
   prefix?: string;
 }
 
-function ready(r: Redis): Promise<void> {
+function ready(r: Redis, where: string): Promise<void> {
   if (r.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('Redis did not answer within 10 s')), 10_000);
+    const t = setTimeout(() => reject(new Error(`the bus ${where} did not answer within 10 s`)), 10_000);
     r.once('ready', () => {
       clearTimeout(t);
       resolve();
     });
   });
+}
+
+/** How long a bus command may go unanswered before it fails. */
+export const COMMAND_TIMEOUT_MS = 5_000;
+
+/** A bus URL as it may be shown: its password masked. */
+export function describeBus(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 // Refresh only what is still ours (or lapsed): a node with a stale session must not take a site back.
@@ -36,6 +50,8 @@ export class RedisBus implements Bus {
   private readonly p: string;
   private readonly cmd: Redis;
   private readonly sub: Redis;
+  /** The bus URL without its password, for messages. */
+  private readonly where: string;
   private readonly failureSubs = new Map<string, (key: string, at: number) => void>();
   private onFrame?: FrameHandler;
   private corked?: NodeJS.Immediate;
@@ -46,8 +62,11 @@ export class RedisBus implements Bus {
     // Auto-pipelining batches the commands of one tick into one write: the bus stays cheap under load.
     // PUBLISH (a request or reply frame, one at a time on the query path) is sent directly: a pipeline
     // object per frame cost ~60 µs of CPU each (profile in bench/RESULTS.md, Cluster findings).
-    this.cmd = new Redis(opts.url, { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['publish'], maxRetriesPerRequest: 2 });
-    this.sub = new Redis(opts.url, { maxRetriesPerRequest: 2 });
+    // A command that gets no answer fails after COMMAND_TIMEOUT_MS: a Redis that accepts connections but does
+    // not answer (stopped, or its network) must fail requests with 503, not hold them (seen: 10-28 s).
+    this.cmd = new Redis(opts.url, { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['publish'], maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS });
+    this.sub = new Redis(opts.url, { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS });
+    this.where = describeBus(opts.url);
     this.cmd.on('error', () => undefined);
     this.sub.on('error', () => undefined);
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message));
@@ -63,7 +82,7 @@ export class RedisBus implements Bus {
 
   async start(onFrame: FrameHandler): Promise<void> {
     this.onFrame = onFrame;
-    await Promise.all([ready(this.cmd), ready(this.sub)]);
+    await this.connected();
     await this.sub.subscribe(this.inbox(this.nodeId));
   }
 
@@ -170,8 +189,21 @@ export class RedisBus implements Bus {
     })().catch(() => undefined);
   }
 
+  async connected(): Promise<void> {
+    await Promise.all([ready(this.cmd, this.where), ready(this.sub, this.where)]);
+  }
+
+  async ping(): Promise<void> {
+    await this.cmd.ping();
+  }
+
   async close(): Promise<void> {
     this.onFrame = undefined;
-    await Promise.allSettled([this.sub.quit(), this.cmd.quit()]);
+    // QUIT waits for an answer: a client that is not connected is dropped instead, or close would wait on it.
+    const end = async (r: Redis): Promise<void> => {
+      if (r.status === 'ready') await r.quit();
+      else r.disconnect();
+    };
+    await Promise.allSettled([end(this.sub), end(this.cmd)]);
   }
 }

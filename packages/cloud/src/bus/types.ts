@@ -36,6 +36,11 @@ export interface Bus {
   /** Shared sliding-window failure counters (pairing-code guesses). */
   failures: SharedFailures;
 
+  /** Resolves once the bus answers (start-up waits on it, with a deadline); rejects naming the bus otherwise. */
+  connected(): Promise<void>;
+  /** One round trip to the bus: health checks. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -115,7 +115,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     void reply.code(404).send(envelope(404, 'The server cannot find the requested resource. Check the method and path against the API reference.'));
   });
 
-  app.get('/healthz', async () => ({ status: 'ok', links: deps.gateway.connectedSites.length }));
+  // 503 while the store or the bus does not answer: the load balancer takes the node out until they do.
+  app.get('/healthz', async (_req, reply) => {
+    const h = await deps.health.report();
+    return reply.code(h.status === 'ok' ? 200 : 503).send({ ...h, links: deps.gateway.connectedSites.length });
+  });
   app.register(siteRoutes(deps));
   app.register(queryRoutes(deps));
   app.register(pairingRoutes(deps));

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { AsyncQueries } from '../queries/async.js';
 import type { RegisteredQueries } from '../queries/registered.js';
 import type { PageStore } from '../results/page-store.js';
+import type { Health } from '../health.js';
 
 export interface AppDeps {
   store: Store;
@@ -20,5 +21,6 @@ export interface AppDeps {
   control: PracticeControl;
   audit: AuditLog;
   log: Logger;
+  health: Health;
   bodyLimit?: number;
 }

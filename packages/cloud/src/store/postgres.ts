@@ -291,6 +291,10 @@ export class PgStore implements Store {
     return r!.value as string;
   }
 
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.db.end();
   }

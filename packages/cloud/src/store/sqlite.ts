@@ -368,6 +368,10 @@ export class SqliteStore implements Store {
     return (this.prep('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
   }
 
+  async ping(): Promise<void> {
+    this.prep('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     await this.writer?.close();
     this.db.close();

@@ -151,6 +151,8 @@ export interface RegisteredRecord {
 }
 
 export interface Store {
+  /** One round trip to the store: health checks. */
+  ping(): Promise<void>;
   createIntegrator(rec: IntegratorRecord, keyHashes: { primary: string; secondary: string }): Promise<void>;
   integratorByKeyHash(hash: string): Promise<IntegratorRecord | undefined>;
   listIntegrators(): Promise<IntegratorRecord[]>;
