@@ -188,3 +188,15 @@ test('registered queries: run on schedule, upload only on change, webhook on cha
   assert.deepEqual((await sys.api('GET', base)).json.registeredQueries, []);
   await waitFor(() => sys.link!.registered.size === 0, 3000, 'link dropped the cancelled query');
 });
+
+test('a registered query due while an async extraction runs is not held up behind it', { timeout: 30_000 }, async () => {
+  const sys = await start({ cloud: { async: { pageBytes: 16 * 1024, executionMs: 8000 } } });
+  const slow = await sys.api('POST', `/integrator/sites/${sys.siteId}/queries/async`, { command: { text: SLOW } });
+  await waitFor(async () => (await sys.api('GET', `/integrator/sites/${sys.siteId}/queries/${slow.json.id}`)).json.status === 'executing', 5000, 'the extraction running');
+  const path = `/integrator/sites/${sys.siteId}/queries/registered`;
+  const reg = await sys.api('POST', path, { name: 'beside', registeredQueryType: 'query', frequency: 1, duration: 60, registerCommand: { command: { text: 'SELECT TOP 2 InternalID FROM BPS_Patients ORDER BY InternalID' } } });
+  assert.equal(reg.status, 202, reg.text);
+  await waitFor(async () => (await sys.api('GET', `${path}/${reg.json.id}/results`)).status === 200, 5000, 'the registered result');
+  assert.equal((await sys.api('GET', `/integrator/sites/${sys.siteId}/queries/${slow.json.id}`)).json.status, 'executing', 'while the extraction still runs');
+  await sys.api('DELETE', `${path}/${reg.json.id}`);
+});

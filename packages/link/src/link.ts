@@ -24,6 +24,8 @@ import type { DriverConfig } from './executor/ipc.js';
 
 /** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
 export const LINK_VERSION = '26.1207.2';
+/** Registered queries run one at a time, beside (never behind) async extractions. */
+const REGISTERED_SLOTS = 1;
 
 
 export interface LinkOptions {
@@ -139,8 +141,9 @@ export class Link extends EventEmitter {
     const inline = transport === 'thread' && opts.driver.kind === 'sqlite' && interruptSupported();
     const warm = opts.warmExecutors ?? (transport === 'thread' ? 1 : 2);
     this.pool = new ExecutorPool(opts.driver, concurrency, { elastic: { warm: Math.min(concurrency, warm), idleMs }, transport, inline });
-    this.backgroundPool = new ExecutorPool(opts.driver, background, { niceness: 10, elastic: { warm: 0, idleMs }, transport });
-    this.scheduler = new Scheduler(concurrency, background, () => this.cloudNow());
+    // The background executors serve the async lane and, with one of their own, the registered lane.
+    this.backgroundPool = new ExecutorPool(opts.driver, background + REGISTERED_SLOTS, { niceness: 10, elastic: { warm: 0, idleMs }, transport });
+    this.scheduler = new Scheduler(concurrency, background, () => this.cloudNow(), REGISTERED_SLOTS);
     this.uploader = new Uploader(() => this.ws);
     this.registered = new RegisteredRunner(this.state, (def) => this.runRegistered(def), () => this.cloudNow());
     this.backoff = new Backoff({ ...DEFAULT_BACKOFF, ...opts.backoff });

@@ -1,7 +1,7 @@
-// Orders work for the practice database: immediate before registered before async. Immediate queries
-// have their own lane (and executors), so background work can never hold them up; within the
-// background lane registered queries go before async extractions. Work not started by its deadline
-// expires in the queue.
+// Orders work for the practice database in three lanes, each with its own slots: immediate queries,
+// registered (recurring) queries and async extractions. No lane waits on another: an extraction that runs
+// for minutes holds up neither an integrator's immediate query nor a registered query due meanwhile (each
+// runs at most 60 s). Work not started by its deadline expires in the queue.
 import type { QueryMode } from '@conduit/protocol';
 
 export interface Task {
@@ -17,6 +17,7 @@ const PRIORITY: Record<QueryMode, number> = { immediate: 0, registered: 1, async
 export class Scheduler {
   private readonly queues: Task[][] = [[], [], []];
   private interactiveRunning = 0;
+  private registeredRunning = 0;
   private backgroundRunning = 0;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -24,7 +25,12 @@ export class Scheduler {
    * `now` is the Cloud's clock as this Link reckons it: `startBy` is a Cloud time, and a practice
    * server's clock can be minutes out.
    */
-  constructor(private readonly interactiveSlots: number, private readonly backgroundSlots: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly interactiveSlots: number,
+    private readonly backgroundSlots: number,
+    private readonly now: () => number = Date.now,
+    private readonly registeredSlots = 1,
+  ) {
     this.sweeper = setInterval(() => this.expireOverdue(), 250);
     this.sweeper.unref();
   }
@@ -33,7 +39,7 @@ export class Scheduler {
     return this.queues.reduce((n, q) => n + q.length, 0);
   }
   get active(): number {
-    return this.interactiveRunning + this.backgroundRunning;
+    return this.interactiveRunning + this.registeredRunning + this.backgroundRunning;
   }
 
   submit(task: Task): void {
@@ -78,8 +84,17 @@ export class Scheduler {
         this.pump();
       });
     }
+    while (this.registeredRunning < this.registeredSlots) {
+      const t = this.take(this.queues[1]!, now, fresh);
+      if (!t) break;
+      this.registeredRunning++;
+      void t.run().finally(() => {
+        this.registeredRunning--;
+        this.pump();
+      });
+    }
     while (this.backgroundRunning < this.backgroundSlots) {
-      const t = this.take(this.queues[1]!, now, fresh) ?? this.take(this.queues[2]!, now, fresh);
+      const t = this.take(this.queues[2]!, now, fresh);
       if (!t) break;
       this.backgroundRunning++;
       void t.run().finally(() => {
