@@ -50,3 +50,20 @@ test('a store failure while sending the integration list closes the session with
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('while the store is down, the site watcher says so once, not at every tick', { timeout: 10_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'conduit-watcher-'));
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+  const store = new SqliteStore(join(dir, 'store.db'));
+  const control = new PracticeControl(store, {} as Gateway, new AuditLog(store, log), log);
+  try {
+    await store.close(); // every store call now fails, as an unreachable database would
+    control.startWatching(10);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(lines.filter((l) => l.includes('site watcher failed')).length, 1);
+  } finally {
+    control.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -107,7 +107,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       void reply.code(status).send(envelope(status, message));
       return;
     }
-    req.log.error({ err: { message: err.message, code: err.code } }, 'unhandled error');
+    // The route's pattern, not its URL: enough to tell which requests fail, with no ids or query strings.
+    req.log.error({ err: { message: err.message, code: err.code }, method: req.method, route: req.routeOptions.url }, 'unhandled error');
     void reply.code(500).send(envelope(500, 'Internal error in the Conduit Cloud; the operator has the details in the logs.'));
   });
 

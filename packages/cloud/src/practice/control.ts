@@ -134,8 +134,20 @@ export class PracticeControl implements GatewayHooks {
 
   /** Notices promotions made by the admin command (which writes the store directly). */
   startWatching(intervalMs = 500): void {
+    // While the store is down this fails twice a second: said once when it starts failing and once when it
+    // works again, not at every tick.
+    let failing = false;
     this.watcher = setInterval(() => {
-      void this.checkPromotions().catch((e: Error) => this.log.warn({ err: e.message }, 'site watcher failed'));
+      void this.checkPromotions().then(
+        () => {
+          if (failing) this.log.info('site watcher working again');
+          failing = false;
+        },
+        (e: Error) => {
+          if (!failing) this.log.warn({ err: e.message }, 'site watcher failed (said once until it works again)');
+          failing = true;
+        },
+      );
     }, intervalMs);
     this.watcher.unref();
   }
