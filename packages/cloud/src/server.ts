@@ -83,7 +83,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   const store = await openStore(location).catch((e: Error) => {
     throw new Error(`could not open the store ${describeStore(location)}: ${e.message}`);
   });
-  if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl) }, 'store opened');
+  if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl), ...('applied' in store && store.applied.length > 0 ? { schemaStepsApplied: store.applied } : {}) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
   // Start-up waits for the bus with a deadline, and says which bus did not answer.
   await bus?.connected().catch(async (e: Error) => {
@@ -156,6 +156,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
     webhooks,
     nodeId: cluster?.nodeId,
     async close() {
+      log.info('cloud stopping');
       await cluster?.leave();
       control.stop();
       await asyncQueries.stop();
@@ -167,6 +168,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
       await new Promise((r) => setImmediate(r));
       await audit.flush();
       await store.close();
+      log.info('cloud stopped');
     },
   };
 }

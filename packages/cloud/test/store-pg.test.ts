@@ -72,7 +72,11 @@ test('nodes starting at once on an empty database apply each migration once, in 
   const stores = await Promise.all(Array.from({ length: 4 }, () => PgStore.open(url, { poolSize: 2 })));
   const rows = await stores[0]!.db.query('SELECT version FROM schema_migrations ORDER BY applied_at, version');
   assert.deepEqual(rows.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
-  await Promise.all(stores.map((s) => s.close()));
+  // Each store says which steps it applied (logged at start): together all of them, each by one store.
+  assert.deepEqual(stores.flatMap((s) => s.applied).sort((x, y) => x - y), PG_MIGRATIONS.map((_, i) => i + 1));
+  const again = await PgStore.open(url, { poolSize: 1 });
+  assert.deepEqual(again.applied, []);
+  await Promise.all([...stores, again].map((s) => s.close()));
 });
 
 test('a failing migration leaves nothing half-applied and refuses to start', async () => {

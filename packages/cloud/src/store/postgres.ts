@@ -30,6 +30,9 @@ export function isPostgresUrl(url: string): boolean {
 export class PgStore implements Store {
   private readonly pipe: PgWritePipe;
 
+  /** The schema steps this store applied as it opened (none when another node, or an earlier start, had). */
+  applied: number[] = [];
+
   private constructor(readonly db: PgPool) {
     this.pipe = new PgWritePipe(db);
   }
@@ -37,13 +40,16 @@ export class PgStore implements Store {
   /** Connects and applies the missing migrations (nodes starting at once wait for each other). */
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
     const db = new PgPool(url, opts.poolSize ?? 10, opts.connectTimeoutMs ?? 10_000, opts.idleInTransactionMs ?? 30_000);
+    let applied: number[];
     try {
-      await db.migrate(PG_MIGRATIONS);
+      applied = await db.migrate(PG_MIGRATIONS);
     } catch (e) {
       await db.end().catch(() => undefined);
       throw e;
     }
-    return new PgStore(db);
+    const store = new PgStore(db);
+    store.applied = applied;
+    return store;
   }
 
   async createIntegrator(rec: IntegratorRecord, keys: { primary: string; secondary: string }): Promise<void> {
