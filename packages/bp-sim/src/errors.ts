@@ -24,6 +24,25 @@ export function syntaxError(near: string): SqlServerError {
   return new SqlServerError(102, `Incorrect syntax near '${near}'.`, 15);
 }
 
+/** Error 156: a reserved keyword where the grammar has no place for it (e.g. `SELECT like('a', 'b')`). */
+export function keywordSyntaxError(keyword: string): SqlServerError {
+  return new SqlServerError(156, `Incorrect syntax near the keyword '${keyword}'.`, 15);
+}
+
+/**
+ * Error 8134. With ANSI_WARNINGS ON (what every driver sets) SQL Server fails the statement on a zero
+ * divisor of / or % instead of answering NULL as SQLite does
+ * (https://learn.microsoft.com/sql/t-sql/statements/set-ansi-warnings-transact-sql).
+ */
+export function divideByZero(): SqlServerError {
+  return new SqlServerError(8134, 'Divide by zero error encountered.');
+}
+
+/** Error 208 for a table or view SQL Server does not have. */
+export function invalidObject(name: string): SqlServerError {
+  return new SqlServerError(208, `Invalid object name '${name}'.`);
+}
+
 export function conversionError(value: unknown, toType: string): SqlServerError {
   return new SqlServerError(245, `Conversion failed when converting the varchar value '${String(value)}' to data type ${toType}.`);
 }
@@ -74,7 +93,8 @@ export function toSqlServerError(e: unknown): SqlServerError {
   if ((m = msg.match(/^wrong number of arguments to function (\w+)/))) {
     return new SqlServerError(174, `The ${m[1]} function requires a different number of arguments.`);
   }
-  if ((m = msg.match(/near "(.*)": syntax error/))) return syntaxError(m[1] ?? '');
+  // A word the translator sends as a quoted identifier ("LIMIT") is named as the caller typed it.
+  if ((m = msg.match(/near "(.*)": syntax error/))) return syntaxError((m[1] ?? '').replace(/^"(.*)"$/, '$1').replace(/""/g, '"'));
   if (/incomplete input/.test(msg)) return new SqlServerError(102, 'Incorrect syntax near the end of the batch.', 15);
   if (/values for \d+ columns/.test(msg)) {
     return new SqlServerError(213, 'Column name or number of supplied values does not match table definition.');

@@ -11,9 +11,26 @@ import { castType, castValue } from './functions.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 import { type CompiledBatch, type Translation, compileBatch, varKey } from './compiled.js';
 
-/** A batch variable: `type` is its DECLAREd type (values are cast to it); `sqlType` the Halo type of a parameter. */
-interface Variable { value: unknown; type: string | null; sqlType?: string }
+/**
+ * A batch variable: `type` is its DECLAREd type (values are cast to it); `sqlType` the Halo type of a
+ * parameter; `integer` whether a whole number in it is bound as an SQLite INTEGER (see boundValue).
+ */
+interface Variable { value: unknown; type: string | null; sqlType?: string; integer: boolean }
 type Vars = Map<string, Variable>;
+
+const INTEGER_TYPE = /^(int|bigint|smallint|tinyint|bit)\b/i;
+/** Is a DECLAREd type or a parameter's type one of T-SQL's integer types? An untyped parameter counts (the driver sends a whole number as int). */
+const integerTyped = (type: string | null | undefined): boolean => !type || INTEGER_TYPE.test(type);
+
+/**
+ * The value bound for a variable. better-sqlite3 binds a JS number as REAL, so `@a / @b` with int
+ * variables would divide as floats; T-SQL divides two integers as integers and truncates
+ * (https://learn.microsoft.com/sql/t-sql/language-elements/divide-transact-sql), as SQLite does for INTEGERs.
+ */
+function boundValue(v: Variable): unknown {
+  const b = bindable(v.value);
+  return v.integer && typeof b === 'number' && Number.isSafeInteger(b) ? BigInt(b) : b;
+}
 
 const IGNORED_SET_OPTIONS = new Set(['NOCOUNT', 'ANSI_NULLS', 'ANSI_PADDING', 'ANSI_WARNINGS', 'ANSI_NULL_DFLT_ON', 'ARITHABORT',
   'CONCAT_NULL_YIELDS_NULL', 'QUOTED_IDENTIFIER', 'NUMERIC_ROUNDABORT', 'XACT_ABORT', 'LOCK_TIMEOUT', 'DEADLOCK_PRIORITY', 'TEXTSIZE',
@@ -73,7 +90,7 @@ class BatchRunner {
     for (const { key, name, param } of t.vars) {
       const v = this.vars.get(key);
       if (!v) throw new SqlServerError(137, `Must declare the scalar variable "${name}".`, 15);
-      out[param] = bindable(v.value);
+      out[param] = boundValue(v);
     }
     return out;
   }
@@ -196,7 +213,7 @@ class BatchRunner {
       if (this.vars.has(varKey(v.v))) {
         throw new SqlServerError(134, `The variable name '${v.v}' has already been declared. Variable names must be unique within a query batch or stored procedure.`, 15);
       }
-      this.vars.set(varKey(v.v), { value: null, type });
+      this.vars.set(varKey(v.v), { value: null, type, integer: integerTyped(type) });
       if (k < tail.length) {
         if (!isOp(tail[k], '=')) throw syntaxError(nodeText(tail[k]));
         this.assign(v.v, this.evaluate(tail.slice(k + 1)));
@@ -283,7 +300,9 @@ class BatchRunner {
 function declareParams(runner: BatchRunner, params: SimParam[]): void {
   for (const p of params) {
     if (p.direction === 'returnValue') continue;
-    runner.vars.set(varKey(p.name), { value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), type: null, sqlType: p.sqlType });
+    runner.vars.set(varKey(p.name), {
+      value: p.direction === 'output' ? null : bindable(p.value, p.sqlType), type: null, sqlType: p.sqlType, integer: integerTyped(p.sqlType),
+    });
   }
 }
 

@@ -2,13 +2,31 @@
 // (date arithmetic, '+' meaning concatenation for strings, CAST/CONVERT conversions and their
 // errors). Doing this in JS is simpler and more faithful than composing SQLite built-ins.
 import type Database from 'better-sqlite3';
-import { conversionError, dateConversionError, unsupported } from '../errors.js';
+import { conversionError, dateConversionError, divideByZero, unsupported } from '../errors.js';
 import { convertValue, isCharacterType, parseType } from '../conversions.js';
 import {
   type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
 } from '../dates.js';
+import { tsqlAscii, tsqlChar, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
 
 type V = number | bigint | string | Buffer | null;
+
+/**
+ * A result of a T-SQL integer type, as SQLite INTEGER. better-sqlite3 hands a JS number back to SQLite
+ * as REAL, which would make `DATEDIFF(day, a, b) / 7` or `LEN(s) / 2` divide as floats where SQL Server
+ * divides integers and truncates (https://learn.microsoft.com/sql/t-sql/language-elements/divide-transact-sql).
+ */
+export const sqlInteger = (v: number | null): number | bigint | null => (v !== null && Number.isSafeInteger(v) ? BigInt(v) : v);
+
+const INTEGER_TYPES = /^\s*(int|bigint|smallint|tinyint|bit)\s*$/i;
+const integerTarget = new Map<string, boolean>();
+/** Is a CAST/CONVERT target (castType's spelling) one of T-SQL's integer types? Cached per spelling. */
+function isIntegerType(type: string): boolean {
+  let r = integerTarget.get(type);
+  if (r === undefined) { r = INTEGER_TYPES.test(type); integerTarget.set(type, r); }
+  return r;
+}
+const typed = (v: V, type: string): V => (typeof v === 'number' && isIntegerType(type) ? sqlInteger(v) : v);
 
 const PARTS: Record<string, string> = {
   year: 'year', yy: 'year', yyyy: 'year', quarter: 'quarter', qq: 'quarter', q: 'quarter', month: 'month', mm: 'month', m: 'month',
@@ -137,39 +155,42 @@ export function castValue(v: V, type: string, style: V = null): V {
   return s.length > max ? s.slice(0, max) : s;
 }
 
-/** T-SQL '+': numeric addition, string concatenation, or date + days, chosen from the runtime values. */
+/**
+ * T-SQL '+': numeric addition, string concatenation, or date + days, chosen from the runtime values.
+ * Registered with safeIntegers, so an SQLite INTEGER arrives as a bigint and a REAL as a number:
+ * int + int stays an integer (SQLite INTEGER), anything with a float or decimal is a float.
+ */
 export function tsqlAdd(a: V, b: V): V {
   if (a === null || b === null) return null;
   const aStr = typeof a === 'string';
   const bStr = typeof b === 'string';
   if (aStr && bStr) return a + b;
-  if (!aStr && !bStr) {
-    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) + BigInt(b as number);
-    return (a as number) + (b as number);
-  }
+  if (!aStr && !bStr) return typeof a === 'bigint' && typeof b === 'bigint' ? a + b : Number(a) + Number(b);
   const s = (aStr ? a : b) as string;
-  const n = (aStr ? b : a) as number;
+  const n = (aStr ? b : a) as number | bigint;
   const asDate = parseDateish(s);
   if (asDate) return dateAdd('day', n, s) ?? null;
-  if (INT_RE.test(s)) return Number(s) + Number(n);
-  if (NUM_RE.test(s) && !Number.isInteger(n)) return Number(s) + Number(n);
+  if (INT_RE.test(s)) return typeof n === 'bigint' ? BigInt(s.trim()) + n : Number(s) + n;
+  if (NUM_RE.test(s) && typeof n !== 'bigint') return Number(s) + n;
   throw conversionError(s, 'int');
 }
 
-/** T-SQL binary '-': numbers subtract, a date minus a number moves back by days. */
+/** T-SQL binary '-': numbers subtract (integers stay integers, as in tsqlAdd), a date minus a number moves back by days. */
 export function tsqlSub(a: V, b: V): V {
   if (a === null || b === null) return null;
   if (typeof a !== 'string' && typeof b !== 'string') {
-    if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) - BigInt(b as number);
-    return (a as number) - (b as number);
+    return typeof a === 'bigint' && typeof b === 'bigint' ? a - b : Number(a) - Number(b);
   }
   if (typeof a === 'string' && typeof b !== 'string' && parseDateish(a)) return dateAdd('day', -Number(b), a) ?? null;
-  const num = (v: V): number => {
-    if (typeof v !== 'string') return Number(v);
+  const num = (v: V): number | bigint => {
+    if (typeof v !== 'string') return typeof v === 'bigint' ? v : Number(v);
+    if (INT_RE.test(v)) return BigInt(v.trim());
     if (NUM_RE.test(v)) return Number(v);
     throw conversionError(v, 'int');
   };
-  return num(a) - num(b);
+  const x = num(a);
+  const y = num(b);
+  return typeof x === 'bigint' && typeof y === 'bigint' ? x - y : Number(x) - Number(y);
 }
 
 /** Normalises a value compared with, or stored into, a date column (see dates.ts): '' is 1900-01-01, garbage is 241. */
@@ -180,17 +201,32 @@ export function normaliseDate(v: V, to: 'date' | 'datetime' = 'datetime'): V {
   return canonical(p);
 }
 
+/** n / d for a zero or NULL divisor d (division.ts sends no other): NULL when n or d is NULL, else 8134. */
+function divisionByZero(n: V, d: V): null {
+  if (n === null || d === null) return null;
+  throw divideByZero();
+}
+
+const floorOrCeiling = (round: (x: number) => number) => (v: V): V => {
+  if (v === null || typeof v === 'bigint') return v; // FLOOR/CEILING of an integer is that integer
+  return round(Number(v));
+};
+
 export function registerFunctions(db: Database.Database): void {
   const det = { deterministic: true };
+  const ints = { deterministic: true, safeIntegers: true };
   db.function('tsql_getdate', () => formatDateTime(nowLocal()));
   db.function('tsql_getutcdate', () => new Date().toISOString().slice(0, 19).replace('T', ' '));
   db.function('tsql_newid', () => crypto.randomUUID().toUpperCase());
+  // Not deterministic: SQLite may evaluate a deterministic call with constant arguments once, up
+  // front, even where coalesce would never reach it.
+  db.function('tsql_div0', divisionByZero);
   db.function('tsql_dt', { ...det, varargs: true }, (v: V, to: V = 'datetime') => normaliseDate(v, to === 'date' ? 'date' : 'datetime'));
-  db.function('tsql_conv', det, (v: V, type: V) => convertValue(v, String(type), { context: 'expression' }));
-  db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => castValue(v, String(type), style));
+  db.function('tsql_conv', det, (v: V, type: V) => typed(convertValue(v, String(type), { context: 'expression' }), String(type)));
+  db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => typed(castValue(v, String(type), style), String(type)));
   db.function('tsql_dateadd', det, (p: V, n: V, d: V) => dateAdd(String(p), n, d));
-  db.function('tsql_datediff', det, (p: V, a: V, b: V) => dateDiff(String(p), a, b));
-  db.function('tsql_datepart', det, (p: V, d: V) => datePartOf(String(p), d));
+  db.function('tsql_datediff', det, (p: V, a: V, b: V) => sqlInteger(dateDiff(String(p), a, b)));
+  db.function('tsql_datepart', det, (p: V, d: V) => sqlInteger(datePartOf(String(p), d)));
   db.function('tsql_datename', det, (p: V, d: V) => {
     const part = datePart(String(p));
     const dp = dateArg(d);
@@ -199,16 +235,21 @@ export function registerFunctions(db: Database.Database): void {
     if (part === 'weekday') return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][(datePartOf('weekday', d) ?? 1) - 1] ?? null;
     return String(datePartOf(part, d));
   });
-  db.function('tsql_add', det, (a: V, b: V) => tsqlAdd(a, b));
-  db.function('tsql_sub', det, (a: V, b: V) => tsqlSub(a, b));
-  db.function('tsql_len', det, (v: V) => (v === null ? null : String(v).replace(/ +$/, '').length));
+  db.function('tsql_add', ints, (a: V, b: V) => tsqlAdd(a, b));
+  db.function('tsql_sub', ints, (a: V, b: V) => tsqlSub(a, b));
+  db.function('tsql_len', det, (v: V) => (v === null ? null : sqlInteger(String(v).replace(/ +$/, '').length)));
   db.function('tsql_right', det, (v: V, n: V) => (v === null || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n))));
   db.function('tsql_charindex', { ...det, varargs: true }, (needle: V, hay: V, start: V = 1) => {
     if (needle === null || hay === null) return null;
     const from = Math.max(Number(start ?? 1), 1) - 1;
-    return String(hay).toLowerCase().indexOf(String(needle).toLowerCase(), from) + 1;
+    return sqlInteger(String(hay).toLowerCase().indexOf(String(needle).toLowerCase(), from) + 1);
   });
   db.function('tsql_concat', { ...det, varargs: true }, (...args: V[]) => args.map((a) => (a === null ? '' : String(a))).join(''));
-  db.function('tsql_floor', det, (v: V) => (v === null ? null : Math.floor(Number(v))));
-  db.function('tsql_ceiling', det, (v: V) => (v === null ? null : Math.ceil(Number(v))));
+  db.function('tsql_floor', ints, floorOrCeiling(Math.floor));
+  db.function('tsql_ceiling', ints, floorOrCeiling(Math.ceil));
+  db.function('tsql_char', det, tsqlChar);
+  db.function('tsql_nchar', det, tsqlNchar);
+  db.function('tsql_ascii', det, (v: V) => sqlInteger(tsqlAscii(v)));
+  db.function('tsql_unicode', det, (v: V) => sqlInteger(tsqlUnicode(v)));
+  db.function('tsql_reverse', det, tsqlReverse);
 }

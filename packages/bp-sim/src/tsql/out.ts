@@ -5,3 +5,15 @@ export interface Out { k: OutKind; sql: string; u?: string; last?: string; lastR
 export const expr = (sql: string): Out => ({ k: 'expr', sql });
 export const kw = (o: Out | undefined, ...words: string[]): boolean => !!o && o.k === 'kw' && words.includes(o.u ?? '');
 export const op = (o: Out | undefined, ...ops: string[]): boolean => !!o && o.k === 'op' && ops.includes(o.sql);
+
+/** An operand: a name, literal, variable, translated expression, parenthesised group or NULL. */
+export const isPrimary = (o: Out | undefined): boolean => !!o && (['name', 'str', 'num', 'var', 'expr', 'group'].includes(o.k) || kw(o, 'NULL'));
+
+export function emitList(list: Out[]): string {
+  let s = '';
+  for (const o of list) {
+    const text = o.k === 'group' ? `(${emitList(o.items ?? [])})` : o.sql;
+    s += s === '' || o.sql === ',' ? text : ` ${text}`;
+  }
+  return s;
+}

@@ -6,16 +6,20 @@
 // every construct we know is rewritten explicitly, every construct we know we cannot honour is
 // rejected by name ("Unsupported T-SQL construct: X"), and whatever is left is checked by SQLite
 // itself (its errors are mapped to SQL Server numbers in errors.ts). Anything in doubt fails loudly.
-import { SqlServerError, syntaxError, unsupported } from '../errors.js';
-import { type Out, expr, kw, op } from './out.js';
+import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '../errors.js';
+import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedValues } from './typed-values.js';
 import { castType, datePart } from './functions.js';
+import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
+import { guardDivisors } from './division.js';
+import { checkNameCall, checkRowidName, isTableSource, quoteIdent, readChain, resolveName } from './names.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
 
 export type { Out } from './out.js';
 
-export interface TranslateContext { vars: Set<string> }
+/** `root`: the whole statement (set by translateStatement), for checks that look beyond one parenthesised list. */
+export interface TranslateContext { vars: Set<string>; root?: Node[] }
 
 const KEYWORDS = new Set(('SELECT FROM WHERE AND OR NOT NULL IS IN LIKE BETWEEN EXISTS CASE WHEN THEN ELSE END AS ON JOIN INNER LEFT RIGHT ' +
   'FULL OUTER CROSS GROUP BY ORDER HAVING UNION ALL DISTINCT TOP INSERT INTO VALUES UPDATE SET DELETE WITH ASC DESC OFFSET ' +
@@ -34,20 +38,6 @@ const REJECT: Record<string, string> = {
   EXECUTE: 'EXEC inside a statement', IDENTITY: 'IDENTITY()',
 };
 
-/** T-SQL functions that exist in SQL Server but are not translated. */
-const KNOWN_UNSUPPORTED = new Set(('FORMAT STUFF REPLICATE PATINDEX SOUNDEX DIFFERENCE EOMONTH DATEFROMPARTS DATETIMEFROMPARTS TRY_CAST ' +
-  'TRY_CONVERT TRY_PARSE PARSE OBJECT_ID OBJECT_NAME DB_NAME DB_ID HASHBYTES STR ISDATE ISNUMERIC CHOOSE TRANSLATE JSON_VALUE ' +
-  'JSON_QUERY ISJSON STRING_SPLIT SPACE QUOTENAME CHECKSUM BINARY_CHECKSUM SWITCHOFFSET TODATETIMEOFFSET DATETRUNC ' +
-  'SYSDATETIMEOFFSET USER_NAME SUSER_SNAME HOST_NAME APP_NAME ERROR_MESSAGE ERROR_NUMBER NCHAR UNICODE LOG LOG10 SQUARE ' +
-  'STRING_ESCAPE COMPRESS DECOMPRESS DATEDIFF_BIG CUME_DIST PERCENT_RANK PERCENTILE_CONT PERCENTILE_DISC').split(' '));
-
-/** Functions whose SQLite meaning is the same as in T-SQL: emitted unchanged. */
-const PASSTHROUGH = new Set(('COUNT SUM AVG MIN MAX ABS COALESCE NULLIF UPPER LOWER LTRIM RTRIM TRIM REPLACE IIF ROW_NUMBER RANK ' +
-  'DENSE_RANK NTILE LAG LEAD FIRST_VALUE LAST_VALUE REVERSE CHAR ASCII POWER SQRT SIGN STRING_AGG').split(' '));
-
-const FUNCTION_NAMES = new Set([...PASSTHROUGH, ...('GETDATE SYSDATETIME GETUTCDATE SYSUTCDATETIME ISNULL LEN LEFT RIGHT SUBSTRING ' +
-  'CHARINDEX CONCAT NEWID FLOOR CEILING YEAR MONTH DAY DATEADD DATEDIFF DATEPART DATENAME CAST CONVERT SCOPE_IDENTITY COUNT_BIG ROUND').split(' ')]);
-
 const CLAUSE_END = new Set(['FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'UNION', 'EXCEPT', 'INTERSECT', 'INTO', 'OPTION', 'FOR']);
 const MUL = new Set(['*', '/', '%']);
 
@@ -57,20 +47,9 @@ export function sqliteParamName(tsqlVar: string): string {
 }
 
 export const quoteString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-const isPrimary = (o: Out | undefined): boolean => !!o && (['name', 'str', 'num', 'var', 'expr', 'group'].includes(o.k) || kw(o, 'NULL'));
-
-export function emitList(list: Out[]): string {
-  let s = '';
-  for (const o of list) {
-    const text = o.k === 'group' ? `(${emitList(o.items ?? [])})` : o.sql;
-    s += s === '' || o.sql === ',' ? text : ` ${text}`;
-  }
-  return s;
-}
 
 export function translateStatement(nodes: Node[], ctx: TranslateContext): string {
-  return emitList(xlist(nodes, ctx));
+  return emitList(xlist(nodes, { ...ctx, root: ctx.root ?? nodes }));
 }
 
 function isHintGroup(n: Node | undefined): boolean {
@@ -101,6 +80,12 @@ function sysvar(t: Tok): Out {
   }
 }
 
+/** Is the last output an operand (x LIKE …, x NOT LIKE …)? */
+function followsOperand(out: Out[]): boolean {
+  const prev = out[out.length - 1];
+  return isPrimary(prev) || (kw(prev, 'NOT') && isPrimary(out[out.length - 2]));
+}
+
 function matchEnd(nodes: Node[], start: number): number {
   let depth = 0;
   for (let j = start; j < nodes.length; j++) {
@@ -110,49 +95,17 @@ function matchEnd(nodes: Node[], start: number): number {
   throw syntaxError('CASE');
 }
 
-interface Part { text: string; quoted: boolean }
-
-function resolveName(parts: Part[]): Out {
-  const full = parts.map((p) => p.text).join('.');
-  let ps = parts.slice();
-  const up = (i: number): string => (ps[i]?.text ?? '').toUpperCase();
-  if (ps.length >= 4) throw unsupported(`four-part (linked server) name ${full}`);
-  if (ps.length === 3 && !['DBO', ''].includes(up(0)) && ['DBO', ''].includes(up(1))) {
-    if (up(0) !== 'BPSPATIENTS') throw new SqlServerError(208, `Invalid object name '${full}'.`);
-    ps = ps.slice(1);
-  }
-  if (ps.length >= 2 && (up(0) === 'DBO' || up(0) === '')) ps = ps.slice(1);
-  if (ps.length >= 2 && ['SYS', 'INFORMATION_SCHEMA'].includes(up(0))) throw new SqlServerError(208, `Invalid object name '${full}'.`);
-  const last = ps[ps.length - 1] as Part;
-  return {
-    k: 'name',
-    sql: ps.map((p) => (p.quoted ? quoteIdent(p.text) : p.text)).join('.'),
-    last: last.text.toUpperCase(),
-    lastRaw: last.text,
-  };
-}
-
-function readChain(nodes: Node[], i: number): { parts: Part[]; next: number } {
-  const first = nodes[i] as Tok;
-  const parts: Part[] = [{ text: first.v, quoted: first.t === 'qident' }];
-  let j = i + 1;
-  while (isOp(nodes[j], '.')) {
-    const n = nodes[j + 1];
-    if (isTok(n, 'ident') || isTok(n, 'qident')) { parts.push({ text: n.v, quoted: n.t === 'qident' }); j += 2; }
-    else if (isOp(n, '.')) { parts.push({ text: '', quoted: false }); j += 1; }
-    else if (isOp(n, '*')) { parts.push({ text: '*', quoted: false }); j += 2; break; }
-    else throw syntaxError('.');
-  }
-  return { parts, next: j };
-}
-
 function arity(name: string, args: Node[][], min: number, max = min): void {
   if (args.length < min || args.length > max) {
     throw new SqlServerError(174, `The ${name.toLowerCase()} function requires ${min === max ? min : `${min} to ${max}`} argument(s).`);
   }
 }
 
-function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext): Out | null {
+/**
+ * A known T-SQL built-in as SQLite SQL, or null for any other name. `windowed`: an OVER clause follows
+ * (AVG keeps SQLite's avg there).
+ */
+function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, windowed: boolean): Out | null {
   const U = name.u;
   if (!FUNCTION_NAMES.has(U)) return null;
   const args = argNodes.length === 0 ? [] : splitCommas(argNodes);
@@ -167,15 +120,10 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext): 
     case 'GETDATE': case 'SYSDATETIME': arity(U, args, 0); return expr('tsql_getdate()');
     case 'GETUTCDATE': case 'SYSUTCDATETIME': arity(U, args, 0); return expr('tsql_getutcdate()');
     case 'ISNULL': return call('ifnull', 2);
-    case 'LEN': return call('tsql_len', 1);
     case 'LEFT': arity(U, args, 2); return expr(`substr(${x(args[0] as Node[])}, 1, ${x(args[1] as Node[])})`);
-    case 'RIGHT': return call('tsql_right', 2);
     case 'SUBSTRING': return call('substr', 3);
-    case 'CHARINDEX': return call('tsql_charindex', 2, 3);
-    case 'CONCAT': return call('tsql_concat', 2, 254);
-    case 'NEWID': return call('tsql_newid', 0);
-    case 'FLOOR': return call('tsql_floor', 1);
-    case 'CEILING': return call('tsql_ceiling', 1);
+    case 'AVG': return avg(args, argNodes, x, windowed);
+    case 'TRIM': return trim(argNodes, args, x);
     case 'SCOPE_IDENTITY': arity(U, args, 0); return expr('last_insert_rowid()');
     case 'COUNT_BIG': return expr(`count(${x(argNodes)})`);
     case 'YEAR': case 'MONTH': case 'DAY': arity(U, args, 1); return expr(`tsql_datepart('${U.toLowerCase()}', ${x(args[0] as Node[])})`);
@@ -198,9 +146,48 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext): 
       const style = args[2] ? `, ${x(args[2])}` : '';
       return expr(`tsql_cast(${x(args[1] as Node[])}, ${quoteString(typeText(args[0] as Node[]))}${style})`);
     }
-    case 'ROUND': if (args.length === 3) throw unsupported('ROUND with a truncation argument'); return call('round', 1, 2);
-    default: return expr(`${U.toLowerCase()}(${x(argNodes)})`); // PASSTHROUGH
+    // ROUND takes a length, and optionally a truncation flag (https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql).
+    case 'ROUND': if (args.length === 3) throw unsupported('ROUND with a truncation argument'); return call('round', 2);
+    default: {
+      const registered = REGISTERED.get(U);
+      if (registered) return call(registered[0], registered[1], registered[2]);
+      const [min, max] = PASSTHROUGH.get(U) ?? [0, 0];
+      arity(U, args, min, max);
+      return expr(`${U.toLowerCase()}(${x(argNodes)})`);
+    }
   }
+}
+
+/**
+ * AVG of integers is an integer in T-SQL (the sum divided by the count, truncated), where SQLite's
+ * avg() is always a float (https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql: the
+ * result type of an int expression is int). When no value is a float, SQLite's average is truncated.
+ */
+function avg(args: Node[][], argNodes: Node[], x: (nodes: Node[]) => string, windowed: boolean): Out {
+  arity('AVG', args, 1);
+  const all = x(argNodes);
+  if (windowed) return expr(`avg(${all})`);
+  const value = isKw(argNodes[0], 'DISTINCT', 'ALL') ? x(argNodes.slice(1)) : all;
+  return expr(`CASE WHEN max(typeof(${value}) = 'real') THEN avg(${all}) ELSE CAST(avg(${all}) AS INTEGER) END`);
+}
+
+/**
+ * TRIM(s), and since SQL Server 2017 TRIM(characters FROM s), 2022 also with LEADING / TRAILING / BOTH
+ * (https://learn.microsoft.com/sql/t-sql/functions/trim-transact-sql). SQLite's trim(s, characters) is
+ * not T-SQL (174).
+ */
+function trim(argNodes: Node[], args: Node[][], x: (nodes: Node[]) => string): Out {
+  const from = argNodes.findIndex((n) => isKw(n, 'FROM'));
+  if (from < 0) { arity('TRIM', args, 1); return expr(`trim(${x(argNodes)})`); }
+  let chars = argNodes.slice(0, from);
+  let fn = 'trim';
+  if (isKw(chars[0], 'LEADING', 'TRAILING', 'BOTH')) {
+    fn = isKw(chars[0], 'LEADING') ? 'ltrim' : isKw(chars[0], 'TRAILING') ? 'rtrim' : 'trim';
+    chars = chars.slice(1);
+  }
+  const value = argNodes.slice(from + 1);
+  if (value.length === 0) throw syntaxError(')');
+  return expr(`${fn}(${x(value)}, ${chars.length === 0 ? "' '" : x(chars)})`);
 }
 
 function typeText(nodes: Node[]): string {
@@ -232,10 +219,12 @@ export function xlist(nodes: Node[], ctx: TranslateContext): Out[] {
       default: {
         const next = nodes[i + 1];
         if (n.t === 'ident' && next?.t === 'group') {
-          const fn = translateFunction(n, next.items, ctx);
+          const fn = translateFunction(n, next.items, ctx, isKw(nodes[i + 2], 'OVER'));
           if (fn) { out.push(fn); i++; break; }
         }
         if (n.t === 'ident' && KEYWORDS.has(n.u)) {
+          // SQLite reads like(x, y) as a function; to SQL Server LIKE is only the infix operator.
+          if (n.u === 'LIKE' && !followsOperand(out)) throw keywordSyntaxError(n.v);
           if (n.u === 'WITH' && isHintGroup(next)) { i++; break; }
           if (n.u === 'OPTION' && next?.t === 'group') { i++; break; }
           if (n.u === 'CASE') {
@@ -250,17 +239,11 @@ export function xlist(nodes: Node[], ctx: TranslateContext): Out[] {
         }
         const { parts, next: after } = readChain(nodes, i);
         const groupAfter = nodes[after];
-        if (parts.length === 1 && n.t === 'ident' && groupAfter?.t === 'group' && !isHintGroup(groupAfter)) {
-          // name(...) that is not a known function: a table column list (INSERT INTO T (...)), a CTE
-          // column list (WITH c (...) AS), or an unknown function (error 195 as in SQL Server).
-          const prev = out[out.length - 1];
-          const tableContext = kw(prev, 'INTO') || kw(prev, 'WITH') || isKw(nodes[after + 1], 'AS') || op(prev, ',');
-          if (!tableContext) {
-            if (KNOWN_UNSUPPORTED.has(n.u)) throw unsupported(`${n.u}()`);
-            throw new SqlServerError(195, `'${n.v}' is not a recognized built-in function name.`, 15);
-          }
-        }
-        out.push(resolveName(parts));
+        const table = isTableSource(out);
+        if (groupAfter?.t === 'group' && !isHintGroup(groupAfter)) checkNameCall(parts, n, out, table, nodes, after);
+        const name = resolveName(parts, table);
+        if (!table) checkRowidName(name, out, ctx.root ?? nodes, KEYWORDS);
+        out.push(name);
         i = after - 1;
         if (isHintGroup(groupAfter)) i++;
       }
@@ -272,9 +255,14 @@ export function xlist(nodes: Node[], ctx: TranslateContext): Out[] {
 
 function clausePass(out: Out[]): void {
   if (kw(out[0], 'UPDATE', 'DELETE', 'INSERT') && kw(out[1], 'TOP')) throw unsupported(`TOP in ${out[0]?.u}`);
+  if (kw(out[0], 'INSERT') && kw(out[1], 'OR')) throw keywordSyntaxError('OR'); // SQLite's INSERT OR REPLACE / IGNORE
+  // T-SQL's INTO and FROM are optional in INSERT [INTO] T and DELETE [FROM] T; SQLite needs them.
+  if (kw(out[0], 'INSERT') && out[1]?.k === 'name') out.splice(1, 0, { k: 'kw', sql: 'INTO', u: 'INTO' });
+  if (kw(out[0], 'DELETE') && out[1]?.k === 'name') out.splice(1, 0, { k: 'kw', sql: 'FROM', u: 'FROM' });
   out.forEach((o, i) => {
     if (kw(o, 'INTO') && i > 0 && !kw(out[i - 1], 'INSERT')) throw unsupported('SELECT … INTO');
     if (kw(o, 'LIKE') && out[i + 1]?.k === 'str' && /\[/.test(out[i + 1]?.sql ?? '')) throw unsupported('LIKE pattern with [ ] character class');
+    if (kw(o, 'IS')) isOperand(out, i);
   });
   let limit: string | null = null;
   for (let s = 0; s < out.length; s++) {
@@ -287,8 +275,21 @@ function clausePass(out: Out[]): void {
   }
   offsetFetch(out, limit);
   if (limit !== null) out.push({ k: 'kw', sql: 'LIMIT', u: 'LIMIT' }, expr(limit));
+  guardDivisors(out);
   arithmetic(out);
   typedValues(out);
+}
+
+/**
+ * T-SQL's IS takes only NULL (IS [NOT] NULL; 2022 adds IS [NOT] DISTINCT FROM); SQLite's `x IS 1`
+ * and `x IS NOT y` are a syntax error on SQL Server
+ * (https://learn.microsoft.com/sql/t-sql/queries/is-null-transact-sql).
+ */
+function isOperand(out: Out[], at: number): void {
+  const j = kw(out[at + 1], 'NOT') ? at + 2 : at + 1;
+  const o = out[j];
+  if (kw(o, 'NULL', 'DISTINCT')) return;
+  throw syntaxError(o?.k === 'name' ? (o.lastRaw ?? o.sql) : o?.k === 'str' ? o.sql.slice(1, -1) : (o?.sql ?? ''));
 }
 
 /** Handles TOP and the select list of the SELECT at index s; returns the TOP count if any. */
@@ -334,15 +335,24 @@ function selectClause(out: Out[], s: number): string | null {
   return top;
 }
 
-/** ORDER BY … OFFSET n ROWS [FETCH NEXT m ROWS ONLY] → LIMIT m OFFSET n. */
+/**
+ * ORDER BY … OFFSET n ROWS [FETCH NEXT m ROWS ONLY] → LIMIT m OFFSET n. OFFSET is part of ORDER BY in
+ * T-SQL (https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql) and not a
+ * reserved word: without ORDER BY before it, or without ROWS after its count, it is an identifier to
+ * SQL Server's parser (`FROM T OFFSET 0 ROWS`: OFFSET is T's alias, error 102 near '0'). It is then
+ * sent to SQLite as a quoted identifier, so SQLite fails at the same token.
+ */
 function offsetFetch(out: Out[], limit: string | null): void {
   const o = out.findIndex((x) => kw(x, 'OFFSET'));
   if (o < 0) return;
-  if (limit !== null) throw unsupported('TOP together with OFFSET/FETCH');
   let j = o + 1;
   const off: Out[] = [];
   while (j < out.length && !kw(out[j], 'ROWS', 'ROW')) off.push(out[j++] as Out);
-  if (j >= out.length) throw syntaxError('OFFSET');
+  if (j >= out.length || !out.slice(0, o).some((x) => kw(x, 'ORDER'))) {
+    out[o] = { k: 'name', sql: '"OFFSET"', last: 'OFFSET', lastRaw: 'OFFSET' };
+    return;
+  }
+  if (limit !== null) throw unsupported('TOP together with OFFSET/FETCH');
   j++;
   let fetch = '-1';
   if (kw(out[j], 'FETCH')) {
