@@ -222,7 +222,8 @@ export function registerFunctions(db: Database.Database): void {
   // front, even where coalesce would never reach it.
   db.function('tsql_div0', divisionByZero);
   db.function('tsql_dt', { ...det, varargs: true }, (v: V, to: V = 'datetime') => normaliseDate(v, to === 'date' ? 'date' : 'datetime'));
-  db.function('tsql_conv', det, (v: V, type: V) => typed(convertValue(v, String(type), { context: 'expression' }), String(type)));
+  // Only compared with or stored into a typed column (typed-values.ts), where SQLite compares REAL and INTEGER by value.
+  db.function('tsql_conv', det, (v: V, type: V) => convertValue(v, String(type), { context: 'expression' }));
   db.function('tsql_cast', { ...det, varargs: true }, (v: V, type: V, style: V = null) => typed(castValue(v, String(type), style), String(type)));
   db.function('tsql_dateadd', det, (p: V, n: V, d: V) => dateAdd(String(p), n, d));
   db.function('tsql_datediff', det, (p: V, a: V, b: V) => sqlInteger(dateDiff(String(p), a, b)));
