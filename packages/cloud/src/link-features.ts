@@ -10,11 +10,12 @@ export const SIZE_MAX_SINCE = '26.1207.1';
 
 /** Links from this version on take frames of LIMITS.linkFrameBytes; earlier ones closed the connection above 1 MiB. */
 export const BIG_FRAMES_SINCE = '26.1207.2';
-const OLD_LINK_FRAME_BYTES = 1024 * 1024;
+/** What every Link release takes (those before BIG_FRAMES_SINCE closed the connection above it). */
+export const MIN_LINK_FRAME_BYTES = 1024 * 1024;
 
 /** The largest frame the site's Link takes: a bigger one would cost the practice its connection. */
 export function linkFrameBytes(version: string): number {
-  return linkAtLeast(version, BIG_FRAMES_SINCE) ? LIMITS.linkFrameBytes : OLD_LINK_FRAME_BYTES;
+  return linkAtLeast(version, BIG_FRAMES_SINCE) ? LIMITS.linkFrameBytes : MIN_LINK_FRAME_BYTES;
 }
 
 /** What a frame adds around one command (ids, times, limits, names, the MAC), with room to spare. */

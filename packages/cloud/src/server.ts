@@ -85,18 +85,17 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   });
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl), ...('applied' in store && store.applied.length > 0 ? { schemaStepsApplied: store.applied } : {}) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;
-  // Start-up waits for the bus with a deadline, and says which bus did not answer.
-  await bus?.connected().catch(async (e: Error) => {
-    await bus.close().catch(() => undefined);
+  // Start-up waits for the bus with a deadline, and says which bus did not answer. Two live nodes under one
+  // name would each end the other's queries as its own previous life's, and split its requests between
+  // them; a node restarted under its name finds the old one's inbox gone.
+  const busProblem = bus && await bus.connected().then(
+    async () => (await bus.listening(bus.nodeId)) ? new Error(`Another Cloud node named "${bus.nodeId}" is running on this bus. Give each node its own --node-id (env CONDUIT_NODE_ID); a node restarted under its name starts once the old process has stopped.`) : undefined,
+    (e: Error) => e,
+  );
+  if (busProblem) {
+    await bus!.close().catch(() => undefined);
     await store.close().catch(() => undefined);
-    throw e;
-  });
-  // Two live nodes under one name would each end the other's queries as its own previous life's, and
-  // split its requests between them; a node restarted under its name finds the old one's inbox gone.
-  if (bus && (await bus.listening(bus.nodeId))) {
-    await bus.close().catch(() => undefined);
-    await store.close().catch(() => undefined);
-    throw new Error(`Another Cloud node named "${bus.nodeId}" is running on this bus. Give each node its own --node-id (env CONDUIT_NODE_ID); a node restarted under its name starts once the old process has stopped.`);
+    throw busProblem;
   }
   if (opts.cluster?.busUrl && !opts.storeUrl) log.warn('cluster on the SQLite file of the data dir: only nodes on this machine sharing that folder see one store; use --store postgres://… for a real cluster');
   const files = pagesFor(store, join(opts.dataDir, 'results'));

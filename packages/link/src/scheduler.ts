@@ -16,21 +16,17 @@ const PRIORITY: Record<QueryMode, number> = { immediate: 0, registered: 1, async
 
 export class Scheduler {
   private readonly queues: Task[][] = [[], [], []];
-  private interactiveRunning = 0;
-  private registeredRunning = 0;
-  private backgroundRunning = 0;
+  /** Tasks running in each lane, by PRIORITY (immediate, registered, async). */
+  private readonly running = [0, 0, 0];
+  private readonly slots: number[];
   private readonly sweeper: NodeJS.Timeout;
 
   /**
    * `now` is the Cloud's clock as this Link reckons it: `startBy` is a Cloud time, and a practice
    * server's clock can be minutes out.
    */
-  constructor(
-    private readonly interactiveSlots: number,
-    private readonly backgroundSlots: number,
-    private readonly now: () => number = Date.now,
-    private readonly registeredSlots = 1,
-  ) {
+  constructor(interactiveSlots: number, backgroundSlots: number, private readonly now: () => number = Date.now, registeredSlots = 1) {
+    this.slots = [interactiveSlots, registeredSlots, backgroundSlots];
     this.sweeper = setInterval(() => this.expireOverdue(), 250);
     this.sweeper.unref();
   }
@@ -39,7 +35,7 @@ export class Scheduler {
     return this.queues.reduce((n, q) => n + q.length, 0);
   }
   get active(): number {
-    return this.interactiveRunning + this.registeredRunning + this.backgroundRunning;
+    return this.running[0]! + this.running[1]! + this.running[2]!;
   }
 
   submit(task: Task): void {
@@ -75,32 +71,16 @@ export class Scheduler {
 
   private pump(fresh?: Task): void {
     const now = this.now();
-    while (this.interactiveRunning < this.interactiveSlots) {
-      const t = this.take(this.queues[0]!, now, fresh);
-      if (!t) break;
-      this.interactiveRunning++;
-      void t.run().finally(() => {
-        this.interactiveRunning--;
-        this.pump();
-      });
-    }
-    while (this.registeredRunning < this.registeredSlots) {
-      const t = this.take(this.queues[1]!, now, fresh);
-      if (!t) break;
-      this.registeredRunning++;
-      void t.run().finally(() => {
-        this.registeredRunning--;
-        this.pump();
-      });
-    }
-    while (this.backgroundRunning < this.backgroundSlots) {
-      const t = this.take(this.queues[2]!, now, fresh);
-      if (!t) break;
-      this.backgroundRunning++;
-      void t.run().finally(() => {
-        this.backgroundRunning--;
-        this.pump();
-      });
+    for (let lane = 0; lane < this.queues.length; lane++) {
+      while (this.running[lane]! < this.slots[lane]!) {
+        const t = this.take(this.queues[lane]!, now, fresh);
+        if (!t) break;
+        this.running[lane]!++;
+        void t.run().finally(() => {
+          this.running[lane]!--;
+          this.pump();
+        });
+      }
     }
   }
 

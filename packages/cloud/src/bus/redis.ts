@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Bus, FrameHandler, SharedFailures } from './types.js';
+import { describeStore } from '../store/open.js';
 
 export interface RedisBusOptions {
   url: string;
@@ -28,17 +29,6 @@ function ready(r: Redis, where: string): Promise<void> {
 
 /** How long a bus command may go unanswered before it fails. */
 export const COMMAND_TIMEOUT_MS = 5_000;
-
-/** A bus URL as it may be shown: its password masked. */
-export function describeBus(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 // Refresh only what is still ours (or lapsed): a node with a stale session must not take a site back.
 const REFRESH = `local v = redis.call('GET', KEYS[1]) if v == false or v == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) else return 0 end`;
@@ -66,7 +56,7 @@ export class RedisBus implements Bus {
     // not answer (stopped, or its network) must fail requests with 503, not hold them (seen: 10-28 s).
     this.cmd = new Redis(opts.url, { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['publish'], maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS });
     this.sub = new Redis(opts.url, { maxRetriesPerRequest: 2, commandTimeout: COMMAND_TIMEOUT_MS });
-    this.where = describeBus(opts.url);
+    this.where = describeStore(opts.url);
     this.cmd.on('error', () => undefined);
     this.sub.on('error', () => undefined);
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message));

@@ -11,15 +11,18 @@ export async function openStore(location: string, opts: PgStoreOptions = {}): Pr
   return new SqliteStore(location);
 }
 
-/** The location without its passwords (before the host, or as ?password= / ?sslpassword=), for logs. */
+/**
+ * A location (the store's, or the bus's) without its passwords (before the host, or as ?password= /
+ * ?sslpassword=), for logs and messages. A file path is shown as it is.
+ */
 export function describeStore(location: string): string {
-  if (!isPostgresUrl(location)) return location;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
   try {
     const u = new URL(location);
     if (u.password) u.password = '***';
     for (const k of [...u.searchParams.keys()]) if (/password$/i.test(k)) u.searchParams.set(k, '***');
     return u.toString();
   } catch {
-    return 'postgres://(unparsable URL)';
+    return `${location.split('://')[0]}://(unparsable URL)`;
   }
 }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { immediateBody, queryParams, siteParams } from '../schemas.js';
 import { ApiError, MESSAGES } from '../errors.js';
 import { queryJson } from '../../queries/lifecycle.js';
-import { FRAME_OVERHEAD_BYTES, SIZE_MAX_SINCE, linkAtLeast, linkFrameBytes } from '../../link-features.js';
+import { FRAME_OVERHEAD_BYTES, MIN_LINK_FRAME_BYTES, SIZE_MAX_SINCE, linkAtLeast, linkFrameBytes } from '../../link-features.js';
 import type { SiteRecord } from '../../store/types.js';
 
 interface ImmediateBody {
@@ -49,6 +49,8 @@ export function checkParameters(command: Command, site: Pick<SiteRecord, 'linkVe
  */
 export function checkCommand(command: Command, site: Pick<SiteRecord, 'linkVersion'>, requestBytes: number): void {
   checkParameters(command, site);
+  // Every Link takes this much: an ordinary request needs no look at the Link's version.
+  if (requestBytes <= MIN_LINK_FRAME_BYTES - FRAME_OVERHEAD_BYTES) return;
   const limit = linkFrameBytes(site.linkVersion) - FRAME_OVERHEAD_BYTES;
   if (requestBytes <= limit) return;
   const bytes = Buffer.byteLength(JSON.stringify(command));
