@@ -106,7 +106,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   // Final updates and audit events are written on a thread of their own (store/sqlite-writer.ts).
   if (store instanceof SqliteStore) await store.startWriter();
   // In a cluster another node may read a query's record as soon as its answer is out: no update window.
-  const writes = new WriteBehind(store, log, { updatesAtEndOfTurn: bus !== undefined });
+  const writes = new WriteBehind(store, log, { updatesAtEndOfTurn: bus !== undefined, lateInserts: bus === undefined });
   const audit = new AuditLog(store, log, { commandText: opts.auditCommandText ?? false }, writes);
   const practice = { ...DEFAULT_PRACTICE_CONTROL, ...opts.practice };
   if (bus) {

@@ -211,3 +211,32 @@ test('without writeBatch (PostgreSQL), records and audit events are written apar
   assert.deepEqual((await sqlite.auditChain()).map((e) => e.kind), ['access.refused', 'query'], 'events stay in order');
   await sqlite.close();
 });
+
+test('a late insert is written in the window in the state its record has then; an update queued before that rides with it', async () => {
+  const store = open();
+  const batches: [number, number][] = [];
+  const writeBatch = store.writeBatch.bind(store);
+  store.writeBatch = (inserts, updates, events) => {
+    batches.push([inserts.length, updates.length]);
+    return writeBatch(inserts, updates, events);
+  };
+  const writes = new WriteBehind(store, log, { windowMs: 20, lateInserts: true });
+  assert.equal(writes.lateInsertsAllowed, true);
+  // Still running when the window closes: written as it is, and its end is an update.
+  const running = record();
+  await writes.insertLate(running);
+  assert.equal((await store.query(running.id))?.status, 'initialising');
+  complete(running, 'successful', Date.now());
+  await writes.update(running);
+  assert.equal((await store.query(running.id))?.status, 'successful');
+  // Ended within the window: one insert of the final state, and both waiters settle with it.
+  const quick = record();
+  const inserted = writes.insertLate(quick);
+  complete(quick, 'successful', Date.now());
+  const updated = writes.update(quick);
+  await Promise.all([inserted, updated]);
+  assert.equal((await store.query(quick.id))?.status, 'successful');
+  assert.deepEqual(batches, [[1, 0], [0, 1], [1, 0]]);
+  assert.equal(new WriteBehind(store, log).lateInsertsAllowed, false, 'off unless asked for');
+  await store.close();
+});

@@ -99,7 +99,12 @@ export class QueryService {
           startBy: now + req.maxTimeInQueue, executionMs: this.limits.immediateExecutionMs, maxResultBytes: LIMITS.immediateMaxResultBytes,
         },
       }));
-      const stored = storeFirst ? undefined : this.writes.insert(q).then(() => undefined, (e: Error) => e);
+      // On a single node the record is written with the query's end, in the write window (one insert of
+      // its final state, off the main thread), and the answer does not wait for it (docs/decisions.md,
+      // "answered, then stored"); in a cluster another node may look for it while it runs.
+      const stored = storeFirst ? undefined
+        : this.writes.lateInsertsAllowed ? this.storeLate(q)
+        : this.writes.insert(q).then(() => undefined, (e: Error) => e);
       const { outcome, cancel } = await sent;
       stopWatching = req.whenGone?.(() => cancel('the integrator closed the connection'));
       const o = await outcome;
@@ -114,6 +119,12 @@ export class QueryService {
       stopWatching?.();
       if (!answered) this.live.delete(q.id);
     }
+  }
+
+  /** Queues the record for the write window; a failure is logged there (the answer has gone or is going). */
+  private storeLate(q: QueryRecord): undefined {
+    this.writes.insertLate(q).catch((e: Error) => this.log.error({ err: e.message, queryId: q.id }, 'a query ran but its record could not be stored'));
+    return undefined;
   }
 
   private outbox: (() => void)[] = [];

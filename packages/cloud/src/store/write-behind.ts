@@ -7,6 +7,9 @@
 // - a query record's final update and the query's audit event are bookkeeping after the answer (status
 //   reads are served from memory meanwhile): they wait up to WINDOW_MS and are written together, in one
 //   transaction with the audit chain's head, so a burst of queries rewrites those pages once;
+// - on a single node, an immediate query's record is written in that window too (`insertLate`), in the
+//   state it has by then: a query answered within the window is one insert of its final state, off the
+//   main thread, instead of an insert on the main thread and an update;
 // - any other audit event (refusals, pairing, settings) is written at the end of its turn, with
 //   everything queued before it, so the chain keeps the order in which events were recorded.
 import type { Logger } from 'pino';
@@ -31,6 +34,11 @@ export interface WriteBehindOptions {
   updatesAtEndOfTurn?: boolean;
   /** The window (default WINDOW_MS). */
   windowMs?: number;
+  /**
+   * Let immediate queries' records be written in the window (`insertLate`). Not in a cluster: there another
+   * node may look for the record in the shared store while the query runs.
+   */
+  lateInserts?: boolean;
 }
 
 /** What a flush takes: the inserts, the query records (inserts and updates), or everything. */
@@ -42,6 +50,9 @@ const enum Take {
 
 export class WriteBehind {
   private inserts: Waiting[] = [];
+  /** Records to insert in the window, and the same by record until taken (an update then rides with its insert). */
+  private lateInserts: Waiting[] = [];
+  private readonly lateQueued = new Map<QueryRecord, Waiting>();
   private updates: Waiting[] = [];
   private events: NewAuditEvent[] = [];
   /** What the end-of-turn flush takes (raised by what was queued in this turn). */
@@ -65,22 +76,61 @@ export class WriteBehind {
   /** Resolves once the record is stored (end of this turn). */
   insert(q: QueryRecord): Promise<void> {
     return new Promise((resolve, reject) => {
-      const stored = (): void => {
-        this.insertsFailing = false;
-        resolve();
-      };
-      const failed = (e: Error): void => {
-        this.insertsFailing = true;
-        reject(e);
-      };
-      this.inserts.push({ q, resolve: stored, reject: failed });
+      this.inserts.push(this.watched(q, resolve, reject));
       this.endOfTurn(Take.Inserts);
     });
+  }
+
+  /** Whether records may be inserted in the window (WriteBehindOptions.lateInserts). */
+  get lateInsertsAllowed(): boolean {
+    return this.opts.lateInserts === true;
+  }
+
+  /**
+   * Resolves once the record is stored, within WINDOW_MS, in the state it has then; an update() queued
+   * before that is written by the same insert.
+   */
+  insertLate(q: QueryRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w = this.watched(q, resolve, reject);
+      this.lateInserts.push(w);
+      this.lateQueued.set(q, w);
+      this.inWindow();
+    });
+  }
+
+  /** An insert's waiter, which also tracks whether inserts are failing. */
+  private watched(q: QueryRecord, resolve: () => void, reject: (e: Error) => void): Waiting {
+    return {
+      q,
+      resolve: () => {
+        this.insertsFailing = false;
+        resolve();
+      },
+      reject: (e) => {
+        this.insertsFailing = true;
+        reject(e);
+      },
+    };
   }
 
   /** Resolves once the record's new state is stored (within WINDOW_MS). */
   update(q: QueryRecord): Promise<void> {
     return new Promise((resolve, reject) => {
+      const late = this.lateQueued.get(q);
+      if (late) {
+        // Not written yet: its insert will carry this state.
+        const [stored, failed] = [late.resolve, late.reject];
+        late.resolve = () => {
+          stored();
+          resolve();
+        };
+        late.reject = (e) => {
+          failed(e);
+          reject(e);
+        };
+        return;
+      }
       this.updates.push({ q, resolve, reject });
       if (this.opts.updatesAtEndOfTurn) this.endOfTurn(Take.Records);
       else this.inWindow();
@@ -111,7 +161,7 @@ export class WriteBehind {
   }
 
   private inWindow(): void {
-    if (this.updates.length + this.events.length >= MAX_WAITING) return this.endOfTurn(Take.All);
+    if (this.updates.length + this.events.length + this.lateInserts.length >= MAX_WAITING) return this.endOfTurn(Take.All);
     if (this.window) return;
     // Not unref'd: a process with nothing else to do still writes what it has queued before it exits.
     this.window = setTimeout(() => {
@@ -122,7 +172,7 @@ export class WriteBehind {
 
   /** Takes what is queued and writes it, in one transaction where the store can. */
   private write(take: Take): void {
-    const inserts = this.inserts;
+    let inserts = this.inserts;
     this.inserts = [];
     let updates: Waiting[] = [];
     let events: NewAuditEvent[] = [];
@@ -131,6 +181,11 @@ export class WriteBehind {
       this.updates = [];
     }
     if (take === Take.All) {
+      if (this.lateInserts.length > 0) {
+        inserts = inserts.length === 0 ? this.lateInserts : inserts.concat(this.lateInserts);
+        this.lateInserts = [];
+        this.lateQueued.clear();
+      }
       events = this.events;
       this.events = [];
       clearTimeout(this.window);
