@@ -9,10 +9,11 @@
 import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '../errors.js';
 import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedValues } from './typed-values.js';
+import { nameSelectItem } from './select-names.js';
 import { castType, datePart } from './functions.js';
 import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
 import { guardDivisors } from './division.js';
-import { checkNameCall, checkRowidName, isTableSource, quoteIdent, readChain, resolveName } from './names.js';
+import { checkNameCall, checkRowidName, isTableSource, readChain, resolveName } from './names.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
 
@@ -315,21 +316,7 @@ function selectClause(out: Out[], s: number): string | null {
   const rewritten: Out[] = [];
   items.forEach((item, idx) => {
     if (idx > 0) rewritten.push({ k: 'op', sql: ',' });
-    const [a, b] = item;
-    if (item.length >= 3 && op(b, '=')) {
-      if (a?.k === 'var') throw unsupported('SELECT @variable = … (variable assignment)');
-      if ((a?.k === 'name' && !a.sql.includes('.')) || a?.k === 'str') {
-        const alias = a.k === 'str' ? a.sql.slice(1, -1).replace(/''/g, "'") : (a.lastRaw ?? a.sql);
-        rewritten.push(...item.slice(2), { k: 'kw', sql: 'AS', u: 'AS' }, { k: 'name', sql: quoteIdent(alias) });
-        return;
-      }
-    }
-    // A bare column keeps the spelling the caller typed, as SQL Server names it (SQLite would use the declared name).
-    if (item.length === 1 && a?.k === 'name' && a.lastRaw && a.lastRaw !== '*') {
-      rewritten.push(a, { k: 'kw', sql: 'AS', u: 'AS' }, { k: 'name', sql: quoteIdent(a.lastRaw) });
-      return;
-    }
-    rewritten.push(...item);
+    rewritten.push(...nameSelectItem(item));
   });
   out.splice(j, end - j, ...rewritten);
   return top;
