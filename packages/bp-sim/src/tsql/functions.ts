@@ -8,6 +8,7 @@ import {
   type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
 } from '../dates.js';
 import { tsqlAscii, tsqlChar, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
+import { tsqlCharindex, tsqlReplace } from './collation.js';
 
 type V = number | bigint | string | Buffer | null;
 
@@ -240,11 +241,8 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_sub', ints, (a: V, b: V) => tsqlSub(a, b));
   db.function('tsql_len', det, (v: V) => (v === null ? null : sqlInteger(String(v).replace(/ +$/, '').length)));
   db.function('tsql_right', det, (v: V, n: V) => (v === null || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n))));
-  db.function('tsql_charindex', { ...det, varargs: true }, (needle: V, hay: V, start: V = 1) => {
-    if (needle === null || hay === null) return null;
-    const from = Math.max(Number(start ?? 1), 1) - 1;
-    return sqlInteger(String(hay).toLowerCase().indexOf(String(needle).toLowerCase(), from) + 1);
-  });
+  db.function('tsql_charindex', { ...det, varargs: true }, (needle: V, hay: V, start: V = 1) => sqlInteger(tsqlCharindex(needle, hay, start)));
+  db.function('tsql_replace', det, tsqlReplace);
   db.function('tsql_concat', { ...det, varargs: true }, (...args: V[]) => args.map((a) => (a === null ? '' : String(a))).join(''));
   db.function('tsql_floor', ints, floorOrCeiling(Math.floor));
   db.function('tsql_ceiling', ints, floorOrCeiling(Math.ceil));
