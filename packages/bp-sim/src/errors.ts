@@ -1,3 +1,5 @@
+import { RESERVED } from './tsql/reserved.js';
+
 // SQL Server-shaped errors. Callers (the Link driver) report `number` as the error code, so every
 // failure inside the simulator must surface as a SqlServerError with the number SQL Server would use.
 
@@ -94,7 +96,12 @@ export function toSqlServerError(e: unknown): SqlServerError {
     return new SqlServerError(174, `The ${m[1]} function requires a different number of arguments.`);
   }
   // A word the translator sends as a quoted identifier ("LIMIT") is named as the caller typed it.
-  if ((m = msg.match(/near "(.*)": syntax error/))) return syntaxError((m[1] ?? '').replace(/^"(.*)"$/, '$1').replace(/""/g, '"'));
+  if ((m = msg.match(/near "(.*)": syntax error/))) {
+    const near = m[1] ?? '';
+    // A reserved T-SQL keyword (sent unquoted, as typed) is named as a keyword by SQL Server (156).
+    if (RESERVED.has(near.toUpperCase())) return keywordSyntaxError(near);
+    return syntaxError(near.replace(/^"(.*)"$/, '$1').replace(/""/g, '"'));
+  }
   if (/incomplete input/.test(msg)) return new SqlServerError(102, 'Incorrect syntax near the end of the batch.', 15);
   if (/values for \d+ columns/.test(msg)) {
     return new SqlServerError(213, 'Column name or number of supplied values does not match table definition.');

@@ -10,6 +10,7 @@ import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '..
 import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedValues } from './typed-values.js';
 import { nameSelectItem } from './select-names.js';
+import { RESERVED, reservedAsName } from './reserved.js';
 import { castType, datePart } from './functions.js';
 import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
 import { guardDivisors } from './division.js';
@@ -51,6 +52,17 @@ export const quoteString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export function translateStatement(nodes: Node[], ctx: TranslateContext): string {
   return emitList(xlist(nodes, { ...ctx, root: ctx.root ?? nodes }));
+}
+
+/**
+ * Is a keyword the translator knows, but T-SQL does not reserve (ROWS, FIRST, NEXT, ...), used as a name
+ * here: after AS, or where an operand starts (after SELECT, a comma, an operator, WHERE, BY, ...)?
+ * UNBOUNDED PRECEDING / FOLLOWING stays a window frame bound.
+ */
+function contextWordAsName(upper: string, out: Out[], next: Node | undefined): boolean {
+  if (RESERVED.has(upper) || (upper === 'UNBOUNDED' && isKw(next, 'PRECEDING', 'FOLLOWING'))) return false;
+  const prev = out[out.length - 1];
+  return (prev?.k === 'op') || kw(prev, 'AS', 'SELECT', 'DISTINCT', 'WHERE', 'AND', 'OR', 'NOT', 'ON', 'BY', 'WHEN', 'THEN', 'ELSE', 'HAVING', 'SET');
 }
 
 function isHintGroup(n: Node | undefined): boolean {
@@ -223,7 +235,8 @@ export function xlist(nodes: Node[], ctx: TranslateContext): Out[] {
           const fn = translateFunction(n, next.items, ctx, isKw(nodes[i + 2], 'OVER'));
           if (fn) { out.push(fn); i++; break; }
         }
-        if (n.t === 'ident' && KEYWORDS.has(n.u)) {
+        if (n.t === 'ident' && KEYWORDS.has(n.u) && !contextWordAsName(n.u, out, next)) {
+          if (kw(out[out.length - 1], 'AS') && RESERVED.has(n.u)) throw keywordSyntaxError(n.v); // SELECT 1 AS end
           // SQLite reads like(x, y) as a function; to SQL Server LIKE is only the infix operator.
           if (n.u === 'LIKE' && !followsOperand(out)) throw keywordSyntaxError(n.v);
           if (n.u === 'WITH' && isHintGroup(next)) { i++; break; }
@@ -235,9 +248,11 @@ export function xlist(nodes: Node[], ctx: TranslateContext): Out[] {
             break;
           }
           if (n.u === 'CURRENT_TIMESTAMP') { out.push(expr('tsql_getdate()')); break; }
-          out.push({ k: 'kw', sql: n.u, u: n.u });
+          out.push({ k: 'kw', sql: n.v, u: n.u }); // as typed: SQLite's syntax errors quote it (errors.ts)
           break;
         }
+        const prev = out[out.length - 1];
+        if (n.t === 'ident' && next?.t !== 'group' && reservedAsName(n.u, kw(prev, 'AS') || prev?.k === 'name')) throw keywordSyntaxError(n.v);
         const { parts, next: after } = readChain(nodes, i);
         const groupAfter = nodes[after];
         const table = isTableSource(out);
