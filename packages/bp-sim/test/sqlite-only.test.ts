@@ -58,7 +58,7 @@ test('SQLite-only functions are not built-ins (195), wherever they appear', () =
 test("SQLite's forms of T-SQL functions take T-SQL's argument counts (174)", () => {
   sqlError(() => run(db, 'SELECT max(1, 2) AS m'), 174, /The max function requires 1 argument/);
   sqlError(() => run(db, 'SELECT min(1, 2) AS m'), 174, /The min function requires 1 argument/);
-  sqlError(() => run(db, 'SELECT round(2.5) AS r'), 174, /The round function requires 2 argument/);
+  sqlError(() => run(db, 'SELECT round(2.5) AS r'), 174, /The round function requires 2 to 3 argument/);
   sqlError(() => run(db, "SELECT trim('xxa', 'x') AS t"), 174, /The trim function requires 1 argument/);
   sqlError(() => run(db, 'SELECT char(65, 66) AS c'), 174, /The char function requires 1 argument/);
 });

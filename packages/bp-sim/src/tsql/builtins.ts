@@ -24,7 +24,7 @@ export const PASSTHROUGH: ReadonlyMap<string, Arity> = new Map<string, Arity>([
   ['COUNT', [1, 1]], ['SUM', [1, 1]], ['MIN', [1, 1]], ['MAX', [1, 1]], ['ABS', [1, 1]], ['COALESCE', [0, Infinity]],
   ['NULLIF', [2, 2]], ['UPPER', [1, 1]], ['LOWER', [1, 1]], ['LTRIM', [1, 2]], ['RTRIM', [1, 2]],
   ['IIF', [3, 3]], ['ROW_NUMBER', [0, 0]], ['RANK', [0, 0]], ['DENSE_RANK', [0, 0]], ['NTILE', [1, 1]], ['LAG', [1, 3]],
-  ['LEAD', [1, 3]], ['FIRST_VALUE', [1, 1]], ['LAST_VALUE', [1, 1]], ['POWER', [2, 2]], ['SQRT', [1, 1]], ['SIGN', [1, 1]],
+  ['LEAD', [1, 3]], ['FIRST_VALUE', [1, 1]], ['LAST_VALUE', [1, 1]], ['SQRT', [1, 1]], ['SIGN', [1, 1]],
   ['STRING_AGG', [2, 2]],
 ]);
 
@@ -34,9 +34,10 @@ export const REGISTERED: ReadonlyMap<string, readonly [string, number, number]> 
   ['CONCAT', ['tsql_concat', 2, 254]], ['NEWID', ['tsql_newid', 0, 0]], ['FLOOR', ['tsql_floor', 1, 1]],
   ['CEILING', ['tsql_ceiling', 1, 1]], ['CHAR', ['tsql_char', 1, 1]], ['NCHAR', ['tsql_nchar', 1, 1]],
   ['ASCII', ['tsql_ascii', 1, 1]], ['UNICODE', ['tsql_unicode', 1, 1]], ['REVERSE', ['tsql_reverse', 1, 1]],
+  ['ROUND', ['tsql_round', 2, 3]],
 ]);
 
 /** Every built-in the translator rewrites (the rest of translateFunction's cases). */
 export const FUNCTION_NAMES: ReadonlySet<string> = new Set([...PASSTHROUGH.keys(), ...REGISTERED.keys(), ...('GETDATE SYSDATETIME ' +
   'GETUTCDATE SYSUTCDATETIME ISNULL LEFT SUBSTRING YEAR MONTH DAY DATEADD DATEDIFF DATEPART DATENAME CAST CONVERT SCOPE_IDENTITY ' +
-  'COUNT_BIG ROUND AVG TRIM').split(' ')]);
+  'COUNT_BIG POWER AVG TRIM').split(' ')]);

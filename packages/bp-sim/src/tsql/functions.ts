@@ -9,6 +9,7 @@ import {
 } from '../dates.js';
 import { tsqlAscii, tsqlChar, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
 import { tsqlCharindex, tsqlReplace } from './collation.js';
+import * as math from './math-functions.js';
 
 type V = number | bigint | string | Buffer | null;
 
@@ -245,6 +246,8 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_replace', det, tsqlReplace);
   db.function('tsql_concat', { ...det, varargs: true }, (...args: V[]) => args.map((a) => (a === null ? '' : String(a))).join(''));
   db.function('tsql_floor', ints, floorOrCeiling(Math.floor));
+  db.function('tsql_power', { ...ints, varargs: true }, math.tsqlPower);
+  db.function('tsql_round', { ...ints, varargs: true }, math.tsqlRound);
   db.function('tsql_ceiling', ints, floorOrCeiling(Math.ceil));
   db.function('tsql_char', det, tsqlChar);
   db.function('tsql_nchar', det, tsqlNchar);

@@ -159,8 +159,7 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, w
       const style = args[2] ? `, ${x(args[2])}` : '';
       return expr(`tsql_cast(${x(args[1] as Node[])}, ${quoteString(typeText(args[0] as Node[]))}${style})`);
     }
-    // ROUND takes a length, and optionally a truncation flag (https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql).
-    case 'ROUND': if (args.length === 3) throw unsupported('ROUND with a truncation argument'); return call('round', 2);
+    case 'POWER': arity(U, args, 2); return expr(`tsql_power(${x(args[0] as Node[])}, ${x(args[1] as Node[])}, ${decimalScale(args[0] as Node[])})`);
     default: {
       const registered = REGISTERED.get(U);
       if (registered) return call(registered[0], registered[1], registered[2]);
@@ -169,6 +168,13 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, w
       return expr(`${U.toLowerCase()}(${x(argNodes)})`);
     }
   }
+}
+
+/** The number of decimals of a decimal literal (2.50, -1.5), else NULL: POWER returns its first argument's type (math-functions.ts). */
+function decimalScale(nodes: Node[]): string {
+  const n = nodes.length === 2 && (isOp(nodes[0], '-') || isOp(nodes[0], '+')) ? nodes[1] : nodes.length === 1 ? nodes[0] : undefined;
+  if (!isTok(n, 'number') || /e/i.test(n.v) || !n.v.includes('.')) return 'NULL';
+  return String(n.v.length - n.v.indexOf('.') - 1);
 }
 
 /**
