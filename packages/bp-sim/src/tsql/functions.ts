@@ -248,6 +248,12 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_floor', ints, floorOrCeiling(Math.floor));
   db.function('tsql_power', { ...ints, varargs: true }, math.tsqlPower);
   db.function('tsql_round', { ...ints, varargs: true }, math.tsqlRound);
+  db.function('tsql_log', { ...det, varargs: true }, math.tsqlLog);
+  db.function('tsql_atn2', det, math.tsqlAtn2);
+  db.function('tsql_pi', det, () => Math.PI);
+  for (const [name, f] of [['sqrt', math.tsqlSqrt], ['square', math.tsqlSquare], ['exp', math.tsqlExp], ['log10', math.tsqlLog10],
+    ['sin', math.tsqlSin], ['cos', math.tsqlCos], ['tan', math.tsqlTan], ['asin', math.tsqlAsin], ['acos', math.tsqlAcos],
+    ['atan', math.tsqlAtan], ['cot', math.tsqlCot]] as const) db.function(`tsql_${name}`, det, f);
   db.function('tsql_ceiling', ints, floorOrCeiling(Math.ceil));
   db.function('tsql_char', det, tsqlChar);
   db.function('tsql_nchar', det, tsqlNchar);

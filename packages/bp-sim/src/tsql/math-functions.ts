@@ -8,8 +8,11 @@
 //   negative length rounds left of the point, also for integers: ROUND(125, -1) = 130
 //   (https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql). SQLite's round() returns a
 //   float, ignores a negative length and has no third argument.
-// - A power that is not a number (POWER(-8, 0.5), POWER(0, -1)) is error 3623 "An invalid floating
-//   point operation occurred." where SQLite answers NULL.
+// - A result outside the function's domain (SQRT(-1), LOG(0), LOG(-1), POWER(-8, 0.5), ASIN(2)) is
+//   error 3623 "An invalid floating point operation occurred." where SQLite answers NULL. The functions
+//   are float functions (https://learn.microsoft.com/sql/t-sql/functions/sqrt-transact-sql,
+//   https://learn.microsoft.com/sql/t-sql/functions/log-transact-sql); SQL Server stops the statement
+//   when the float operation is invalid rather than returning NULL.
 import { SqlServerError } from '../errors.js';
 import { convertValue } from '../conversions.js';
 
@@ -68,4 +71,35 @@ export function tsqlPower(x: V, y: V, scale: V = null): V {
   const r = checked(Math.pow(float(x), float(y)));
   if (typeof x === 'bigint') return BigInt(Math.trunc(r)); // float → int truncates
   return scale === null ? r : roundDecimal(r, Number(scale), false);
+}
+
+/** A float function of one argument: NULL for NULL, 3623 outside its domain. */
+const unary = (f: (n: number) => number) => (x: V): number | null => (x === null ? null : checked(f(float(x))));
+
+export const tsqlSqrt = unary(Math.sqrt);
+export const tsqlExp = unary(Math.exp);
+export const tsqlLog10 = unary((n) => (n <= 0 ? NaN : Math.log10(n)));
+export const tsqlSquare = unary((n) => n * n);
+export const tsqlSin = unary(Math.sin);
+export const tsqlCos = unary(Math.cos);
+export const tsqlTan = unary(Math.tan);
+export const tsqlAsin = unary(Math.asin);
+export const tsqlAcos = unary(Math.acos);
+export const tsqlAtan = unary(Math.atan);
+export const tsqlCot = unary((n) => (n === 0 ? NaN : 1 / Math.tan(n)));
+export const tsqlAtn2 = (y: V, x: V): number | null => (y === null || x === null ? null : checked(Math.atan2(float(y), float(x))));
+
+/**
+ * LOG(x [, base]) (https://learn.microsoft.com/sql/t-sql/functions/log-transact-sql): natural, or in the
+ * given base; NULL when an argument is NULL.
+ */
+export function tsqlLog(...args: V[]): number | null {
+  const [x, base] = args;
+  if (x === null || x === undefined || base === null) return null;
+  const n = float(x);
+  if (n <= 0) throw invalidFloatingPoint();
+  if (base === undefined) return Math.log(n);
+  const b = float(base);
+  if (b <= 0 || b === 1) throw invalidFloatingPoint();
+  return checked(Math.log(n) / Math.log(b));
 }
