@@ -1,5 +1,6 @@
 // Public API of the simulated Bp Premier database.
 export type { SimParamDirection, SimParam, SimBatch, SimOutcome } from './types.js';
+export { FIRST_VALUE } from './types.js';
 export { SqlServerError, STATEMENT_INTERRUPTED } from './errors.js';
 export { Interrupter, interruptSupported, INTERRUPT_EXTENSION } from './interrupt.js';
 export { BpSimDatabase, type OpenOptions } from './database.js';

@@ -29,3 +29,10 @@ export interface SimOutcome {
   /** Final values of output / inputOutput parameters, keyed by the name as given. */
   output: Record<string, unknown>;
 }
+
+/**
+ * A row of a result set whose column names repeat (several unnamed columns) keeps the last value of
+ * each name, as a driver keyed by name does; the first column's value, which a scalar call returns,
+ * is under this key (tsql/repeated-columns.ts).
+ */
+export const FIRST_VALUE: unique symbol = Symbol('bp-sim first column value');

@@ -1,6 +1,7 @@
 // Result column names as SQL Server sends them: a derived column without an alias has an empty name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FIRST_VALUE } from '../src/index.js';
 import { run, smallPractice } from './helpers.js';
 
 const { db } = smallPractice();
@@ -18,6 +19,12 @@ test('several unnamed columns are all named empty; the row object keeps the last
   const r = run(db, "SELECT 1, 2 AS b, 'x', MAX(INTERNALID) FROM PATIENTS");
   assert.deepEqual(r.columns, ['', 'b', '', '']);
   assert.deepEqual(r.rows, [{ '': 200, b: 2 }]);
+  // the first column's value, which a scalar call returns, is kept under FIRST_VALUE (streamed or not)
+  assert.equal((r.rows[0] as Record<symbol, unknown>)[FIRST_VALUE], 1);
+  const early = run(db, "SELECT 1, 2 FROM PATIENTS WHERE INTERNALID < 3; SELECT 'later'");
+  assert.deepEqual(early.rows.map((row) => [row[''], (row as Record<symbol, unknown>)[FIRST_VALUE]]), [[2, 1], [2, 1]]);
+  // a result without repeated names has no such key
+  assert.equal(FIRST_VALUE in (run(db, 'SELECT 1, 2 AS b').rows[0] ?? {}), false);
 });
 
 test('columns, aliases and stars keep their names', () => {

@@ -10,6 +10,7 @@ import type { SimOutcome, SimParam } from '../types.js';
 import { castType, castValue } from './functions.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 import { type CompiledBatch, type Translation, compileBatch, varKey } from './compiled.js';
+import { keyedRow, readAsArrays } from './repeated-columns.js';
 
 /**
  * A batch variable: `type` is its DECLAREd type (values are cast to it); `sqlType` the Halo type of a
@@ -56,10 +57,12 @@ export function bindable(value: unknown, sqlType?: string): unknown {
  * statement's iterator, so the statement is released even if no row was read.
  */
 class MappedRows<T> implements IterableIterator<T> {
-  constructor(private readonly it: IterableIterator<T>) {}
+  constructor(private readonly it: IterableIterator<T>, private readonly map?: (row: T) => T) {}
   [Symbol.iterator](): this { return this; }
   next(): IteratorResult<T> {
-    try { return this.it.next(); } catch (e) { throw toSqlServerError(e); }
+    let r: IteratorResult<T>;
+    try { r = this.it.next(); } catch (e) { throw toSqlServerError(e); }
+    return this.map && !r.done ? { done: false, value: this.map(r.value) } : r;
   }
   return(value?: unknown): IteratorResult<T> {
     try { this.it.return?.(); } catch (e) { throw toSqlServerError(e); }
@@ -180,10 +183,14 @@ class BatchRunner {
     const bind = this.bindings(t);
     if (stmt.reader) {
       if (this.columns !== null) { stmt.all(bind); return; } // later result sets run but are not returned
-      this.columns = columnsOf(stmt);
+      const columns = columnsOf(stmt);
+      this.columns = columns;
+      type Row = Record<string, unknown>;
+      const map = readAsArrays(stmt, columns) ? (r: Row): Row => keyedRow(r as unknown as unknown[], columns) : undefined;
       // The last statement of the batch streams; an earlier one must finish before the next runs. A
       // batch that changed DATEFORMAT reads its rows now: the setting ends with the batch.
-      this.rows = last && currentDateFormat() === this.startFormat ? new MappedRows(stmt.iterate(bind) as IterableIterator<Record<string, unknown>>) : (stmt.all(bind) as Record<string, unknown>[]);
+      if (last && currentDateFormat() === this.startFormat) this.rows = new MappedRows(stmt.iterate(bind) as IterableIterator<Row>, map);
+      else this.rows = map ? (stmt.all(bind) as Row[]).map(map) : (stmt.all(bind) as Row[]);
       return;
     }
     try {

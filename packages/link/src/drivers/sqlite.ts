@@ -1,5 +1,5 @@
 // Driver for the simulated Bp Premier database (SQLite through @conduit/bp-sim).
-import { BpSimDatabase, SqlServerError, type SimParam } from '@conduit/bp-sim';
+import { BpSimDatabase, FIRST_VALUE, SqlServerError, type SimParam } from '@conduit/bp-sim';
 import { decodeParameterValue, encodeParameterValue, ParameterValueError, type ResultParameter } from '@conduit/protocol';
 import { DriverError, type Driver, type DriverRequest, type DriverResult } from './driver.js';
 import type { ResultWriter } from '../result-writer.js';
@@ -9,6 +9,18 @@ export interface SqliteDriverOptions {
   catalogues: Record<string, string>;
   /** Called with each connection's interrupt token as it is opened (when the extension is built). */
   onOpen?: (token: bigint) => void;
+}
+
+/**
+ * The first column's value, as SQL Server's ExecuteScalar returns it. Not Object.values(row)[0]: an
+ * object lists integer-like keys ('1', '2') first, and keeps only the last of repeated names (several
+ * unnamed columns), whose first value bp-sim keeps under FIRST_VALUE.
+ */
+function scalarOf(row: Record<string, unknown>, columns: string[] | null): unknown {
+  const r = row as Record<string | symbol, unknown>;
+  if (FIRST_VALUE in r) return r[FIRST_VALUE];
+  const name = columns?.[0];
+  return name !== undefined && name in row ? row[name] : Object.values(row)[0];
 }
 
 export class SqliteDriver implements Driver {
@@ -98,7 +110,7 @@ export class SqliteDriver implements Driver {
       } else if (command.executionMode === 'scalar') {
         let first: unknown = null;
         for (const row of outcome.rows) {
-          first = Object.values(row)[0] ?? null;
+          first = scalarOf(row, outcome.columns) ?? null;
           break;
         }
         out.value(first);
