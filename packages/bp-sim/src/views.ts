@@ -110,6 +110,15 @@ const TEXT_IN_VIEWS: ReadonlySet<string> = new Set(
 );
 
 /**
+ * Upper-cased names of view columns defined by an expression (CASE ... END AS Sex, a concatenated
+ * UsualDoctor), i.e. by anything but a column (p.SURNAME AS Surname): SQLite compares them with its BINARY collation, where a table's text column has NOCASE.
+ */
+export const VIEW_EXPRESSION_COLUMNS: ReadonlySet<string> = new Set(
+  Object.values(VIEWS).flatMap((sql) => [...sql.matchAll(/(\S+)\s+AS\s+(\w+)/g)]
+    .filter((m) => !/^(\w+\.)?[A-Za-z_]\w*$/.test(m[1] ?? '') || /^(END|NULL)$/i.test(m[1] ?? '')).map((m) => (m[2] ?? '').toUpperCase())),
+);
+
+/**
  * Upper-cased names of the integer columns (int in every table that has them, and integer in every
  * view): a string compared with or stored into one is converted to int as SQL Server does.
  */

@@ -20,3 +20,20 @@ test('CHARINDEX and LIKE ignore case too', () => {
   assert.deepEqual(one(`SELECT CHARINDEX('B', 'abcb') AS a, CHARINDEX('B', 'abcb', 3) AS b, CHARINDEX('é', 'CAFÉ') AS c, CHARINDEX('e', 'café') AS d,
     CASE WHEN 'ABC' LIKE '%b%' THEN 1 ELSE 0 END AS e`), { a: 2, b: 4, c: 4, d: 0, e: 1 });
 });
+
+test('comparisons ignore case also where SQLite would not: computed view columns, functions of columns, literals, variables', () => {
+  const count = (where: string, params: Record<string, unknown> = {}): unknown => run(db, `SELECT COUNT(*) AS n FROM BPS_Patients WHERE ${where}`, params).rows[0]?.n;
+  const males = count("Sex = 'Male'");
+  assert.ok(Number(males) > 0);
+  for (const where of ["Sex = 'male'", "'MALE' = Sex", "Sex IN ('male', 'x')", "Sex BETWEEN 'male' AND 'male'", 'Sex = @s']) {
+    assert.equal(count(where, { s: 'MALE' }), males, where);
+  }
+  assert.equal(count("Sex NOT IN ('male')"), count("Sex <> 'Male'"));
+  const surname = run(db, 'SELECT Surname FROM BPS_Patients WHERE InternalID = 1').rows[0]?.Surname as string;
+  assert.equal(count(`LTRIM(RTRIM(Surname)) = '${surname.toUpperCase()}' AND InternalID = 1`), 1);
+  assert.deepEqual(one("SELECT CASE WHEN 'abc' = 'ABC' THEN 1 ELSE 0 END AS a, CASE WHEN 'b' BETWEEN 'A' AND 'C' THEN 1 ELSE 0 END AS b, CASE WHEN 'a' < 'B' THEN 1 ELSE 0 END AS c"),
+    { a: 1, b: 1, c: 1 });
+  // parenthesised operands and subqueries too
+  assert.deepEqual(one("SELECT CASE WHEN ('abc') = 'ABC' THEN 1 ELSE 0 END AS a, CASE WHEN (SELECT MAX(Sex) FROM BPS_Patients WHERE Sex = 'Male') = 'MALE' THEN 1 ELSE 0 END AS b"),
+    { a: 1, b: 1 });
+});

@@ -9,6 +9,7 @@
 import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '../errors.js';
 import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedValues } from './typed-values.js';
+import { caseInsensitiveComparisons } from './compare-collation.js';
 import { nameSelectItem } from './select-names.js';
 import { RESERVED, reservedAsName } from './reserved.js';
 import { castType, datePart } from './functions.js';
@@ -300,6 +301,7 @@ function clausePass(out: Out[]): void {
   guardDivisors(out);
   arithmetic(out);
   typedValues(out);
+  caseInsensitiveComparisons(out);
 }
 
 /**
