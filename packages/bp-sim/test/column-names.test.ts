@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FIRST_VALUE } from '../src/index.js';
-import { run, smallPractice } from './helpers.js';
+import { run, smallPractice, sqlError } from './helpers.js';
 
 const { db } = smallPractice();
 
@@ -32,4 +32,9 @@ test('columns, aliases and stars keep their names', () => {
     ['SURNAME', 'FIRSTNAME', 'INTERNALID', 'a', 'b', 'c', 'd', 'e']);
   assert.deepEqual(run(db, 'SELECT * FROM (SELECT 1 AS n) t').columns, ['n']);
   assert.equal(run(db, 'SELECT TOP 1 p.* FROM PATIENTS p').columns?.[0], 'INTERNALID');
+});
+
+test('an incomplete select item fails at the caller\'s own next token', () => {
+  sqlError(() => run(db, 'SELECT 1 + FROM PATIENTS'), 156, /^Incorrect syntax near the keyword 'FROM'\.$/);
+  sqlError(() => run(db, 'SELECT 1 +'), 102);
 });

@@ -41,6 +41,7 @@ export function nameSelectItem(item: Out[]): Out[] {
   }
   // A bare column keeps the spelling the caller typed, as SQL Server names it (SQLite would use the declared name).
   if (item.length === 1 && a?.k === 'name' && a.lastRaw && a.lastRaw !== '*') return [a, AS, { k: 'name', sql: quoteIdent(a.lastRaw) }];
-  if (item.length === 0 || star(item) || columnReference(item) || aliased(item)) return item;
+  // An item that ends in an operator is incomplete: SQLite must fail at the caller's next token, not at an added AS.
+  if (item.length === 0 || item[item.length - 1]?.k === 'op' || star(item) || columnReference(item) || aliased(item)) return item;
   return [...item, AS, { k: 'name', sql: '""' }];
 }
