@@ -21,7 +21,7 @@ export type Arity = readonly [number, number];
  * LTRIM/RTRIM take the characters to remove as a second argument since SQL Server 2022, as SQLite does.
  */
 export const PASSTHROUGH: ReadonlyMap<string, Arity> = new Map<string, Arity>([
-  ['COUNT', [1, 1]], ['SUM', [1, 1]], ['MIN', [1, 1]], ['MAX', [1, 1]], ['ABS', [1, 1]], ['COALESCE', [0, Infinity]],
+  ['COUNT', [1, 1]], ['SUM', [1, 1]], ['MIN', [1, 1]], ['MAX', [1, 1]], ['ABS', [1, 1]],
   ['NULLIF', [2, 2]], ['UPPER', [1, 1]], ['LOWER', [1, 1]], ['LTRIM', [1, 2]], ['RTRIM', [1, 2]],
   ['IIF', [3, 3]], ['ROW_NUMBER', [0, 0]], ['RANK', [0, 0]], ['DENSE_RANK', [0, 0]], ['NTILE', [1, 1]], ['LAG', [1, 3]],
   ['LEAD', [1, 3]], ['FIRST_VALUE', [1, 1]], ['LAST_VALUE', [1, 1]], ['SIGN', [1, 1]],
@@ -42,5 +42,5 @@ export const REGISTERED: ReadonlyMap<string, readonly [string, number, number]> 
 
 /** Every built-in the translator rewrites (the rest of translateFunction's cases). */
 export const FUNCTION_NAMES: ReadonlySet<string> = new Set([...PASSTHROUGH.keys(), ...REGISTERED.keys(), ...('GETDATE SYSDATETIME ' +
-  'GETUTCDATE SYSUTCDATETIME ISNULL LEFT SUBSTRING YEAR MONTH DAY DATEADD DATEDIFF DATEPART DATENAME CAST CONVERT SCOPE_IDENTITY ' +
+  'GETUTCDATE SYSUTCDATETIME ISNULL COALESCE LEFT SUBSTRING YEAR MONTH DAY DATEADD DATEDIFF DATEPART DATENAME CAST CONVERT SCOPE_IDENTITY ' +
   'COUNT_BIG POWER AVG TRIM').split(' ')]);

@@ -8,7 +8,7 @@
 // itself (its errors are mapped to SQL Server numbers in errors.ts). Anything in doubt fails loudly.
 import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '../errors.js';
 import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
-import { typedValues } from './typed-values.js';
+import { typedFallbacks, typedValues } from './typed-values.js';
 import { caseInsensitiveComparisons } from './compare-collation.js';
 import { nameSelectItem } from './select-names.js';
 import { RESERVED, reservedAsName } from './reserved.js';
@@ -133,7 +133,12 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, w
   switch (U) {
     case 'GETDATE': case 'SYSDATETIME': arity(U, args, 0); return expr('tsql_getdate()');
     case 'GETUTCDATE': case 'SYSUTCDATETIME': arity(U, args, 0); return expr('tsql_getutcdate()');
-    case 'ISNULL': return call('ifnull', 2);
+    case 'ISNULL': case 'COALESCE': {
+      if (U === 'ISNULL') arity(U, args, 2); // COALESCE with fewer than 2 arguments: SQLite refuses it (174)
+      const outs = args.map((a) => xlist(a, ctx));
+      typedFallbacks(outs, U === 'ISNULL' ? outs.slice(0, 1) : outs);
+      return expr(`${U === 'ISNULL' ? 'ifnull' : 'coalesce'}(${outs.map(emitList).join(', ')})`);
+    }
     case 'LEFT': arity(U, args, 2); return expr(`substr(${x(args[0] as Node[])}, 1, ${x(args[1] as Node[])})`);
     case 'SUBSTRING': return call('substr', 3);
     case 'AVG': return avg(args, argNodes, x, windowed);

@@ -86,6 +86,21 @@ function updates(out: Out[]): void {
   }
 }
 
+/**
+ * ISNULL(col, '') and COALESCE(col, '') convert the replacement to the column's type: ISNULL returns the
+ * type of its first argument (https://learn.microsoft.com/sql/t-sql/functions/isnull-transact-sql),
+ * COALESCE the type of highest precedence among its arguments, where date and int rank above varchar
+ * (https://learn.microsoft.com/sql/t-sql/language-elements/coalesce-transact-sql). So for a NULL int
+ * column the answer is 0 and for a NULL date column 1900-01-01, not ''. `typedFrom`: the arguments
+ * whose column type counts (ISNULL: the first; COALESCE: all). Each argument is a translated list.
+ */
+export function typedFallbacks(args: Out[][], typedFrom: Out[][]): void {
+  const kinds = typedFrom.map((a) => (a.length === 1 ? kindOf(a[0]) : undefined));
+  const kind = kinds.find((k) => k === 'datetime') ?? kinds.find((k) => k === 'date') ?? kinds.find((k) => k === 'int');
+  if (!kind) return;
+  args.forEach((a, i) => { if (a.length === 1) args[i] = [wrap(a[0], kind) as Out]; });
+}
+
 export function typedValues(out: Out[]): void {
   updates(out);
   comparisons(out);

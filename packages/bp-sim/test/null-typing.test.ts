@@ -1,0 +1,22 @@
+// NULL in aggregates and arithmetic, and the type of ISNULL / COALESCE, as SQL Server answers them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run, smallPractice } from './helpers.js';
+
+const { db } = smallPractice();
+const one = (sql: string): Record<string, unknown> | undefined => run(db, sql).rows[0];
+
+test('aggregates over no rows: COUNT is 0, the others NULL; NULL in arithmetic is NULL', () => {
+  assert.deepEqual(one('SELECT SUM(INTERNALID) AS s, COUNT(*) AS c, COUNT(INTERNALID) AS ci, AVG(INTERNALID) AS a, MAX(SURNAME) AS m FROM PATIENTS WHERE 1 = 0'),
+    { s: null, c: 0, ci: 0, a: null, m: null });
+  assert.deepEqual(one("SELECT NULL + 1 AS a, 1 - NULL AS b, NULL * 2 AS c, 'a' + NULL AS d, CONCAT('a', NULL) AS e, ISNULL(NULL, 1) / 2 AS f"),
+    { a: null, b: null, c: null, d: null, e: 'a', f: 0 });
+});
+
+test('ISNULL and COALESCE convert a replacement to the type of an int or date column', () => {
+  const where = 'FROM PATIENTS WHERE DATEOFDEATH IS NULL AND HEADOFFAMILYID IS NULL AND IHIVALIDATED IS NULL';
+  assert.deepEqual(one(`SELECT TOP 1 ISNULL(HEADOFFAMILYID, '') AS a, COALESCE(HEADOFFAMILYID, '') AS b, COALESCE('', HEADOFFAMILYID) AS c,
+    ISNULL(DATEOFDEATH, '') AS d, COALESCE(DATEOFDEATH, '') AS e, ISNULL(IHIVALIDATED, '') AS f, ISNULL(HEADOFFAMILYID, '7') + 1 AS g,
+    ISNULL('', HEADOFFAMILYID) AS h, ISNULL(SURNAME, '') AS i ${where}`),
+  { a: 0, b: 0, c: 0, d: '1900-01-01', e: '1900-01-01', f: '1900-01-01', g: 8, h: '', i: run(db, `SELECT TOP 1 SURNAME ${where}`).rows[0]?.SURNAME });
+});
