@@ -33,6 +33,8 @@ test('comparisons ignore case also where SQLite would not: computed view columns
   assert.equal(count(`LTRIM(RTRIM(Surname)) = '${surname.toUpperCase()}' AND InternalID = 1`), 1);
   assert.deepEqual(one("SELECT CASE WHEN 'abc' = 'ABC' THEN 1 ELSE 0 END AS a, CASE WHEN 'b' BETWEEN 'A' AND 'C' THEN 1 ELSE 0 END AS b, CASE WHEN 'a' < 'B' THEN 1 ELSE 0 END AS c"),
     { a: 1, b: 1, c: 1 });
+  // an UPDATE's SET assigns (APPOINTMENTS.BOOKEDBY shares its name with a computed column of BPS_Appointments)
+  assert.equal(run(db, 'BEGIN TRAN; UPDATE APPOINTMENTS SET BOOKEDBY = BOOKEDBY, URGENT = URGENT WHERE RECORDID = 1; ROLLBACK').rowsAffected, 1);
   // parenthesised operands and subqueries too
   assert.deepEqual(one("SELECT CASE WHEN ('abc') = 'ABC' THEN 1 ELSE 0 END AS a, CASE WHEN (SELECT MAX(Sex) FROM BPS_Patients WHERE Sex = 'Male') = 'MALE' THEN 1 ELSE 0 END AS b"),
     { a: 1, b: 1 });

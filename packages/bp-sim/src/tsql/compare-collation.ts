@@ -12,7 +12,7 @@
 // Not simulated: NOCASE folds ASCII letters only ('É' = 'é' is still false), and SQL Server's
 // padding of the shorter string with spaces ('a' = 'a ' is true there).
 import { VIEW_EXPRESSION_COLUMNS } from '../views.js';
-import { type Out, emitList, expr, kw } from './out.js';
+import { type Out, emitList, expr, kw, op } from './out.js';
 
 const CMP = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 
@@ -23,12 +23,23 @@ const tableColumn = (o: Out | undefined): boolean => o?.k === 'name' && !VIEW_EX
 const binaryCollated = (o: Out | undefined): boolean =>
   !!o && (o.k === 'name' ? VIEW_EXPRESSION_COLUMNS.has(o.last ?? '') : ['str', 'var', 'expr', 'group'].includes(o.k));
 
+/** [start, end) of an UPDATE's SET list, where `col = value` assigns rather than compares; [0, 0] for other statements. */
+function setList(out: Out[]): [number, number] {
+  if (!kw(out[0], 'UPDATE')) return [0, 0];
+  const start = out.findIndex((o) => kw(o, 'SET'));
+  if (start < 0) return [0, 0];
+  const end = out.findIndex((o, k) => k > start && kw(o, 'WHERE', 'FROM', 'OPTION'));
+  return [start, end < 0 ? out.length : end];
+}
+
 /** Gives the left operand of =, <>, <, >, <=, >=, IN and BETWEEN an explicit COLLATE NOCASE where SQLite would compare case-sensitively. */
 export function caseInsensitiveComparisons(out: Out[]): void {
+  const assignments = setList(out);
   for (let i = 1; i < out.length; i++) {
     const o = out[i] as Out;
     const comparison = o.k === 'op' && CMP.has(o.sql);
     if (!comparison && !kw(o, 'IN', 'BETWEEN')) continue;
+    if (o.sql === '=' && i > assignments[0] && i < assignments[1] && (kw(out[i - 2], 'SET') || op(out[i - 2], ','))) continue; // SET col = …
     const l = !comparison && kw(out[i - 1], 'NOT') ? i - 2 : i - 1; // x NOT IN (...), x NOT BETWEEN ...
     const left = out[l];
     if (!left || !binaryCollated(left) || (comparison && tableColumn(out[i + 1]))) continue;
