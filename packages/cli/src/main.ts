@@ -2,6 +2,7 @@
 // The `conduit` command.
 import { Command } from 'commander';
 import { stopWithSupervisor } from './supervised.js';
+import { tuneCloudHeap } from './v8-flags.js';
 
 // Only the command asked for is loaded (all of them for help or an unknown name): each part the
 // demo starts, and each quick practice command, then loads just the packages it uses.
@@ -20,6 +21,7 @@ const program = new Command('conduit')
   .showHelpAfterError()
   .enablePositionalOptions();
 const asked = process.argv[2];
+if (asked === 'cloud') tuneCloudHeap();
 const chosen = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [COMMANDS[asked]!] : Object.values(COMMANDS);
 for (const make of chosen) program.addCommand(await make());
 
