@@ -4,22 +4,36 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newIdentity, importIdentity, exportPrivateKey, type Identity, type Integration } from '@conduit/protocol';
+import { StateLock } from './state-lock.js';
 
 export class LinkState {
   private readonly db: Database.Database;
+  private readonly lock: StateLock;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
+    // Before anything is read or written: a second Link on this file is refused (state-lock.ts).
+    this.lock = StateLock.acquire(file);
+    try {
+      this.db = this.open(file);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+  }
+
+  private open(file: string): Database.Database {
     // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode,
     // and the private key passes through the WAL.
     closeSync(openSync(file, 'a', 0o600));
     // And files an earlier release left readable (its -wal and -shm were 0644).
     LinkState.private(file);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS integrations (integrator_id TEXT PRIMARY KEY, enabled INTEGER NOT NULL, access TEXT NOT NULL,
         allow_list TEXT, updated_at TEXT NOT NULL);`);
+    return db;
   }
 
   private static private(file: string): void {
@@ -74,5 +88,6 @@ export class LinkState {
 
   close(): void {
     this.db.close();
+    this.lock.release();
   }
 }

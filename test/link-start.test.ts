@@ -1,0 +1,48 @@
+// What `conduit link` says when it cannot start as asked, as real processes: the practice's IT person
+// reads these, so each names the cause and what to do.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Proc, conduitAsync, conduitSync } from './support/processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'conduit-link-start-'));
+const db = join(dir, 'practice.db');
+const made = conduitSync(['bp-sim', 'create', '--patients', '20', '--weeks', '1', db]);
+assert.equal(made.status, 0, made.stderr);
+const running: Proc[] = [];
+after(async () => {
+  for (const p of running) await p.kill('SIGINT');
+});
+
+/** A Link on `db` whose Cloud does not answer: it runs and serves its page all the same. */
+async function startLink(...extra: string[]): Promise<Proc> {
+  const p = new Proc(['link', '--cloud', 'http://127.0.0.1:1', '--database', db, '--ui-port', '0', ...extra]);
+  running.push(p);
+  await p.waitFor(/Setup third-party integrations: http:\/\/127\.0\.0\.1:\d+\//);
+  return p;
+}
+
+/** Starts `conduit link` on `db` and expects it to give up with exit code 1 within 15 s. */
+async function refusedStart(extra: string[]): Promise<Proc> {
+  const p = new Proc(['link', '--cloud', 'http://127.0.0.1:1', '--database', db, ...extra]);
+  running.push(p);
+  const code = await Promise.race([p.exited(), new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
+  assert.equal(code, 1, `conduit link ${extra.join(' ')}: ${p.out}${p.err}`);
+  return p;
+}
+
+test('a second Link on the same state file is refused, and the running one keeps its page and its commands', async () => {
+  await startLink();
+  const uiFile = `${db}.link-state.ui.json`;
+  const page = readFileSync(uiFile, 'utf8');
+  const second = await refusedStart(['--ui-port', '0']);
+  assert.match(second.err, /another Conduit Link is already running with the state file .*practice\.db\.link-state/);
+  assert.doesNotMatch(second.out, /Setup third-party integrations/);
+  assert.ok(existsSync(uiFile));
+  assert.equal(readFileSync(uiFile, 'utf8'), page, "the running Link's page file is untouched");
+  const list = await conduitAsync(['link', 'integrations', 'list', '--database', db]);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /Site ID/);
+});
