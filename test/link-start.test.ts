@@ -46,3 +46,28 @@ test('a second Link on the same state file is refused, and the running one keeps
   assert.equal(list.status, 0, list.stderr);
   assert.match(list.stdout, /Site ID/);
 });
+
+test('a page port in use is named with what to do, and the Link stops before reaching the Cloud', async () => {
+  const { createServer } = await import('node:net');
+  let cloudConnections = 0;
+  const cloud = createServer((s) => {
+    cloudConnections++;
+    s.destroy();
+  });
+  const other = createServer(() => undefined);
+  await Promise.all([cloud, other].map((srv) => new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))));
+  const port = (other.address() as { port: number }).port;
+  try {
+    const p = new Proc(['link', '--cloud', `http://127.0.0.1:${(cloud.address() as { port: number }).port}`, '--database', db, '--state', join(dir, 'port.state'), '--ui-port', String(port)]);
+    running.push(p);
+    const code = await Promise.race([p.exited(), new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
+    assert.equal(code, 1, p.out + p.err);
+    assert.match(p.err, new RegExp(`the "Setup third-party integrations" page cannot use port ${port} on 127\\.0\\.0\\.1: another program is using it`));
+    assert.match(p.err, /--ui-port <another port>/);
+    assert.equal(cloudConnections, 0, 'the Link did not connect to the Cloud');
+    assert.ok(!existsSync(join(dir, 'port.state.ui.json')));
+  } finally {
+    cloud.close();
+    other.close();
+  }
+});

@@ -117,9 +117,16 @@ export function linkCommand(): Command {
         pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24, PAIRING_TTL_HOURS),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
-      await link.start();
+      // The page first: a Link that cannot serve it stops before it has reached the Cloud.
       const { startLocalUi } = await import('@conduit/link');
-      const ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
+      let ui: Awaited<ReturnType<typeof startLocalUi>>;
+      try {
+        ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
+      } catch (e) {
+        await link.stop();
+        throw e;
+      }
+      await link.start();
       console.log(`Link public key: ${link.publicKey}`);
       console.log(`Setup third-party integrations: ${ui.url}`);
       onShutdown(async () => {

@@ -76,6 +76,15 @@ function parseChange(body: unknown): { enabled: boolean; access?: Integration['a
   return { enabled: b.enabled, ...(b.access ? { access: b.access as Integration['access'] } : {}), ...(allowList !== undefined ? { allowList } : {}) };
 }
 
+/** Why the page could not be served, in words the practice's IT person can act on. */
+function listenError(e: NodeJS.ErrnoException, port: number): Error {
+  const what = `the "Setup third-party integrations" page cannot use port ${port} on 127.0.0.1`;
+  const fix = 'start the Link with --ui-port <another port> (or CONDUIT_LINK_UI_PORT; 0 = any free port, the address is printed)';
+  if (e.code === 'EADDRINUSE') return new Error(`${what}: another program is using it (another Conduit Link?). Stop that program, or ${fix}.`, { cause: e });
+  if (e.code === 'EACCES') return new Error(`${what}: this account may not use it. ${fix[0]!.toUpperCase()}${fix.slice(1)}.`, { cause: e });
+  return e;
+}
+
 const STATUS: Record<IntegrationError['code'], number> = { offline: 503, unconfirmed: 503, 'not-authoritative': 409, 'unknown-integrator': 404, 'not-enabled': 409, invalid: 400 };
 
 export async function startLocalUi(link: Link, opts: { port?: number; infoFile?: string } = {}): Promise<LocalUi> {
@@ -130,7 +139,7 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
   };
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, port)));
     server.listen(port, '127.0.0.1', () => resolve());
   });
   port = (server.address() as { port: number }).port;
