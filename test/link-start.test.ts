@@ -2,7 +2,8 @@
 // reads these, so each names the cause and what to do.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proc, conduitAsync, conduitSync } from './support/processes.js';
@@ -70,4 +71,57 @@ test('a page port in use is named with what to do, and the Link stops before rea
     cloud.close();
     other.close();
   }
+});
+
+/**
+ * `conduit link` as an account that may not write where it is pointed: as nobody when the tests run as
+ * root (root may write anywhere), else as this account with the folders and files made read-only.
+ */
+function linkAsOther(args: string[]): Promise<{ code: number | null; err: string }> {
+  const root = process.getuid?.() === 0;
+  const main = join(import.meta.dirname, '..', 'packages', 'cli', 'src', 'main.ts');
+  const child = spawn(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', main, 'link', '--cloud', 'http://127.0.0.1:1', '--ui-port', '0', ...args], {
+    cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, CONDUIT_LOG_LEVEL: 'warn', HOME: tmpdir() }, ...(root ? { uid: 65534, gid: 65534 } : {}),
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGINT'), 20_000);
+  return new Promise((r) => child.on('close', (code) => {
+    clearTimeout(timer);
+    r({ code, err });
+  }));
+}
+
+test('a database or state file the account may not write is named as a permission problem, with what to do', async () => {
+  const root = process.getuid?.() === 0;
+  const shared = mkdtempSync(join(tmpdir(), 'conduit-link-perm-'));
+  chmodSync(shared, 0o755);
+  // Bp's folder: the database is there, readable by all, writable only by its owner.
+  const locked = join(shared, 'bp');
+  mkdirSync(locked);
+  const lockedDb = join(locked, 'practice.db');
+  copyFileSync(db, lockedDb);
+  chmodSync(lockedDb, 0o444);
+  chmodSync(locked, 0o555);
+  const r = await linkAsOther(['--database', lockedDb, '--state', join(shared, 'unused.state')]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /cannot open the practice database: the account "[^"]+" may not read and write .*bp\/practice\.db/);
+  assert.match(r.err, /Run the Link as an account that may read and write the database file and its folder/);
+  assert.doesNotMatch(r.err, /is not a Bp Premier practice database/);
+
+  // A database the account may use, and a state file in a folder it may not write.
+  const own = join(shared, 'own');
+  mkdirSync(own);
+  const ownDb = join(own, 'practice.db');
+  copyFileSync(db, ownDb);
+  if (root) {
+    chownSync(own, 65534, 65534);
+    chownSync(ownDb, 65534, 65534);
+  }
+  const s = await linkAsOther(['--database', ownDb, '--state', join(locked, 'link.state')]);
+  assert.equal(s.code, 1, s.err);
+  assert.match(s.err, /cannot write the Link's state file .*bp\/link\.state .*identity/);
+  assert.match(s.err, /choose a writable place with --state/);
+  chmodSync(locked, 0o755);
 });

@@ -11,15 +11,28 @@ export class LinkState {
   private readonly lock: StateLock;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    // Before anything is read or written: a second Link on this file is refused (state-lock.ts).
-    this.lock = StateLock.acquire(file);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      // Before anything is read or written: a second Link on this file is refused (state-lock.ts).
+      this.lock = StateLock.acquire(file);
+    } catch (e) {
+      throw LinkState.explain(e, file);
+    }
     try {
       this.db = this.open(file);
     } catch (e) {
       this.lock.release();
-      throw e;
+      throw LinkState.explain(e, file);
     }
+  }
+
+  /** A file system refusal, in words: which file, what it holds, and what to do. */
+  private static explain(e: unknown, file: string): unknown {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!['EACCES', 'EPERM', 'EROFS', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((c) => code.startsWith(c))) return e;
+    return new Error(`cannot write the Link's state file ${file} (${(e as Error).message}). It keeps the Link's identity and the practice's `
+      + `integration settings, with ${file}-wal, -shm and .lock beside it. Run the Link as the account that owns it, give this account `
+      + `write access to ${dirname(file)}, or choose a writable place with --state (a new state file registers as a second, non-authoritative server).`, { cause: e });
   }
 
   private open(file: string): Database.Database {

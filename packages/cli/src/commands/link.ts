@@ -10,6 +10,7 @@ import { envInt, envStr, parseIntOption, PORT, POSITIVE, type IntRange } from '.
 /** The Cloud keeps a pairing code at most 7 days (practice/control.ts). */
 const PAIRING_TTL_HOURS: IntRange = { min: 1, max: 168 };
 import { onShutdown } from '../shutdown.js';
+import { sqliteAccessProblem } from '../file-access.js';
 
 export interface LinkRunOptions {
   cloud: string;
@@ -71,6 +72,8 @@ export async function makeLink(o: LinkRunOptions, logLevel = 'info'): Promise<Li
   try {
     site = mssql?.site ?? readSiteInfo(database);
   } catch (e) {
+    const access = mssql ? undefined : sqliteAccessProblem(database);
+    if (access) throw new Error(`cannot open the practice database: ${access}. Run the Link as an account that may read and write the database file and its folder (the one Bp Premier's files belong to), or give this account that access.`, { cause: e });
     throw new Error(`${database} is not a Bp Premier practice database (simulated): ${(e as Error).message}`, { cause: e });
   }
   return new Link({
