@@ -184,3 +184,37 @@ test('a query the Link cannot read (a newer Cloud\'s) fails alone with the reaso
   assert.equal(sys.cloud.gateway.session(sys.siteId), session, 'the same session: the connection stayed up');
   assert.equal((await sys.immediate({ text: 'SELECT 1 AS One' })).status, 200);
 });
+
+test('a Cloud with another key is explained once, at error level, with both keys and --cloud-key; given that key, the Link connects', async () => {
+  const { Writable } = await import('node:stream');
+  const sys = await System.start({ withLink: false });
+  systems.push(sys);
+  const lines: { level: number; msg: string; trustedKey?: string; offeredKey?: string }[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, done) {
+    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+    done();
+  } });
+  const rebuilt = await startCloud({ port: 0, dataDir: mkdtempSync(join(tmpdir(), 'conduit-rebuilt-')), logger: pino({ level: 'silent' }) });
+  const stateFile = join(sys.dir, 'pinned-state.db');
+  const link = new Link(sys.linkOptions({ cloudUrl: rebuilt.url, stateFile, cloudPublicKey: sys.cloud.publicKey, logger: pino({ level: 'info' }, sink), backoff: { initialMinMs: 50, initialMaxMs: 60, capMs: 100 } }));
+  await link.start();
+  try {
+    await waitFor(() => link.rejectedFrames >= 3, 10_000, 'rejected frames');
+    const explained = lines.filter((l) => l.level === 50);
+    assert.equal(explained.length, 1, 'once, not at every attempt');
+    assert.match(explained[0]!.msg, new RegExp(`the server at ${rebuilt.url.replace(/[.]/g, '\\.')} signs with a different Cloud key than the one this Link trusts`));
+    assert.match(explained[0]!.msg, /restart the Link with --cloud-key <that key>/);
+    assert.equal(explained[0]!.trustedKey, sys.cloud.publicKey);
+    assert.equal(explained[0]!.offeredKey, rebuilt.publicKey);
+  } finally {
+    await link.stop();
+  }
+  const moved = new Link(sys.linkOptions({ cloudUrl: rebuilt.url, stateFile, cloudPublicKey: rebuilt.publicKey }));
+  await moved.start();
+  try {
+    await moved.waitUntilConnected(5000);
+  } finally {
+    await moved.stop();
+    await rebuilt.close();
+  }
+});

@@ -21,6 +21,7 @@ import { ExecutorPool } from './executor/pool.js';
 import { defaultTransport, type Transport } from './executor/transport.js';
 import { interruptSupported } from '@conduit/bp-sim';
 import type { DriverConfig } from './executor/ipc.js';
+import { offeredCloudKey, otherCloudMessage } from './cloud-key.js';
 
 /** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
 export const LINK_VERSION = '26.1207.2';
@@ -108,6 +109,8 @@ export class Link extends EventEmitter {
   authoritative?: boolean;
   /** Frames dropped because their signature did not verify. */
   rejectedFrames = 0;
+  /** Other Cloud keys already reported (cloud-key.ts), so a refused server is explained once, not at every retry. */
+  private readonly reportedKeys = new Set<string>();
   /**
    * The Cloud's clock minus this server's, from the last welcome: the Cloud's times (a query's startBy,
    * a registered query's expiry) are compared, and the times reported to it are given, on the Cloud's
@@ -331,6 +334,13 @@ export class Link extends EventEmitter {
     }
     if (json === null) {
       this.rejectedFrames++;
+      const offered = this.cloudKey && !isMacFrame(frame) ? offeredCloudKey(frame, this.identity.publicKeyB64) : undefined;
+      if (offered && !this.reportedKeys.has(offered)) {
+        // Said once per key at error level: the warning below repeats at every attempt and names no cause.
+        this.reportedKeys.add(offered);
+        const trustedKey = this.cloudKey!.export({ type: 'spki', format: 'der' }).toString('base64');
+        this.log.error({ trustedKey, offeredKey: offered }, otherCloudMessage(this.opts.cloudUrl));
+      }
       return this.protocolError('frame not signed by the trusted Cloud key');
     }
     let raw: unknown;
