@@ -32,6 +32,20 @@ export function targetState(o: Target, cwd = process.cwd(), env: NodeJS.ProcessE
 
 const call = (o: Target, method: string, path: string, body?: unknown): Promise<unknown> => callLink(readLinkUi(targetState(o)), method, path, body);
 
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The integrator id, checked here: the Link's API answers a malformed one with a bare "Not found.". */
+function integratorId(id: string): string {
+  if (!ID.test(id.trim())) throw new Error(`"${id}" is not an integrator id; the ids are listed by "conduit link integrations list" (e.g. 0f8e…-…)`);
+  return id.trim();
+}
+
+/** After a change the Link kept: whether Conduit has it too (offline, the Link sends it when it reconnects). */
+async function saidOf(o: Target, done: string): Promise<string> {
+  const r = (await call(o, 'GET', '/api/integrations')) as { connected: boolean };
+  return r.connected ? done : `${done} Saved on this computer and applied by the Link now; it is NOT connected to Conduit, and sends the change when it reconnects.`;
+}
+
 const names = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 function withTarget(c: Command): Command {
@@ -59,19 +73,19 @@ export function linkIntegrationsCommand(): Command {
     .option('--no-allow-list', 'remove any allow-list')
     .action(async (o: Target & { integrator: string; access?: string; tables?: string; procedures?: string; allowList?: boolean }) => {
       const allowList = o.allowList === false ? null : o.tables || o.procedures ? { tables: names(o.tables ?? ''), procedures: names(o.procedures ?? '') } : undefined;
-      const r = await call(o, 'PUT', `/api/integrations/${o.integrator}`, { enabled: true, ...(o.access ? { access: o.access } : {}), ...(allowList !== undefined ? { allowList } : {}) });
-      console.log(o.json ? JSON.stringify(r) : `Enabled ${o.integrator}.`);
+      const r = await call(o, 'PUT', `/api/integrations/${integratorId(o.integrator)}`, { enabled: true, ...(o.access ? { access: o.access } : {}), ...(allowList !== undefined ? { allowList } : {}) });
+      console.log(o.json ? JSON.stringify(r) : await saidOf(o, `Enabled ${o.integrator}.`));
     });
   withTarget(cmd.command('disable').description('untick an integration: its access stops at once'))
     .requiredOption('--integrator <id>', 'integrator id')
     .action(async (o: Target & { integrator: string }) => {
-      const r = await call(o, 'PUT', `/api/integrations/${o.integrator}`, { enabled: false });
-      console.log(o.json ? JSON.stringify(r) : `Disabled ${o.integrator}.`);
+      const r = await call(o, 'PUT', `/api/integrations/${integratorId(o.integrator)}`, { enabled: false });
+      console.log(o.json ? JSON.stringify(r) : await saidOf(o, `Disabled ${o.integrator}.`));
     });
   withTarget(cmd.command('pairing-code').description('generate a pairing code for an enabled integration'))
     .requiredOption('--integrator <id>', 'integrator id')
     .action(async (o: Target & { integrator: string }) => {
-      const r = (await call(o, 'POST', `/api/integrations/${o.integrator}/pairing-code`)) as { siteId: string; code: string; expiresAt: string; integratorName: string };
+      const r = (await call(o, 'POST', `/api/integrations/${integratorId(o.integrator)}/pairing-code`)) as { siteId: string; code: string; expiresAt: string; integratorName: string };
       if (o.json) return console.log(JSON.stringify(r));
       console.log(`Give these to ${r.integratorName}:\n  Site ID:      ${r.siteId}\n  Pairing code: ${r.code}\n(valid until ${r.expiresAt}, once)`);
     });
