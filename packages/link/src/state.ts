@@ -5,12 +5,14 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newIdentity, importIdentity, exportPrivateKey, type Identity, type Integration } from '@conduit/protocol';
 import { StateLock } from './state-lock.js';
+import { assertLinkStateFile } from './state-check.js';
 
 export class LinkState {
   private readonly db: Database.Database;
   private readonly lock: StateLock;
 
   constructor(file: string) {
+    assertLinkStateFile(file);
     try {
       mkdirSync(dirname(file), { recursive: true });
       // Before anything is read or written: a second Link on this file is refused (state-lock.ts).

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -54,4 +54,32 @@ test('one Link per state file: a second open is refused, saying so, until the fi
   assert.equal(again.get('siteId'), 'x');
   assert.equal(mode(`${file}.lock`), 0o600);
   again.close();
+});
+
+test("a file that is not a Link's state (the practice database, another program's, a text file) is refused and left as it was", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'conduit-state-'));
+  const practice = join(dir, 'practice.db');
+  const other = new Database(practice);
+  other.exec("CREATE TABLE PATIENTS (INTERNALID INTEGER, SURNAME TEXT); INSERT INTO PATIENTS VALUES (1, 'Carter')");
+  other.close();
+  chmodSync(practice, 0o644);
+  const text = join(dir, 'notes.txt');
+  writeFileSync(text, 'not a database\n');
+  for (const [file, why] of [[practice, /it holds another program's tables: PATIENTS/], [text, /not an SQLite database/], [dir, /it is a folder/]] as const) {
+    const before = statSync(file);
+    assert.throws(() => new LinkState(file), (e: Error) => {
+      assert.match(e.message, /is not a Conduit Link state file/);
+      assert.match(e.message, why);
+      assert.match(e.message, /Give --state a new file/);
+      return true;
+    }, file);
+    assert.equal(statSync(file).mode, before.mode, `${file} keeps its mode`);
+  }
+  const check = new Database(practice, { readonly: true });
+  assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all(), [{ name: 'PATIENTS' }]);
+  check.close();
+  // The Link's own file opens as before.
+  const own = join(dir, 'link-state.db');
+  new LinkState(own).close();
+  new LinkState(own).close();
 });
