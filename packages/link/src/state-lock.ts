@@ -25,6 +25,8 @@ export class StateLock {
     try {
       // In exclusive locking mode SQLite keeps the lock of its first write until the connection closes.
       db.pragma('locking_mode = EXCLUSIVE');
+      // Nothing in it is worth a journal, which exclusive mode would otherwise leave beside it while the Link runs.
+      db.pragma('journal_mode = MEMORY');
       db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER); DELETE FROM holder;');
       db.prepare('INSERT INTO holder (pid) VALUES (?)').run(process.pid);
     } catch (e) {

@@ -53,6 +53,7 @@ test('one Link per state file: a second open is refused, saying so, until the fi
   assert.equal(again.identity().publicKeyB64, key);
   assert.equal(again.get('siteId'), 'x');
   assert.equal(mode(`${file}.lock`), 0o600);
+  assert.ok(!existsSync(`${file}.lock-journal`), 'the lock leaves no journal beside the state file');
   again.close();
 });
 
