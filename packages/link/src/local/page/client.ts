@@ -35,6 +35,7 @@ export const PAGE_JS = String.raw`
     try {
       res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit' });
     } catch (e) {
+      linkDown();
       throw new ApiError(0, 'network', 'The Conduit Link on this computer is not answering. Check that the Conduit Link service is running, then reload this page.');
     }
     let data = null;
@@ -43,6 +44,12 @@ export const PAGE_JS = String.raw`
       throw new ApiError(res.status, (data && data.code) || '', (data && data.error) || ('The Conduit Link answered with an error (' + res.status + ').'));
     }
     return data;
+  }
+
+  /** The badge follows any call that finds the Link gone (a Save, a code), not only the next poll. */
+  function linkDown() {
+    ui.conn.className = 'badge bad';
+    ui.conn.textContent = 'Link not answering';
   }
 
   /** Words a practice manager understands, for an error from the API. */
@@ -396,8 +403,7 @@ export const PAGE_JS = String.raw`
     try {
       info = await api('GET', '/api/integrations');
     } catch (err) {
-      ui.conn.className = 'badge bad';
-      ui.conn.textContent = 'Link not answering';
+      linkDown();
       ui.empty.textContent = 'The list of integrations could not be loaded.';
       fail(err.status === 0 ? err.message : friendly(err, 'the list', 'load'));
       return;
@@ -423,10 +429,6 @@ export const PAGE_JS = String.raw`
       next = await api('GET', '/api/integrations');
       if (next.directLogins) nextLogins = (await api('GET', '/api/logins')).logins || [];
     } catch (err) {
-      if (err.status === 0) {
-        ui.conn.className = 'badge bad';
-        ui.conn.textContent = 'Link not answering';
-      }
       return;
     }
     if (at !== version || busy) return;
