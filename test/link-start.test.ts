@@ -125,3 +125,18 @@ test('a database or state file the account may not write is named as a permissio
   assert.match(s.err, /choose a writable place with --state/);
   chmodSync(locked, 0o755);
 });
+
+test('a Link says where its state file is, and a non-authoritative one what that means and who can change it', async () => {
+  const { System } = await import('./support/system.js');
+  const sys = await System.start();
+  try {
+    // This practice already has its Link (sys.link); a fresh state file makes a second one.
+    const p = new Proc(['link', '--cloud', sys.cloud.url, '--database', sys.database, '--state', join(dir, 'second.state'), '--ui-port', '0']);
+    running.push(p);
+    await p.waitFor(/Link connected/);
+    assert.match(p.out, new RegExp(`Link state file: ${join(dir, 'second.state').replace(/[.]/g, '\\.')} \\(its identity and the practice's settings: back it up`));
+    assert.match(p.out, /Link connected: site [0-9a-f-]{36} \(non-authoritative: .*integrators cannot reach the practice through this one until the Conduit operator promotes it with "conduit admin site promote <site>"\)/);
+  } finally {
+    await sys.close();
+  }
+});

@@ -89,6 +89,10 @@ export async function makeLink(o: LinkRunOptions, logLevel = 'info'): Promise<Li
   });
 }
 
+/** What a non-authoritative Link means for the practice, and the way out (practices.md, "Moving to a new server"). */
+const NON_AUTHORITATIVE = ' (non-authoritative: another Link, or this server under an earlier state file, is the practice\'s Link of record; '
+  + 'integrators cannot reach the practice through this one until the Conduit operator promotes it with "conduit admin site promote <site>")';
+
 function parseTransport(v: string): ExecutorTransport {
   if (v !== 'thread' && v !== 'process') throw new Error(`--executors must be thread or process, got "${v}"`);
   return v;
@@ -119,7 +123,7 @@ export function linkCommand(): Command {
         executors: o.executors ?? (envStr('CONDUIT_LINK_EXECUTORS') === undefined ? undefined : parseTransport(envStr('CONDUIT_LINK_EXECUTORS')!)),
         pairingTtlHours: o.pairingTtlHours ?? envInt('CONDUIT_PAIRING_TTL_HOURS', 24, PAIRING_TTL_HOURS),
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
-      link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : ' (non-authoritative)'}`));
+      link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : NON_AUTHORITATIVE}`));
       // The page first: a Link that cannot serve it stops before it has reached the Cloud.
       const { startLocalUi } = await import('@conduit/link');
       let ui: Awaited<ReturnType<typeof startLocalUi>>;
@@ -130,6 +134,7 @@ export function linkCommand(): Command {
         throw e;
       }
       await link.start();
+      console.log(`Link state file: ${state} (its identity and the practice's settings: back it up, and keep it when reinstalling)`);
       console.log(`Link public key: ${link.publicKey}`);
       console.log(`Setup third-party integrations: ${ui.url}`);
       onShutdown(async () => {
