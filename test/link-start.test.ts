@@ -140,3 +140,21 @@ test('a Link says where its state file is, and a non-authoritative one what that
     await sys.close();
   }
 });
+
+test('Ctrl+C while the Link is still reaching its Cloud stops it with "link stopped" and no connection warning', async () => {
+  const { createServer } = await import('node:net');
+  // A Cloud that accepts the connection and never answers: the Link is mid-handshake when it is stopped.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const p = new Proc(['link', '--cloud', `http://127.0.0.1:${(silent.address() as { port: number }).port}`, '--database', db, '--state', join(dir, 'stop.state'), '--ui-port', '0'], { CONDUIT_LOG_LEVEL: 'info' });
+  running.push(p);
+  try {
+    await p.waitFor(/Setup third-party integrations/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await p.kill('SIGINT'), 0, p.err);
+    assert.match(p.err, /"msg":"link stopping"[\s\S]*"msg":"link stopped"/);
+    assert.doesNotMatch(p.err, /cloud connection error/);
+  } finally {
+    silent.close();
+  }
+});

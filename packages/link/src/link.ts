@@ -271,6 +271,8 @@ export class Link extends EventEmitter {
       this.lastHeard = Date.now();
     });
     ws.on('error', (err) => {
+      // A socket this Link closed on its way out (still connecting, say) is no fault to warn about.
+      if (this.status === 'stopped') return;
       if (this.pushback === undefined) this.log.warn({ err: err.message }, 'cloud connection error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
@@ -663,6 +665,7 @@ export class Link extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    if (this.status !== 'stopped') this.log.info('link stopping');
     this.status = 'stopped';
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.welcomeTimer);
@@ -681,5 +684,6 @@ export class Link extends EventEmitter {
     this.registered.stop();
     await Promise.all([this.pool.close(), this.backgroundPool.close()]);
     this.state.close();
+    this.log.info('link stopped');
   }
 }
