@@ -158,3 +158,15 @@ test('Ctrl+C while the Link is still reaching its Cloud stops it with "link stop
     silent.close();
   }
 });
+
+test('a SIGTERM during the start stops the Link cleanly: exit 0 and no page file left behind', async () => {
+  const state = join(dir, 'early.state');
+  // Executors in processes take a moment to start: the signal lands while the page is up and the Link is starting.
+  const p = new Proc(['link', '--cloud', 'http://127.0.0.1:1', '--database', db, '--state', state, '--ui-port', '0', '--executors', 'process']);
+  running.push(p);
+  const until = Date.now() + 20_000;
+  while (!existsSync(`${state}.ui.json`) && Date.now() < until && p.child.exitCode === null) await new Promise((r) => setTimeout(r, 2));
+  assert.ok(existsSync(`${state}.ui.json`), p.err);
+  assert.equal(await p.kill('SIGTERM'), 0, `exit code; stderr: ${p.err}`);
+  assert.ok(!existsSync(`${state}.ui.json`), 'the page file went with the Link');
+});

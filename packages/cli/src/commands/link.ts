@@ -126,20 +126,31 @@ export function linkCommand(): Command {
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : NON_AUTHORITATIVE}`));
       // The page first: a Link that cannot serve it stops before it has reached the Cloud.
       const { startLocalUi } = await import('@conduit/link');
-      let ui: Awaited<ReturnType<typeof startLocalUi>>;
+      const uiStarting = startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
+      // From here a Ctrl+C or SIGTERM, even during the start, stops what has started, page file included.
+      let stopping = false;
+      onShutdown(async () => {
+        stopping = true;
+        await uiStarting.then((u) => u.close(), () => undefined);
+        await link.stop();
+      });
+      let ui: Awaited<typeof uiStarting>;
       try {
-        ui = await startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
+        ui = await uiStarting;
       } catch (e) {
+        if (stopping) return;
         await link.stop();
         throw e;
       }
-      await link.start();
+      try {
+        await link.start();
+      } catch (e) {
+        if (stopping) return; // cut short by the stop, which exits when done
+        throw e;
+      }
+      if (stopping) return;
       console.log(`Link state file: ${state} (its identity and the practice's settings: back it up, and keep it when reinstalling)`);
       console.log(`Link public key: ${link.publicKey}`);
       console.log(`Setup third-party integrations: ${ui.url}`);
-      onShutdown(async () => {
-        await ui.close();
-        await link.stop();
-      });
     });
 }
