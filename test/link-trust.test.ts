@@ -218,3 +218,30 @@ test('a Cloud with another key is explained once, at error level, with both keys
     await rebuilt.close();
   }
 });
+
+test('a --cloud that is not a Cloud (an HTTP server answering 404) is said so, with the address, and without a second, vaguer warning', async () => {
+  const { Writable } = await import('node:stream');
+  const { createServer: createHttp } = await import('node:http');
+  const sys = await System.start({ withLink: false });
+  systems.push(sys);
+  const lines: { level: number; msg: string; status?: number }[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _enc, done) {
+    for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as (typeof lines)[number]);
+    done();
+  } });
+  const web = createHttp((_req, res) => res.writeHead(404).end('not here'));
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+  const link = new Link(sys.linkOptions({ cloudUrl: url, stateFile: join(sys.dir, 'web-state.db'), logger: pino({ level: 'info' }, sink), backoff: { initialMinMs: 50, initialMaxMs: 60, capMs: 100 } }));
+  await link.start();
+  try {
+    await waitFor(() => lines.filter((l) => l.status === 404).length >= 2, 10_000, 'refused twice');
+    const said = lines.find((l) => l.status === 404)!;
+    assert.equal(said.level, 40);
+    assert.equal(said.msg, `the server at ${url} refused the Link's connection (HTTP 404): is --cloud the Conduit Cloud's address? A proxy in front of the Cloud must pass WebSocket upgrades on /link/v1/connect`);
+    assert.deepEqual(lines.filter((l) => l.msg === 'cloud connection error'), []);
+  } finally {
+    await link.stop();
+    web.close();
+  }
+});

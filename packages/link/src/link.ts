@@ -96,6 +96,8 @@ export class Link extends EventEmitter {
   private welcomeTimer?: NodeJS.Timeout;
   /** Set when the Cloud refused the upgrade as busy (503/429): its Retry-After in ms, or null without one. */
   private pushback?: number | null;
+  /** This attempt was answered with an HTTP status other than busy (logged with the status). */
+  private refusedUpgrade = false;
   private connectedAt = 0;
   private lastHeard = 0;
   private heartbeatMs: number = LIMITS.heartbeatIntervalMs;
@@ -235,12 +237,17 @@ export class Link extends EventEmitter {
     const ws = new WebSocket(this.wsUrl(), { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: LIMITS.linkFrameBytes });
     this.ws = ws;
     this.pushback = undefined;
+    this.refusedUpgrade = false;
     // An answer other than 101 to the upgrade: a busy Cloud (503, or 429) says when to come back; any
     // other status is a failed attempt like a refused connection. Either way the socket is abandoned
     // and 'close' schedules the next attempt.
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 503 || res.statusCode === 429) this.pushback = parseRetryAfter(res.headers['retry-after']) ?? null;
-      else this.log.warn({ status: res.statusCode }, 'the Cloud refused the WebSocket upgrade');
+      else {
+        this.refusedUpgrade = true;
+        this.log.warn({ status: res.statusCode, url: this.wsUrl() }, `the server at ${this.opts.cloudUrl} refused the Link's connection (HTTP ${res.statusCode}): `
+          + "is --cloud the Conduit Cloud's address? A proxy in front of the Cloud must pass WebSocket upgrades on /link/v1/connect");
+      }
       res.resume();
       ws.terminate();
     });
@@ -273,7 +280,8 @@ export class Link extends EventEmitter {
     ws.on('error', (err) => {
       // A socket this Link closed on its way out (still connecting, say) is no fault to warn about.
       if (this.status === 'stopped') return;
-      if (this.pushback === undefined) this.log.warn({ err: err.message }, 'cloud connection error');
+      // A refused upgrade is said above; the socket it leaves fails with nothing more to tell.
+      if (this.pushback === undefined && !this.refusedUpgrade) this.log.warn({ err: err.message }, 'cloud connection error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
   }
