@@ -22,6 +22,8 @@ import { defaultTransport, type Transport } from './executor/transport.js';
 import { interruptSupported } from '@conduit/bp-sim';
 import type { DriverConfig } from './executor/ipc.js';
 import { offeredCloudKey, otherCloudMessage } from './cloud-key.js';
+import { linkSocketUrl } from './cloud-url.js';
+import { connectionHint } from './connection-hints.js';
 
 /** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
 export const LINK_VERSION = '26.1207.2';
@@ -225,10 +227,7 @@ export class Link extends EventEmitter {
   }
 
   private wsUrl(): string {
-    const u = new URL(this.opts.cloudUrl);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.pathname = '/link/v1/connect';
-    return u.toString();
+    return linkSocketUrl(this.opts.cloudUrl);
   }
 
   private connect(): void {
@@ -281,7 +280,9 @@ export class Link extends EventEmitter {
       // A socket this Link closed on its way out (still connecting, say) is no fault to warn about.
       if (this.status === 'stopped') return;
       // A refused upgrade is said above; the socket it leaves fails with nothing more to tell.
-      if (this.pushback === undefined && !this.refusedUpgrade) this.log.warn({ err: err.message }, 'cloud connection error');
+      if (this.pushback !== undefined || this.refusedUpgrade) return;
+      const hint = connectionHint(err, this.opts.cloudUrl);
+      this.log.warn({ err: err.message }, hint ? `cloud connection error: ${hint}` : 'cloud connection error');
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
   }
