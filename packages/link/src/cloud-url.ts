@@ -2,7 +2,7 @@
 // https:// or wss:// Cloud is reached over TLS, never over plain ws:// (the frames carry patient data).
 // A path is kept as the prefix of the Link's endpoint, so a Cloud served under a path by a reverse proxy
 // (https://example.com/conduit) is reached at https://example.com/conduit/link/v1/connect.
-export const LINK_ENDPOINT = '/link/v1/connect';
+import { LINK_ENDPOINT } from '@conduit/protocol';
 
 export function linkSocketUrl(cloudUrl: string): string {
   const u = new URL(cloudUrl);

@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import pino, { type Logger } from 'pino';
 import {
-  PROTOCOL_VERSION, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
+  PROTOCOL_VERSION, LINK_ENDPOINT, CLOSE, LIMITS, cloudMessageSchema, openFrame, importPublicKey, randomNonce, signBytes, challengeText,
   encodeChunk, newEcdhKey, sessionKey, isMacFrame, openMacFrame, type EcdhKey, type CloudMessage, type QueryExecute, type LinkMessage, type SiteInfo, type Identity, type ErrorDetails,
   type Integration, type Ack, type RegisteredDefinition,
 } from '@conduit/protocol';
@@ -245,7 +245,7 @@ export class Link extends EventEmitter {
       else {
         this.refusedUpgrade = true;
         this.log.warn({ status: res.statusCode, url: this.wsUrl() }, `the server at ${this.opts.cloudUrl} refused the Link's connection (HTTP ${res.statusCode}): `
-          + "is --cloud the Conduit Cloud's address? A proxy in front of the Cloud must pass WebSocket upgrades on /link/v1/connect");
+          + `is --cloud the Conduit Cloud's address? A proxy in front of the Cloud must pass WebSocket upgrades on ${LINK_ENDPOINT}`);
       }
       res.resume();
       ws.terminate();

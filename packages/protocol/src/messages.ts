@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { commandSchema, errorDetailsSchema, DIRECTIONS, SQL_DB_TYPES } from './query-model.js';
 
 export const PROTOCOL_VERSION = 1;
+/** The Cloud's WebSocket endpoint for Links (under the Cloud's address, path prefix kept: link/src/cloud-url.ts). */
+export const LINK_ENDPOINT = '/link/v1/connect';
 
 const base = { v: z.literal(PROTOCOL_VERSION), id: z.string().min(1).max(64) };
 const catalogueSchema = z.object({ name: z.string().min(1).max(64), isDefault: z.boolean() });

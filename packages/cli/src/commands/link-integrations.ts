@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { demoLinkState, findDemoFile, readDemoFile } from '../demo-file.js';
 import { callLink, readLinkUi, uiInfoFile } from '../link-api.js';
+import { isUuid } from '@conduit/protocol';
 
 interface Target {
   state?: string;
@@ -32,11 +33,9 @@ export function targetState(o: Target, cwd = process.cwd(), env: NodeJS.ProcessE
 
 const call = (o: Target, method: string, path: string, body?: unknown): Promise<unknown> => callLink(readLinkUi(targetState(o)), method, path, body);
 
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The integrator id, checked here: the Link's API answers a malformed one with a bare "Not found.". */
 function integratorId(id: string): string {
-  if (!ID.test(id.trim())) throw new Error(`"${id}" is not an integrator id; the ids are listed by "conduit link integrations list" (e.g. 0f8e…-…)`);
+  if (!isUuid(id.trim())) throw new Error(`"${id}" is not an integrator id; the ids are listed by "conduit link integrations list" (e.g. 0f8e…-…)`);
   return id.trim();
 }
 

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
 import {
-  CLOSE, PROTOCOL_VERSION, linkMessageSchema, randomNonce, signFrame, verifyBytes, importPublicKey, challengeText, decodeChunk,
+  CLOSE, LINK_ENDPOINT, PROTOCOL_VERSION, linkMessageSchema, randomNonce, signFrame, verifyBytes, importPublicKey, challengeText, decodeChunk,
   newEcdhKey, sessionKey, type EcdhKey,
   type LinkMessage, type QueryExecute,
 } from '@conduit/protocol';
@@ -115,7 +115,7 @@ export class Gateway implements Dispatcher {
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];
-      if (path !== '/link/v1/connect') {
+      if (path !== LINK_ENDPOINT) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }

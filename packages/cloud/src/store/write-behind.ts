@@ -50,9 +50,9 @@ const enum Take {
 
 export class WriteBehind {
   private inserts: Waiting[] = [];
-  /** Records to insert in the window, and the same by record until taken (an update then rides with its insert). */
+  /** Records to insert in the window; by record, their inserts until taken (an update then rides with its insert). */
   private lateInserts: Waiting[] = [];
-  private readonly lateQueued = new Map<QueryRecord, Waiting>();
+  private readonly lateQueued = new Map<QueryRecord, Promise<void>>();
   private updates: Waiting[] = [];
   private events: NewAuditEvent[] = [];
   /** What the end-of-turn flush takes (raised by what was queued in this turn). */
@@ -91,12 +91,12 @@ export class WriteBehind {
    * before that is written by the same insert.
    */
   insertLate(q: QueryRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const w = this.watched(q, resolve, reject);
-      this.lateInserts.push(w);
-      this.lateQueued.set(q, w);
+    const stored = new Promise<void>((resolve, reject) => {
+      this.lateInserts.push(this.watched(q, resolve, reject));
       this.inWindow();
     });
+    this.lateQueued.set(q, stored);
+    return stored;
   }
 
   /** An insert's waiter, which also tracks whether inserts are failing. */
@@ -116,21 +116,10 @@ export class WriteBehind {
 
   /** Resolves once the record's new state is stored (within WINDOW_MS). */
   update(q: QueryRecord): Promise<void> {
+    // Not written yet: its insert will carry this state.
+    const late = this.lateQueued.get(q);
+    if (late) return late;
     return new Promise((resolve, reject) => {
-      const late = this.lateQueued.get(q);
-      if (late) {
-        // Not written yet: its insert will carry this state.
-        const [stored, failed] = [late.resolve, late.reject];
-        late.resolve = () => {
-          stored();
-          resolve();
-        };
-        late.reject = (e) => {
-          failed(e);
-          reject(e);
-        };
-        return;
-      }
       this.updates.push({ q, resolve, reject });
       if (this.opts.updatesAtEndOfTurn) this.endOfTurn(Take.Records);
       else this.inWindow();
