@@ -44,11 +44,13 @@ async function waitPing(port: number, child: ChildProcess, log: () => string): P
   throw new Error(`redis-server did not answer PING: ${log()}`);
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `port`: start on that port (e.g. a Redis restarted, empty, where the nodes expect it). */
+export async function startRedis(opts: { port?: number } = {}): Promise<RedisServer> {
   if (!existsSync(REDIS_BIN)) throw new Error(`no ${REDIS_BIN}: install Debian's redis-server package (.ci/run does), or set CONDUIT_REDIS_BIN`);
   const dir = tempFolder('conduit-redis-');
   const { port, child, stop } = await startOnFreePort({
     dir,
+    port: opts.port,
     spawn: (port) => spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -48,6 +48,8 @@ export function removeFolder(dir: string): void {
 export interface ServerStart {
   /** The server's folder (from tempFolder), deleted when the start fails and on stop. */
   dir: string;
+  /** This port instead of a free one (a server restarted where its clients expect it); not retried elsewhere. */
+  port?: number;
   /** Starts the server on `port`, stdout and stderr piped. */
   spawn(port: number): ChildProcess;
   /** Resolves once the server answers; throws (with the log) when it does not. */
@@ -68,7 +70,7 @@ export interface StartedServer {
 
 export async function startOnFreePort(s: ServerStart): Promise<StartedServer> {
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = s.port ?? (await freePort());
     let log = '';
     const child = s.spawn(port);
     child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -80,7 +82,7 @@ export async function startOnFreePort(s: ServerStart): Promise<StartedServer> {
       child.kill('SIGKILL');
       running.delete(child);
       // Lost the port to another process between freePort() and listen(): try another one.
-      if (attempt < 3 && s.portTaken.test(log)) continue;
+      if (attempt < 3 && s.port === undefined && s.portTaken.test(log)) continue;
       removeFolder(s.dir);
       throw e;
     }

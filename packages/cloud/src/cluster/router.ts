@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/types.js';
 import { encodeFrame } from '../bus/frame.js';
-import type { Dispatcher, DispatchRequest, Gateway } from '../gateway/gateway.js';
+import type { Dispatcher, DispatchRequest, Gateway, Reach } from '../gateway/gateway.js';
 import type { DispatchOutcome, LinkSession } from '../gateway/session.js';
 import type { QueryRecord } from '../store/types.js';
 import type { Wire, WireAsync, WireOutcome } from './wire.js';
@@ -32,6 +32,11 @@ interface Waiting {
 }
 
 const NODE_GONE: WireOutcome = { kind: 'disconnected', startedAt: null };
+/**
+ * The bus failed (Redis down, or not answering within its command timeout). Not retried: asking the bus
+ * again would wait as long again, and the integrator is told the fault is the Cloud's, not the site's.
+ */
+const CLUSTER_DOWN = { kind: 'clusterDown' } as const;
 
 export class ClusterRouter implements Dispatcher {
   private readonly waiting = new Map<string, Waiting>();
@@ -54,9 +59,9 @@ export class ClusterRouter implements Dispatcher {
     return this.gateway.session(siteId);
   }
 
-  reachable(siteId: string): boolean | Promise<boolean> {
+  reachable(siteId: string): Reach | Promise<Reach> {
     if (this.gateway.reachable(siteId)) return true;
-    return this.remoteHolder(siteId).then((n) => n !== undefined, () => false);
+    return this.remoteHolder(siteId).then((n) => n !== undefined, () => 'clusterDown' as const);
   }
 
   /** The other node holding the site's Link, if any. */
@@ -84,7 +89,12 @@ export class ClusterRouter implements Dispatcher {
   }
 
   private async remote(rid: string, req: DispatchRequest, retried = false): Promise<DispatchOutcome> {
-    const node = await this.remoteHolder(req.siteId, retried).catch(() => undefined);
+    let node: string | undefined;
+    try {
+      node = await this.remoteHolder(req.siteId, retried);
+    } catch {
+      return CLUSTER_DOWN;
+    }
     if (!node) return { kind: 'offline' };
     const frame = encodeFrame({ t: 'exec', from: this.bus.nodeId, rid, siteId: req.siteId, deadline: req.deadline, exec: req.exec } satisfies Wire);
     const { reply, payload } = await this.ask(node, rid, frame, req.deadline - Date.now() + this.opts.graceMs);
@@ -103,13 +113,19 @@ export class ClusterRouter implements Dispatcher {
     return o;
   }
 
-  /** Hands an async query to the node holding its site's Link; its record as that node queued it, or undefined. */
-  async submitAsync(q: QueryRecord, req: WireAsync, retried = false): Promise<QueryRecord | undefined> {
-    const node = await this.remoteHolder(q.siteId, retried).catch(() => undefined);
+  /** Hands an async query to the node holding its site's Link: its record as that node queued it, undefined (no node has the Link), or 'clusterDown'. */
+  async submitAsync(q: QueryRecord, req: WireAsync, retried = false): Promise<QueryRecord | undefined | 'clusterDown'> {
+    let node: string | undefined;
+    try {
+      node = await this.remoteHolder(q.siteId, retried);
+    } catch {
+      return 'clusterDown';
+    }
     if (!node) return undefined;
     const rid = randomUUID();
     const { reply } = await this.ask(node, rid, encodeFrame({ t: 'async', from: this.bus.nodeId, rid, q, req } satisfies Wire), this.opts.handoverMs);
     if (reply?.t === 'accepted' && reply.record) return reply.record;
+    if (reply?.t === 'outcome' && reply.outcome.kind === 'clusterDown') return 'clusterDown';
     const moved = reply?.t === 'accepted' || (reply?.t === 'outcome' && reply.outcome.notHere);
     if (moved && !retried) {
       this.holders.delete(q.siteId);
@@ -140,7 +156,7 @@ export class ClusterRouter implements Dispatcher {
         },
         (e: Error) => {
           this.log.warn({ err: e.message }, 'bus send failed');
-          finish({ t: 'outcome', rid, outcome: { kind: 'offline', notHere: true } }, Buffer.alloc(0));
+          finish({ t: 'outcome', rid, outcome: CLUSTER_DOWN }, Buffer.alloc(0));
         },
       );
     });

@@ -32,9 +32,12 @@ export interface GatewayHooks {
 }
 
 /** Where the query services send queries: this gateway, or in a cluster the router in front of it. */
+/** Whether a site's Link can be reached now; 'clusterDown': it may be held by another node, which the bus cannot ask. */
+export type Reach = boolean | 'clusterDown';
+
 export interface Dispatcher {
   /** Whether the site's Link can be reached now (here or, in a cluster, on another node). */
-  reachable(siteId: string): boolean | Promise<boolean>;
+  reachable(siteId: string): Reach | Promise<Reach>;
   dispatch(req: DispatchRequest): { outcome: Promise<DispatchOutcome>; cancel: (reason: string) => void };
 }
 

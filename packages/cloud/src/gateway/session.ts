@@ -9,6 +9,8 @@ export type DispatchOutcome =
   | { kind: 'completed'; msg: QueryCompleted; data: Buffer; startedAt: number | null; uploadingAt: number | null; completedAt: number }
   | { kind: 'failed'; msg: QueryFailed; startedAt: number | null; completedAt: number }
   | { kind: 'offline' }
+  /** In a cluster: the bus to the node holding the site's Link failed (the Link itself may be fine). */
+  | { kind: 'clusterDown' }
   | { kind: 'disconnected'; startedAt: number | null }
   | { kind: 'timeout'; startedAt: number | null }
   | { kind: 'tooLarge'; startedAt: number | null }

@@ -20,4 +20,5 @@ export const MESSAGES = {
   siteOffline: 'Site could not be contacted, please try again later or contact a system administrator.',
   siteUnreachable: 'Site has not been heard from for more than two minutes; it is unreachable. Try again later.',
   siteDropped: 'Site lost its connection to the Cloud moments ago and has not reconnected yet; it is unreachable. Try again shortly.',
+  clusterDown: "The Cloud could not reach the node that holds this site's connection: its cluster bus is not answering. The site may be fine; the fault is in the Cloud. Try again shortly.",
 } as const;

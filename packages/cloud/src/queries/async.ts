@@ -41,9 +41,12 @@ export interface AsyncRequest {
 /** An async query to run here: the request without the site record (a node taking it over has only the id). */
 export type AsyncRun = Omit<AsyncRequest, 'site'> & { siteId: string };
 
-/** In a cluster: hands a query to the node holding the site's Link; its queued record, or undefined. */
+/**
+ * In a cluster: hands a query to the node holding the site's Link; its queued record, undefined when no
+ * node holds it, or 'clusterDown' when the bus could not be asked.
+ */
 export interface AsyncHandover {
-  submitAsync(q: QueryRecord, req: Omit<AsyncRequest, 'site'>): Promise<QueryRecord | undefined>;
+  submitAsync(q: QueryRecord, req: Omit<AsyncRequest, 'site'>): Promise<QueryRecord | undefined | 'clusterDown'>;
 }
 
 /** The store lease under which one node at a time deletes expired results. */
@@ -79,8 +82,8 @@ export class AsyncQueries {
     if (!this.gateway.session(req.site.id)) {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
       const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });
-      if (handed) return { answer: { status: 201, body: created }, record: handed, done: Promise.resolve() };
-      const { status, message } = siteDown(req.site);
+      if (handed && handed !== 'clusterDown') return { answer: { status: 201, body: created }, record: handed, done: Promise.resolve() };
+      const { status, message } = handed === 'clusterDown' ? { status: 'initialisationFailedSiteUnreachable' as const, message: MESSAGES.clusterDown } : siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);
@@ -186,6 +189,9 @@ export class AsyncQueries {
         break;
       case 'offline':
         await fail('initialisationFailedSiteOffline', details('haloLink', 503, MESSAGES.siteOffline));
+        break;
+      case 'clusterDown':
+        await fail('initialisationFailedSiteUnreachable', details('haloLink', 503, MESSAGES.clusterDown));
         break;
       case 'disconnected':
         await fail(stage, details('haloLink', 503, 'The site disconnected while the query was in flight; no partial result is kept. Submit the query again.'));

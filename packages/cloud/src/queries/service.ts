@@ -71,10 +71,11 @@ export class QueryService {
   async runImmediate(req: ImmediateRequest): Promise<HttpAnswer> {
     const now = Date.now();
     const q = newQueryRecord({ integratorId: req.integratorId, siteId: req.site.id, mode: 'immediate', command: req.command, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize, node: this.node }, now);
-    const reach = this.gateway.reachable(req.site.id);
-    if (!(typeof reach === 'boolean' ? reach : await reach)) {
+    const asked = this.gateway.reachable(req.site.id);
+    const reach = typeof asked === 'object' ? await asked : asked;
+    if (reach !== true) {
       await this.writes.insert(q);
-      const { status, message } = siteDown(req.site);
+      const { status, message } = reach === 'clusterDown' ? { status: 'initialisationFailedSiteUnreachable' as const, message: MESSAGES.clusterDown } : siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       this.ended(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message), queryId: q.id };
@@ -225,6 +226,9 @@ export class QueryService {
       case 'offline':
         complete(q, 'initialisationFailedSiteOffline', now, details('haloLink', 503, MESSAGES.siteOffline));
         return { status: 503, body: envelope(503, MESSAGES.siteOffline) };
+      case 'clusterDown':
+        complete(q, 'initialisationFailedSiteUnreachable', now, details('haloLink', 503, MESSAGES.clusterDown));
+        return { status: 503, body: envelope(503, MESSAGES.clusterDown) };
       case 'disconnected': {
         const msg = 'The site disconnected while the query was in flight. It may or may not have run; check before retrying a write.';
         complete(q, 'executionFailed', now, details('haloLink', 503, msg));
