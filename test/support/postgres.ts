@@ -18,6 +18,10 @@ export interface PgServer {
   createDatabase(name?: string): Promise<string>;
   /** Fast shutdown, then the folder is deleted. */
   stop(): Promise<void>;
+  /** Fast shutdown, keeping the data: a store outage. */
+  pause(): Promise<void>;
+  /** Starts the server again on its port, with its data. */
+  resume(): Promise<void>;
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` user (Debian creates it). */
@@ -67,8 +71,9 @@ export async function startPostgres(): Promise<PgServer> {
     removeFolder(dir);
     throw new Error(`initdb failed (${init.status ?? init.signal}): ${init.stderr || init.error?.message}`);
   }
-  const { port, stop } = await startOnFreePort({
+  const serve = (fixed?: number): ReturnType<typeof startOnFreePort> => startOnFreePort({
     dir,
+    port: fixed,
     spawn: (port) => spawn(join(PG_BIN, 'postgres'), [
       '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
@@ -78,10 +83,23 @@ export async function startPostgres(): Promise<PgServer> {
     stopSignal: 'SIGINT', // fast shutdown: disconnects clients, no waiting for them
     killAfterMs: 10_000,
   });
+  let server = await serve();
+  const port = server.port;
   const url = urlOf(port, 'postgres');
   let dbs = 0;
   return {
-    url, port, dir, stop,
+    url, port, dir,
+    stop: () => server.stop(),
+    async pause() {
+      const { child } = server;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    },
+    async resume() {
+      server = await serve(port);
+    },
     async createDatabase(name = `t${process.pid}_${++dbs}_${Date.now().toString(36)}`) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
       const c = new pg.Client({ connectionString: url });

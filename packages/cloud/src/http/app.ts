@@ -3,7 +3,8 @@
 import Fastify, { LogController, errorCodes, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { IntegratorRecord } from '../store/types.js';
 import type { AppDeps } from './deps.js';
-import { ApiError, envelope } from './errors.js';
+import { ApiError, envelope, MESSAGES } from './errors.js';
+import { storeUnavailable } from '../store/unavailable.js';
 import { IntegratorAuth } from './auth.js';
 import { siteRoutes } from './routes/sites.js';
 import { queryRoutes } from './routes/queries.js';
@@ -105,6 +106,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           : err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'Invalid request: the body is not valid JSON.'
             : status === 400 && !err.message.startsWith('Invalid request') ? `Invalid request: ${err.message}` : err.message;
       void reply.code(status).send(envelope(status, message));
+      return;
+    }
+    // A store that does not answer is an outage the integrator can wait out, not a fault to report: 503.
+    if (storeUnavailable(err)) {
+      req.log.warn({ err: { message: err.message, code: err.code }, method: req.method, route: req.routeOptions.url }, 'the store is not answering');
+      void reply.code(503).header('retry-after', '5').send(envelope(503, MESSAGES.storeDown));
       return;
     }
     // The route's pattern, not its URL: enough to tell which requests fail, with no ids or query strings.

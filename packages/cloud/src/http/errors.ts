@@ -20,5 +20,6 @@ export const MESSAGES = {
   siteOffline: 'Site could not be contacted, please try again later or contact a system administrator.',
   siteUnreachable: 'Site has not been heard from for more than two minutes; it is unreachable. Try again later.',
   siteDropped: 'Site lost its connection to the Cloud moments ago and has not reconnected yet; it is unreachable. Try again shortly.',
+  storeDown: "The Cloud's database is not answering, so the request could not be completed. Try again shortly.",
   clusterDown: "The Cloud could not reach the node that holds this site's connection: its cluster bus is not answering. The site may be fine; the fault is in the Cloud. Try again shortly.",
 } as const;
