@@ -7,4 +7,5 @@ export type { DriverConfig } from './executor/ipc.js';
 export type { Transport as ExecutorTransport } from './executor/transport.js';
 export { startLocalUi, type LocalUi } from './local/server.js';
 export { IntegrationError, type IntegrationRow, type PairingCode } from './integrations/manager.js';
+export { authorityNote, SUPERSEDED_NOTE, NOT_AUTHORITATIVE_NOTE, type Authority } from './integrations/authority.js';
 export { newPairingCode, PAIRING_BITS, PAIRING_ALPHABET } from './integrations/pairing-code.js';

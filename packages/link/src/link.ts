@@ -24,6 +24,7 @@ import type { DriverConfig } from './executor/ipc.js';
 import { offeredCloudKey, otherCloudMessage } from './cloud-key.js';
 import { linkSocketUrl } from './cloud-url.js';
 import { connectionHint } from './connection-hints.js';
+import { SUPERSEDED_NOTE } from './integrations/authority.js';
 
 /** YY.MMDD.N. The Cloud gates what older Links cannot take by it (packages/cloud/src/link-features.ts). */
 export const LINK_VERSION = '26.1207.2';
@@ -162,6 +163,7 @@ export class Link extends EventEmitter {
     return {
       get connected() { return link.status === 'connected'; },
       get authoritative() { return link.authoritative; },
+      get superseded() { return link.superseded; },
       pmsSiteId: this.opts.site.pmsSiteId,
       catalog: async () => (await link.request({ type: 'catalog.request' })).integrators ?? [],
       report: (integrations) => link.report(integrations),
@@ -447,6 +449,11 @@ export class Link extends EventEmitter {
     }
   }
 
+  /** It was the practice's authoritative Link and the operator promoted another since (integrations/authority.ts). */
+  get superseded(): boolean {
+    return this.state.get('superseded') === 'true';
+  }
+
   /**
    * After each welcome. A Link that just became authoritative (a practice moved servers) adopts the
    * practice's settings from the Cloud; an authoritative Link is the source of truth and reports its own.
@@ -455,7 +462,13 @@ export class Link extends EventEmitter {
     const wasAuthoritative = this.state.get('authoritative') === 'true';
     this.authoritative = authoritative;
     this.state.set('authoritative', String(authoritative));
+    if (wasAuthoritative && !authoritative) {
+      this.state.set('superseded', 'true');
+      this.log.warn({ siteId: this.siteId }, SUPERSEDED_NOTE);
+      this.emit('superseded');
+    }
     if (!authoritative) return;
+    this.state.set('superseded', 'false');
     if (!wasAuthoritative && fromCloud.length > 0) {
       this.integrations.adopt(fromCloud);
       this.log.info({ integrations: fromCloud.length }, 'adopted the practice integration settings from the Cloud');

@@ -45,6 +45,16 @@ async function saidOf(o: Target, done: string): Promise<string> {
   return r.connected ? done : `${done} Saved on this computer and applied by the Link now; it is NOT connected to Conduit, and sends the change when it reconnects.`;
 }
 
+/** What the Link's GET /api/integrations answers (local/server.ts). */
+interface ListAnswer {
+  siteId: string;
+  practiceName: string;
+  connected: boolean;
+  authoritative: boolean | null;
+  authorityNote?: string | null;
+  integrations: { integratorId: string; name: string; enabled: boolean; access: string; allowList: unknown }[];
+}
+
 const names = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 function withTarget(c: Command): Command {
@@ -57,11 +67,15 @@ function withTarget(c: Command): Command {
 export function linkIntegrationsCommand(): Command {
   const cmd = new Command('integrations').description("the practice's third-party integrations (talks to the running Link)");
   withTarget(cmd.command('list').description('list integrators and their settings')).action(async (o: Target) => {
-    const r = (await call(o, 'GET', '/api/integrations')) as { siteId: string; practiceName: string; connected: boolean; integrations: { integratorId: string; name: string; enabled: boolean; access: string; allowList: unknown }[] };
+    const r = (await call(o, 'GET', '/api/integrations')) as ListAnswer;
     if (o.json) return console.log(JSON.stringify(r));
     console.log(`${r.practiceName} — Site ID ${r.siteId} — ${r.connected ? 'connected to Conduit' : 'NOT connected to Conduit'}`);
+    // A Link whose settings do not count (not, or no longer, the practice's authoritative one) says so first.
+    // authorityNote is absent from a Link older than this command: nothing is said then, as before.
+    if (r.authorityNote) console.log(`NOT IN USE: ${r.authorityNote}`);
+    const noEffect = r.authorityNote ? '  (no effect: not the practice\'s authoritative Link)' : '';
     for (const i of r.integrations) {
-      console.log(`[${i.enabled ? 'x' : ' '}] ${i.name} (via Conduit)  ${i.integratorId}  ${i.access === 'readwrite' ? 'read-write' : 'read-only'}${i.allowList ? '  allow-list' : ''}`);
+      console.log(`[${i.enabled ? 'x' : ' '}] ${i.name} (via Conduit)  ${i.integratorId}  ${i.access === 'readwrite' ? 'read-write' : 'read-only'}${i.allowList ? '  allow-list' : ''}${i.enabled ? noEffect : ''}`);
     }
   });
   withTarget(cmd.command('enable').description('tick an integration (read-only unless --access readwrite)'))

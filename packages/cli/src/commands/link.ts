@@ -125,7 +125,8 @@ export function linkCommand(): Command {
       }, envStr('CONDUIT_LOG_LEVEL', 'info'));
       link.on('connected', () => console.log(`Link connected: site ${link.siteId}${link.authoritative ? '' : NON_AUTHORITATIVE}`));
       // The page first: a Link that cannot serve it stops before it has reached the Cloud.
-      const { startLocalUi } = await import('@conduit/link');
+      const { startLocalUi, SUPERSEDED_NOTE } = await import('@conduit/link');
+      link.on('superseded', () => console.log(`Link superseded: site ${link.siteId}. ${SUPERSEDED_NOTE}`));
       const uiStarting = startLocalUi(link, { port: o.uiPort ?? envInt('CONDUIT_LINK_UI_PORT', 7391, PORT), infoFile: `${state}.ui.json` });
       // From here a Ctrl+C or SIGTERM, even during the start, stops what has started, page file included.
       let stopping = false;

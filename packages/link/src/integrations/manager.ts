@@ -4,6 +4,7 @@
 import { integrationSchema, pairingCodeHash, type Integration } from '@conduit/protocol';
 import type { LinkState } from '../state.js';
 import { newPairingCode } from './pairing-code.js';
+import { authorityNote } from './authority.js';
 
 export interface IntegrationRow extends Integration {
   name: string;
@@ -28,6 +29,8 @@ export interface PairingCode {
 export interface CloudPort {
   readonly connected: boolean;
   readonly authoritative: boolean | undefined;
+  /** It was authoritative and another Link was promoted since (authority.ts). */
+  readonly superseded: boolean;
   readonly pmsSiteId: string;
   catalog(): Promise<{ id: string; name: string }[]>;
   report(integrations: Integration[]): Promise<void>;
@@ -90,9 +93,8 @@ export class IntegrationManager {
   }
 
   private assertEditable(): void {
-    if (this.cloud.authoritative === false) {
-      throw new IntegrationError('not-authoritative', 'This server is not the authoritative Conduit Link for the practice, so its settings have no effect. Make the changes on the authoritative server, or ask the Conduit operator to promote this one.');
-    }
+    const note = authorityNote(this.cloud);
+    if (note) throw new IntegrationError('not-authoritative', note);
   }
 
   async save(integratorId: string, change: IntegrationChange): Promise<Integration> {

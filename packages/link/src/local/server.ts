@@ -8,6 +8,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import type { Integration } from '@conduit/protocol';
 import type { Link } from '../link.js';
 import { IntegrationError } from '../integrations/manager.js';
+import { authorityNote } from '../integrations/authority.js';
 import { renderPage } from './page.js';
 import { LOGIN_STATUS, LoginError, listLogins, saveLogin } from './logins.js';
 
@@ -121,6 +122,8 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
       return [200, {
         siteId: link.pmsSiteId, practiceName: link.practiceName, connected: link.status === 'connected',
         authoritative: link.authoritative ?? null, haloGuid: link.siteId ?? null,
+        // Whether this Link's settings count, said once for the page and the CLI (integrations/authority.ts).
+        superseded: link.superseded, authorityNote: authorityNote({ authoritative: link.authoritative, superseded: link.superseded }) ?? null,
         integrations: await link.integrations.list(),
         directLogins: link.simulatorDatabase !== undefined,
       }];

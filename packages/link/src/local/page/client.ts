@@ -16,6 +16,7 @@ export const PAGE_JS = String.raw`
     copyStatus: byId('copy-status'), pairDone: byId('pair-done'),
   };
   const ACCESS_TEXT = { read: 'read-only', readwrite: 'read and write' };
+  // Said by the Link itself (authorityNote, integrations/authority.ts); this is for a Link that does not say it.
   const NOT_AUTHORITATIVE = 'This server is not the authoritative Conduit Link for the practice, so its settings have no effect. Make the changes on the authoritative server, or ask the Conduit operator to promote this one.';
 
   let info = null;
@@ -146,6 +147,10 @@ export const PAGE_JS = String.raw`
     if (dirty) {
       e.state.className = 'state dirty';
       e.state.textContent = 'Unsaved changes';
+    } else if (row.saved.enabled && locked()) {
+      // Kept on this server, but only the practice's authoritative Link's settings count.
+      e.state.className = 'state';
+      e.state.textContent = "Ticked here, but has no effect: this server is not the practice's Conduit Link";
     } else if (row.saved.enabled) {
       e.state.className = 'state on';
       e.state.textContent = 'Allowed: ' + ACCESS_TEXT[row.saved.access] + (row.saved.allowList ? ', listed tables and procedures only' : '');
@@ -254,16 +259,16 @@ export const PAGE_JS = String.raw`
   function renderHeader() {
     ui.practice.textContent = info.practiceName || 'Unknown practice';
     ui.site.textContent = info.siteId || 'Unknown';
-    ui.conn.className = 'badge ' + (info.connected ? 'ok' : 'bad');
-    ui.conn.textContent = info.connected ? 'Connected to Conduit' : 'Not connected to Conduit';
-    if (info.authoritative === false) {
-      showNotice('bad', "Settings can't be changed on this computer", NOT_AUTHORITATIVE);
+    const off = locked();
+    ui.conn.className = 'badge ' + (info.connected && !off ? 'ok' : 'bad');
+    ui.conn.textContent = !info.connected ? 'Not connected to Conduit' : off ? "Connected to Conduit, not the practice's Link" : 'Connected to Conduit';
+    if (off) {
+      showNotice('bad', info.superseded ? "This server is no longer the practice's Conduit Link" : "Settings can't be changed on this computer", info.authorityNote || NOT_AUTHORITATIVE);
     } else if (!info.connected) {
       showNotice('', 'Not connected to Conduit', 'Changes you save here are kept on this computer and sent to Conduit when the connection returns. Pairing codes can only be generated while connected.');
     } else {
       ui.notice.hidden = true;
     }
-    const off = locked();
     ui.list.disabled = off;
     for (const b of [ui.save, ui.generate]) {
       b.disabled = off;
@@ -432,8 +437,11 @@ export const PAGE_JS = String.raw`
       return;
     }
     if (at !== version || busy) return;
+    const wasLocked = locked();
     info = next;
     renderHeader();
+    // Promoted or superseded meanwhile: the rows say whether their settings count.
+    if (locked() !== wasLocked) rows.forEach(refresh);
     logins.sync(nextLogins);
     const list = next.integrations || [];
     const sameIds = list.length === rows.length && list.every((i, k) => rows[k].id === i.integratorId);
