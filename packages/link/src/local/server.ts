@@ -10,6 +10,7 @@ import type { Link } from '../link.js';
 import { IntegrationError } from '../integrations/manager.js';
 import { authorityNote } from '../integrations/authority.js';
 import { renderPage } from './page.js';
+import { sendFavicon } from './favicon.js';
 import { LOGIN_STATUS, LoginError, listLogins, saveLogin } from './logins.js';
 
 export interface LocalUi {
@@ -104,6 +105,7 @@ export async function startLocalUi(link: Link, opts: { port?: number; infoFile?:
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') return send(res, 421, { error: 'This page is only served to this computer.' });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && url.pathname === '/') return send(res, 200, renderPage(token), 'text/html; charset=utf-8');
+    if ((req.method === 'GET' || req.method === 'HEAD') && url.pathname === '/favicon.ico') return sendFavicon(req, res);
     if (!url.pathname.startsWith('/api/')) return send(res, 404, { error: 'Not found.' });
     if (!authorised(req)) return send(res, 401, { error: 'Missing or wrong X-Conduit-Token.' });
     handleApi(req, url.pathname).then(
