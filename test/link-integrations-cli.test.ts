@@ -1,7 +1,7 @@
 // `conduit link integrations …` against a real running Link, as the practice's IT person types it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proc, conduitAsync, conduitSync } from './support/processes.js';
@@ -35,4 +35,23 @@ test('a change made while the Link is not connected says it is kept here and sen
   }
   const json = await conduitAsync(['link', 'integrations', 'enable', '--integrator', ID, '--database', db, '--json']);
   assert.equal(JSON.parse(json.stdout).enabled, true);
+});
+
+test('a state folder this account may not read is named as a permission problem, not as "no running Link"', async () => {
+  // As a Link run as a service keeps it: its address file in a folder private to its own account.
+  const root = process.getuid?.() === 0;
+  const privateDir = mkdtempSync(join(tmpdir(), 'conduit-link-private-'));
+  const state = join(privateDir, 'link.state');
+  writeFileSync(`${state}.ui.json`, JSON.stringify({ url: 'http://127.0.0.1:1/', token: 'x' }));
+  chmodSync(privateDir, root ? 0o700 : 0o000);
+  try {
+    // Root may read anything: the command runs as nobody then (uid 65534), as another account would.
+    const r = conduitSync(['link', 'integrations', 'list', '--state', state], { HOME: tmpdir() }, root ? { uid: 65534, gid: 65534 } : undefined);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /the account "[^"]+" may not read .*link\.state\.ui\.json/);
+    assert.match(r.stderr, /run this command as the account the Link runs as/);
+    assert.doesNotMatch(r.stderr, /no running Link found/);
+  } finally {
+    chmodSync(privateDir, 0o700);
+  }
 });

@@ -18,8 +18,9 @@ export function conduitAsync(args: string[], env: Record<string, string> = {}): 
   });
 }
 
-export function conduitSync(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...ENV, ...env }, encoding: 'utf8', timeout: 120_000 });
+/** `as`: run as that account (the tests run as root: what another account may not read). */
+export function conduitSync(args: string[], env: Record<string, string> = {}, as?: { uid: number; gid: number }): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--conditions=conduit-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...ENV, ...env }, encoding: 'utf8', timeout: 120_000, ...(as ?? {}) });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -14,15 +14,18 @@ function denied(path: string, mode: number): boolean {
   }
 }
 
+/** This process's account, for messages about what it may not do. */
+export function accountName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
 /** The first thing this account may not do with `file` and its companions, or undefined. */
 export function sqliteAccessProblem(file: string): string | undefined {
-  const user = (() => {
-    try {
-      return userInfo().username;
-    } catch {
-      return `uid ${process.getuid?.() ?? '?'}`;
-    }
-  })();
+  const user = accountName();
   if (existsSync(file) && denied(file, constants.R_OK | constants.W_OK)) return `the account "${user}" may not read and write ${file}`;
   for (const side of [`${file}-wal`, `${file}-shm`]) {
     if (existsSync(side) ? denied(side, constants.R_OK | constants.W_OK) : denied(dirname(file), constants.W_OK | constants.X_OK)) {

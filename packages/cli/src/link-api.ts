@@ -1,7 +1,8 @@
 // The running Link's local API (the one its "Setup third-party integrations" page uses), found
 // through the `<state file>.ui.json` the Link writes when it starts its page.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { accountName } from './file-access.js';
 
 export interface LinkUi {
   url: string;
@@ -12,8 +13,19 @@ export const uiInfoFile = (stateFile: string): string => `${resolve(stateFile)}.
 
 export function readLinkUi(stateFile: string): LinkUi {
   const file = uiInfoFile(stateFile);
-  if (!existsSync(file)) throw new Error(`no running Link found for ${stateFile} (missing ${file}); is the Link running?`);
-  return JSON.parse(readFileSync(file, 'utf8')) as LinkUi;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`no running Link found for ${stateFile} (missing ${file}); is the Link running?`, { cause: e });
+    // A Link run as a service keeps its state folder to its own account: not "no Link", but not this account's to read.
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new Error(`the account "${accountName()}" may not read ${file}, where the running Link leaves its address: run this command as the account the Link runs as (a Link run as a service: see docs/link-service.md)`, { cause: e });
+    }
+    throw e;
+  }
+  return JSON.parse(text) as LinkUi;
 }
 
 export async function callLink(ui: LinkUi, method: string, path: string, body?: unknown): Promise<unknown> {
