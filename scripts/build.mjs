@@ -5,7 +5,7 @@ import { chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildInterruptExtension } from './native.mjs';
+import { buildNativeExtensions } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,7 +15,7 @@ export function build(args = []) {
   if (r.status !== 0) process.exit(r.status ?? 1);
   // tsc writes files without the execute bit; the `conduit` bin needs it.
   chmodSync(join(root, 'packages', 'cli', 'dist', 'main.js'), 0o755);
-  buildInterruptExtension(root);
+  buildNativeExtensions(root);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) build(process.argv.slice(2));

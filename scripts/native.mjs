@@ -1,22 +1,26 @@
-// Compiles the simulator's statement-interrupt SQLite extension (packages/bp-sim/native) with the C
-// compiler that better-sqlite3's own build uses, against the SQLite headers better-sqlite3 ships. It is
-// optional: without a compiler (or on Windows) the build goes on, and the Link runs the simulator's
-// statements in executor processes, which it kills to stop an overrun.
+// Compiles the simulator's SQLite extensions (packages/bp-sim/native/*.c: the statement interrupt and
+// Bp's collation) with the C compiler that better-sqlite3's own build uses, against the SQLite headers
+// better-sqlite3 ships. They are optional: without a compiler (or on Windows) the build goes on; the
+// Link then runs the simulator's statements in executor processes, which it kills to stop an overrun,
+// and text compares with SQLite's ASCII-only NOCASE, trailing spaces counting (bp-sim README).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-export function buildInterruptExtension(root) {
+export function buildNativeExtensions(root) {
   const pkg = join(root, 'packages', 'bp-sim');
-  const source = join(pkg, 'native', 'conduit_interrupt.c');
   const suffix = process.platform === 'darwin' ? 'dylib' : 'so';
-  const out = join(pkg, 'dist', 'native', `conduit_interrupt.${suffix}`);
   if (process.platform === 'win32') {
-    console.warn('build: the statement-interrupt extension is not built on Windows; the simulator runs in executor processes.');
+    console.warn('build: the simulator\'s SQLite extensions are not built on Windows; its statements run in executor processes and text compares with SQLite\'s NOCASE.');
     return;
   }
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(source).mtimeMs) return;
+  const sources = readdirSync(join(pkg, 'native')).filter((f) => f.endsWith('.c'));
+  const stale = sources.filter((f) => {
+    const out = join(pkg, 'dist', 'native', f.replace(/\.c$/, `.${suffix}`));
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(join(pkg, 'native', f)).mtimeMs;
+  });
+  if (stale.length === 0) return;
   let headers;
   try {
     headers = join(dirname(createRequire(join(pkg, 'package.json')).resolve('better-sqlite3/package.json')), 'deps', 'sqlite3');
@@ -24,14 +28,16 @@ export function buildInterruptExtension(root) {
     headers = undefined;
   }
   if (!headers || !existsSync(join(headers, 'sqlite3ext.h'))) {
-    console.warn('build: better-sqlite3\'s SQLite headers were not found; the statement-interrupt extension is not built.');
+    console.warn('build: better-sqlite3\'s SQLite headers were not found; the simulator\'s SQLite extensions are not built.');
     return;
   }
-  mkdirSync(dirname(out), { recursive: true });
+  mkdirSync(join(pkg, 'dist', 'native'), { recursive: true });
   const cc = process.env.CC || 'cc';
   const shared = process.platform === 'darwin' ? ['-dynamiclib'] : ['-shared'];
-  const r = spawnSync(cc, ['-O2', '-fPIC', ...shared, '-Wall', '-Wextra', '-Werror', '-I', headers, '-o', out, source], { stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.warn(`build: ${cc} could not compile ${source}; the simulator's statements will run in executor processes.`);
+  for (const f of stale) {
+    const source = join(pkg, 'native', f);
+    const out = join(pkg, 'dist', 'native', f.replace(/\.c$/, `.${suffix}`));
+    const r = spawnSync(cc, ['-O2', '-fPIC', ...shared, '-Wall', '-Wextra', '-Werror', '-I', headers, '-o', out, source], { stdio: 'inherit' });
+    if (r.status !== 0) console.warn(`build: ${cc} could not compile ${source}; the simulator runs without it (bp-sim README).`);
   }
 }

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import type { BpSimDatabase } from './database.js';
 import { SqlServerError } from './errors.js';
+import { enableCollation } from './collation-extension.js';
 
 /** The simulation-only table (login names compare case-insensitively, as SQL Server's do by default). */
 export const SIM_INTEGRATION_LOGIN_TABLE = 'SIM_INTEGRATION_LOGIN';
@@ -33,6 +34,7 @@ export function ensureIntegrationLoginTable(raw: Database.Database): void {
 function withFile<T>(dbFile: string, f: (raw: Database.Database) => T): T {
   if (!existsSync(dbFile)) throw new Error(`practice database not found: ${dbFile}`);
   const raw = new Database(dbFile, { fileMustExist: true, timeout: 5000 });
+  enableCollation(raw);
   try {
     return f(raw);
   } finally {

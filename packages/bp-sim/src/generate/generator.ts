@@ -13,6 +13,7 @@ import { makeIhi, makeMedicareNumber } from './identifiers.js';
 import { PMS_VERSION } from '../practice.js';
 import { ensureIntegrationLoginTable } from '../integration-login.js';
 import { generateClinical } from './clinical.js';
+import { enableCollation } from '../collation-extension.js';
 
 export interface GenerateOptions {
   patients?: number;
@@ -65,6 +66,7 @@ export function createPracticeDatabase(file: string, opts: GenerateOptions = {},
 
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(f, { force: true });
   const db = new Database(file);
+  enableCollation(db); // before any NOCASE index is built
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -65536');

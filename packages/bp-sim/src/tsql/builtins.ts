@@ -37,7 +37,7 @@ export const REGISTERED: ReadonlyMap<string, readonly [string, number, number]> 
   ['ROUND', ['tsql_round', 2, 3]], ['SQRT', ['tsql_sqrt', 1, 1]], ['SQUARE', ['tsql_square', 1, 1]], ['EXP', ['tsql_exp', 1, 1]],
   ['LOG', ['tsql_log', 1, 2]], ['LOG10', ['tsql_log10', 1, 1]], ['PI', ['tsql_pi', 0, 0]], ['SIN', ['tsql_sin', 1, 1]],
   ['COS', ['tsql_cos', 1, 1]], ['TAN', ['tsql_tan', 1, 1]], ['ASIN', ['tsql_asin', 1, 1]], ['ACOS', ['tsql_acos', 1, 1]],
-  ['ATAN', ['tsql_atan', 1, 1]], ['COT', ['tsql_cot', 1, 1]], ['ATN2', ['tsql_atn2', 2, 2]],
+  ['ATAN', ['tsql_atan', 1, 1]], ['COT', ['tsql_cot', 1, 1]], ['ATN2', ['tsql_atn2', 2, 2]], ['DATALENGTH', ['tsql_datalength', 1, 1]],
 ]);
 
 /** Every built-in the translator rewrites (the rest of translateFunction's cases). */

@@ -9,8 +9,9 @@
 // (https://learn.microsoft.com/sql/t-sql/statements/collation-precedence-transact-sql: literals and
 // variables are coercible-default). A comparison with a table column is
 // left alone, so an index on an int or date column stays usable.
-// Not simulated: NOCASE folds ASCII letters only ('É' = 'é' is still false), and SQL Server's
-// padding of the shorter string with spaces ('a' = 'a ' is true there).
+// NOCASE is Bp's collation on the simulator's connections (native/conduit_collation.c): trailing spaces
+// do not count there ('a' = 'a ' as on SQL Server). Not simulated: NOCASE folds ASCII letters only
+// ('É' = 'é' is still false).
 import { VIEW_EXPRESSION_COLUMNS } from '../views.js';
 import { type Out, emitList, expr, kw, op } from './out.js';
 

@@ -7,7 +7,7 @@ import { convertValue, isCharacterType, parseType } from '../conversions.js';
 import {
   type DateParts, canonical, daysInMonth, epochDay, formatDate, formatDateTime, fromEpochDay, nowLocal, parseDateish,
 } from '../dates.js';
-import { tsqlAscii, tsqlChar, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
+import { tsqlAscii, tsqlChar, tsqlDatalength, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
 import { tsqlCharindex, tsqlReplace } from './collation.js';
 import * as math from './math-functions.js';
 
@@ -260,4 +260,5 @@ export function registerFunctions(db: Database.Database): void {
   db.function('tsql_ascii', det, (v: V) => sqlInteger(tsqlAscii(v)));
   db.function('tsql_unicode', det, (v: V) => sqlInteger(tsqlUnicode(v)));
   db.function('tsql_reverse', det, tsqlReverse);
+  db.function('tsql_datalength', ints, tsqlDatalength);
 }

@@ -53,3 +53,17 @@ export function tsqlReverse(s: V): string | null {
   if (s === null) return null;
   return text(s).split('').reverse().join('');
 }
+
+/**
+ * DATALENGTH(x): the bytes of the value, trailing spaces included where LEN leaves them out
+ * (https://learn.microsoft.com/sql/t-sql/functions/datalength-transact-sql). Text is taken as varchar,
+ * one byte a character in Windows-1252 (an nvarchar parameter would count two); an integer as int
+ * (4 bytes) or bigint (8) by its value, a float 8, binary its length. NULL for NULL.
+ */
+export function tsqlDatalength(v: V | bigint): bigint | null {
+  if (v === null) return null;
+  if (typeof v === 'bigint') return v >= -2147483648n && v <= 2147483647n ? 4n : 8n;
+  if (typeof v === 'number') return 8n;
+  if (Buffer.isBuffer(v)) return BigInt(v.length);
+  return BigInt(Array.from(v).length);
+}
