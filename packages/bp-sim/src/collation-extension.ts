@@ -1,6 +1,7 @@
 // Bp's SQL Server collation for SQLite: a small extension (native/conduit_collation.c, compiled by the
 // build into dist/native/) that replaces SQLite's NOCASE on a connection, so that text compares as under
-// SQL_Latin1_General_CP1_CI_AS: trailing spaces do not count ('abc' = 'abc  '). Every connection that
+// SQL_Latin1_General_CP1_CI_AS: trailing spaces do not count ('abc' = 'abc  '), case is ignored for every
+// letter of Windows-1252 ('É' = 'é'); it also brings upper(), lower() and LIKE's conduit_like(). Every connection that
 // reads or writes a practice file loads it, so its NOCASE indexes are built and searched in one order.
 // Without a C compiler the extension is absent and SQLite's own NOCASE applies (README: known differences).
 import type Database from 'better-sqlite3';
@@ -22,4 +23,25 @@ export function collationSupported(): boolean {
 /** Replaces the connection's NOCASE collation with Bp's; does nothing when the extension is not built. */
 export function enableCollation(raw: Database.Database): void {
   if (collationSupported()) raw.loadExtension(COLLATION_EXTENSION);
+}
+
+/**
+ * PRAGMA user_version of a file whose NOCASE indexes are in this collation's order. A file that SQLite's
+ * own NOCASE indexed (an older simulator, a build without the extension) has 0; its indexes on accented
+ * text are out of order for this collation, and searches in them would miss rows.
+ */
+export const COLLATION_INDEX_VERSION = 1;
+
+/** Marks a file whose indexes were built with the extension loaded (the generator). */
+export function markIndexesCollated(raw: Database.Database): void {
+  if (collationSupported()) raw.pragma(`user_version = ${COLLATION_INDEX_VERSION}`);
+}
+
+/** Rebuilds a writable file's NOCASE indexes in this collation's order, once (REINDEX NOCASE: https://sqlite.org/lang_reindex.html). */
+export function reindexIfNeeded(raw: Database.Database): void {
+  if (!collationSupported() || raw.pragma('user_version', { simple: true }) === COLLATION_INDEX_VERSION) return;
+  raw.transaction(() => {
+    raw.exec('REINDEX NOCASE');
+    raw.pragma(`user_version = ${COLLATION_INDEX_VERSION}`);
+  }).immediate();
 }

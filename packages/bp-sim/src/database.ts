@@ -5,7 +5,7 @@ import { forgetStatements } from './cache.js';
 import { SqlServerError, toSqlServerError } from './errors.js';
 import { registerFunctions } from './tsql/functions.js';
 import { enableInterrupt } from './interrupt.js';
-import { enableCollation } from './collation-extension.js';
+import { enableCollation, reindexIfNeeded } from './collation-extension.js';
 import { runProcedureBatch, runTextBatch } from './tsql/batch.js';
 import type { SimBatch, SimOutcome } from './types.js';
 
@@ -50,6 +50,7 @@ export class BpSimDatabase {
     if (!readonly && raw.pragma('journal_mode', { simple: true }) !== 'wal') raw.pragma('journal_mode = WAL');
     if (!readonly) raw.pragma('synchronous = NORMAL');
     enableCollation(raw);
+    if (!readonly) reindexIfNeeded(raw);
     registerFunctions(raw);
   }
 

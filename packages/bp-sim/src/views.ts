@@ -133,3 +133,12 @@ export function tableColumnKind(table: string, column: string): 'int' | 'date' |
   if (!c) return undefined;
   return c.kind === 'int' || c.kind === 'pk' ? 'int' : c.kind === 'date' ? 'date' : c.kind === 'datetime' ? 'datetime' : undefined;
 }
+
+/**
+ * Upper-cased names of text columns (text or varchar in every table that has them, and not computed in
+ * any view): an index on one is in Bp's collation, so a LIKE on it can be given an index range (tsql/like.ts).
+ */
+export const TEXT_COLUMN_NAMES: ReadonlySet<string> = new Set(
+  Object.values(TABLES).flatMap((cols) => cols.filter((c) => c.kind === 'text' || c.kind === 'varchar').map((c) => c.name))
+    .filter((name) => !VIEW_EXPRESSION_COLUMNS.has(name) && Object.values(TABLES).every((cols) => cols.every((c) => c.name !== name || c.kind === 'text' || c.kind === 'varchar'))),
+);

@@ -49,3 +49,13 @@ test('LIKE does not pad: spaces in the pattern must be there', () => {
   assert.deepEqual(ids("SELECT INTERNALID FROM PATIENTS WHERE NOT SURNAME LIKE 'padded %' AND INTERNALID <= 2"), [2]);
   assert.equal(one("SELECT CASE WHEN 'abc' LIKE 'abc ' THEN 1 ELSE 0 END AS x")?.x, 0);
 });
+
+test("LIKE with a varchar pattern literal need not match the value's trailing spaces; with an nvarchar parameter it must", () => {
+  assert.deepEqual(ids("SELECT INTERNALID FROM PATIENTS WHERE SURNAME LIKE 'padded' ORDER BY INTERNALID"), [1, 2]);
+  assert.deepEqual(ids("SELECT INTERNALID FROM PATIENTS WHERE SURNAME LIKE 'padded ' ORDER BY INTERNALID"), [1]);
+  assert.deepEqual(ids('SELECT INTERNALID FROM PATIENTS WHERE SURNAME LIKE @p ORDER BY INTERNALID', { p: 'padded' }), [2]);
+  assert.deepEqual(one(`SELECT CASE WHEN 'a_c' LIKE 'a!_c' ESCAPE '!' THEN 1 ELSE 0 END AS a, CASE WHEN 'abc' LIKE 'a!_c' ESCAPE '!' THEN 1 ELSE 0 END AS b,
+    CASE WHEN 'B' LIKE @p THEN 1 ELSE 0 END AS c, CASE WHEN 'd' LIKE @p THEN 1 ELSE 0 END AS d, CASE WHEN 'd' LIKE @q THEN 1 ELSE 0 END AS e,
+    CASE WHEN 'x%y' LIKE '%!%%' ESCAPE '!' THEN 1 ELSE 0 END AS f, CASE WHEN NULL LIKE '%' THEN 1 ELSE 0 END AS g`, { p: '[a-c]', q: '[^a-c]' }),
+  { a: 1, b: 0, c: 1, d: 0, e: 1, f: 1, g: 0 });
+});

@@ -13,7 +13,7 @@ import { makeIhi, makeMedicareNumber } from './identifiers.js';
 import { PMS_VERSION } from '../practice.js';
 import { ensureIntegrationLoginTable } from '../integration-login.js';
 import { generateClinical } from './clinical.js';
-import { enableCollation } from '../collation-extension.js';
+import { enableCollation, markIndexesCollated } from '../collation-extension.js';
 
 export interface GenerateOptions {
   patients?: number;
@@ -283,6 +283,7 @@ export function createPracticeDatabase(file: string, opts: GenerateOptions = {},
     // --- indexes and finish --------------------------------------------------------------------
     INDEXES.forEach((_ddl, i) => progress(i, INDEXES.length, 'indexes'));
     createIndexes(db);
+    markIndexesCollated(db);
     progress(INDEXES.length, INDEXES.length, 'indexes');
     db.pragma('synchronous = NORMAL');
     db.exec('ANALYZE');

@@ -10,8 +10,7 @@
 // variables are coercible-default). A comparison with a table column is
 // left alone, so an index on an int or date column stays usable.
 // NOCASE is Bp's collation on the simulator's connections (native/conduit_collation.c): trailing spaces
-// do not count there ('a' = 'a ' as on SQL Server). Not simulated: NOCASE folds ASCII letters only
-// ('É' = 'é' is still false).
+// do not count there ('a' = 'a ' as on SQL Server), and case is ignored for accented letters ('É' = 'é').
 import { VIEW_EXPRESSION_COLUMNS } from '../views.js';
 import { type Out, emitList, expr, kw, op } from './out.js';
 

@@ -10,7 +10,7 @@ import { SqlServerError, keywordSyntaxError, syntaxError, unsupported } from '..
 import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedFallbacks, typedValues } from './typed-values.js';
 import { caseInsensitiveComparisons } from './compare-collation.js';
-import { checkedLikeRanges } from './like-padding.js';
+import { collatedLike } from './like.js';
 import { nameSelectItem } from './select-names.js';
 import { RESERVED, reservedAsName } from './reserved.js';
 import { castType, datePart } from './functions.js';
@@ -308,7 +308,7 @@ function clausePass(out: Out[]): void {
   arithmetic(out);
   typedValues(out);
   caseInsensitiveComparisons(out);
-  checkedLikeRanges(out);
+  collatedLike(out);
 }
 
 /**
