@@ -16,6 +16,7 @@ import { RESERVED, reservedAsName } from './reserved.js';
 import { castType, datePart } from './functions.js';
 import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
 import { guardDivisors } from './division.js';
+import { refuseBitOperand } from './aggregate-types.js';
 import { checkNameCall, checkRowidName, isTableSource, readChain, resolveName } from './names.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
@@ -123,6 +124,7 @@ function arity(name: string, args: Node[][], min: number, max = min): void {
 function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, windowed: boolean): Out | null {
   const U = name.u;
   if (!FUNCTION_NAMES.has(U)) return null;
+  refuseBitOperand(U, argNodes);
   const args = argNodes.length === 0 ? [] : splitCommas(argNodes);
   const x = (nodes: Node[]): string => emitList(xlist(nodes, ctx));
   const call = (fn: string, min: number, max = min): Out => { arity(U, args, min, max); return expr(`${fn}(${args.map(x).join(', ')})`); };
