@@ -1,7 +1,7 @@
 // NULL in aggregates and arithmetic, and the type of ISNULL / COALESCE, as SQL Server answers them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, smallPractice } from './helpers.js';
+import { run, smallPractice, sqlError } from './helpers.js';
 
 const { db } = smallPractice();
 const one = (sql: string): Record<string, unknown> | undefined => run(db, sql).rows[0];
@@ -19,4 +19,13 @@ test('ISNULL and COALESCE convert a replacement to the type of an int or date co
     ISNULL(DATEOFDEATH, '') AS d, COALESCE(DATEOFDEATH, '') AS e, ISNULL(IHIVALIDATED, '') AS f, ISNULL(HEADOFFAMILYID, '7') + 1 AS g,
     ISNULL('', HEADOFFAMILYID) AS h, ISNULL(SURNAME, '') AS i ${where}`),
   { a: 0, b: 0, c: 0, d: '1900-01-01', e: '1900-01-01', f: '1900-01-01', g: 8, h: '', i: run(db, `SELECT TOP 1 SURNAME ${where}`).rows[0]?.SURNAME });
+});
+
+test('COALESCE takes the type of highest precedence: with an int argument a string is converted to int (245 when it cannot be)', () => {
+  sqlError(() => run(db, "SELECT COALESCE('abc', 1) AS x"), 245, /^Conversion failed when converting the varchar value 'abc' to data type int\.$/);
+  const surname = String(run(db, 'SELECT SURNAME FROM PATIENTS WHERE INTERNALID = 1').rows[0]?.SURNAME);
+  sqlError(() => run(db, 'SELECT COALESCE(SURNAME, 0) AS x FROM PATIENTS WHERE INTERNALID = 1'), 245, new RegExp(`'${surname}' to data type int`));
+  assert.deepEqual(one("SELECT COALESCE('5', 1) AS a, COALESCE(NULL, '7', 2) AS b, COALESCE(1, 'abc') AS c, ISNULL('abc', 1) AS d, COALESCE('x', 'y') AS e"),
+    { a: 5, b: 7, c: 1, d: 'abc', e: 'x' });
+  assert.equal(run(db, 'SELECT COALESCE(@p, 0) + 1 AS x', { p: '12' }).rows[0]?.x, 13);
 });

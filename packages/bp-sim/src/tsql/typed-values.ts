@@ -4,7 +4,7 @@
 // '1.5' compared with an int column is error 245, a non-date compared with a date column 241
 // (242 with a datetime column when the day is out of range).
 // Columns are known by name (views.ts); INSERT/UPDATE use the target table's own column types.
-import { DATE_COLUMN_NAMES, DATE_ONLY_COLUMN_NAMES, INT_COLUMN_NAMES, tableColumnKind } from '../views.js';
+import { DATE_COLUMN_NAMES, DATE_ONLY_COLUMN_NAMES, INT_COLUMN_NAMES, TEXT_COLUMN_NAMES, tableColumnKind } from '../views.js';
 import { type Out, expr, kw, op } from './out.js';
 
 type Kind = 'int' | 'date' | 'datetime';
@@ -95,11 +95,23 @@ function updates(out: Out[]): void {
  * whose column type counts (ISNULL: the first; COALESCE: all). Each argument is a translated list.
  */
 export function typedFallbacks(args: Out[][], typedFrom: Out[][]): void {
-  const kinds = typedFrom.map((a) => (a.length === 1 ? kindOf(a[0]) : undefined));
+  const kinds = typedFrom.map((a) => (a.length === 1 ? kindOf(a[0]) ?? literalKind(a[0]) : undefined));
   const kind = kinds.find((k) => k === 'datetime') ?? kinds.find((k) => k === 'date') ?? kinds.find((k) => k === 'int');
   if (!kind) return;
-  args.forEach((a, i) => { if (a.length === 1) args[i] = [wrap(a[0], kind) as Out]; });
+  args.forEach((a, i) => {
+    if (a.length !== 1) return;
+    // A text column next to an int: each of its values is converted, 245 for one that is no number.
+    const textColumn = kind === 'int' && a[0]?.k === 'name' && TEXT_COLUMN_NAMES.has(a[0].last ?? '');
+    args[i] = [textColumn ? expr(`tsql_conv(${a[0]?.sql}, 'int')`) : wrap(a[0], kind) as Out];
+  });
 }
+
+/**
+ * An integer literal is int (https://learn.microsoft.com/sql/t-sql/data-types/constants-transact-sql),
+ * which ranks above varchar (https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql):
+ * COALESCE('abc', 1) converts 'abc' to int, error 245 (ISNULL looks at its first argument only: ISNULL('abc', 1) is 'abc').
+ */
+const literalKind = (o: Out | undefined): Kind | undefined => (o?.k === 'num' && /^\d{1,9}$/.test(o.sql) ? 'int' : undefined);
 
 export function typedValues(out: Out[]): void {
   updates(out);
