@@ -29,3 +29,14 @@ test('COALESCE takes the type of highest precedence: with an int argument a stri
     { a: 5, b: 7, c: 1, d: 'abc', e: 'x' });
   assert.equal(run(db, 'SELECT COALESCE(@p, 0) + 1 AS x', { p: '12' }).rows[0]?.x, 13);
 });
+
+test("ISNULL converts its replacement to the first argument's type, cutting a string to its declared length", () => {
+  run(db, 'UPDATE PATIENTS SET POSTCODE = NULL, MEDICARELINENO = NULL WHERE INTERNALID = 1');
+  const postcode = run(db, 'SELECT POSTCODE FROM PATIENTS WHERE INTERNALID = 2').rows[0]?.POSTCODE;
+  assert.deepEqual(one(`SELECT ISNULL(CAST(NULL AS varchar(3)), 'abcdef') AS a, ISNULL(CONVERT(varchar(2), NULL), 'xyz') AS b,
+    ISNULL(CAST(NULL AS varchar(3)), 12345) AS c, COALESCE(CAST(NULL AS varchar(3)), 'abcdef') AS d, ISNULL(CAST(NULL AS varchar(8)), 'abc') AS e`),
+  { a: 'abc', b: 'xy', c: '123', d: 'abcdef', e: 'abc' });
+  assert.deepEqual(one("SELECT ISNULL(POSTCODE, '123456') AS p, ISNULL(MEDICARELINENO, 'abc') AS m FROM PATIENTS WHERE INTERNALID = 1"), { p: '1234', m: 'a' });
+  assert.deepEqual(run(db, 'SELECT ISNULL(Postcode, @r) AS p FROM BPS_Patients WHERE InternalID = 1', { r: 'ABCDEFG' }).rows[0], { p: 'ABCD' });
+  assert.deepEqual(one("SELECT ISNULL(POSTCODE, '123456') AS p FROM PATIENTS WHERE INTERNALID = 2"), { p: postcode });
+});

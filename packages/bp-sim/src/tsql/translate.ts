@@ -17,6 +17,7 @@ import { castType, datePart } from './functions.js';
 import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
 import { guardDivisors } from './division.js';
 import { refuseBitOperand } from './aggregate-types.js';
+import { declaredLength, truncated } from './isnull-length.js';
 import { checkNameCall, checkRowidName, isTableSource, readChain, resolveName } from './names.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
@@ -140,6 +141,8 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, w
       if (U === 'ISNULL') arity(U, args, 2); // COALESCE with fewer than 2 arguments: SQLite refuses it (174)
       const outs = args.map((a) => xlist(a, ctx));
       typedFallbacks(outs, U === 'ISNULL' ? outs.slice(0, 1) : outs);
+      const length = U === 'ISNULL' ? declaredLength(args[0] as Node[], outs[0] as Out[]) : undefined;
+      if (length !== undefined) outs[1] = truncated(outs[1] as Out[], length);
       return expr(`${U === 'ISNULL' ? 'ifnull' : 'coalesce'}(${outs.map(emitList).join(', ')})`);
     }
     case 'LEFT': arity(U, args, 2); return expr(`substr(${x(args[0] as Node[])}, 1, ${x(args[1] as Node[])})`);
