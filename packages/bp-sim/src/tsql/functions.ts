@@ -10,6 +10,7 @@ import {
 import { tsqlAscii, tsqlChar, tsqlDatalength, tsqlNchar, tsqlReverse, tsqlUnicode } from './text-functions.js';
 import { tsqlCharindex, tsqlReplace } from './collation.js';
 import * as math from './math-functions.js';
+import { checkInt, intMultiply } from './int-overflow.js';
 
 type V = number | bigint | string | Buffer | null;
 
@@ -240,6 +241,10 @@ export function registerFunctions(db: Database.Database): void {
   });
   db.function('tsql_add', ints, (a: V, b: V) => tsqlAdd(a, b));
   db.function('tsql_sub', ints, (a: V, b: V) => tsqlSub(a, b));
+  db.function('tsql_addi', ints, (a: V, b: V) => checkInt(tsqlAdd(a, b)));
+  db.function('tsql_subi', ints, (a: V, b: V) => checkInt(tsqlSub(a, b)));
+  db.function('tsql_muli', ints, intMultiply);
+  db.function('tsql_int', ints, checkInt);
   db.function('tsql_len', det, (v: V) => (v === null ? null : sqlInteger(String(v).replace(/ +$/, '').length)));
   db.function('tsql_right', det, (v: V, n: V) => (v === null || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n))));
   db.function('tsql_charindex', { ...det, varargs: true }, (needle: V, hay: V, start: V = 1) => sqlInteger(tsqlCharindex(needle, hay, start)));

@@ -1,6 +1,7 @@
 // The translator's output tokens and the small predicates every rewriting pass uses.
 type OutKind = 'kw' | 'op' | 'name' | 'str' | 'num' | 'var' | 'expr' | 'group';
-export interface Out { k: OutKind; sql: string; u?: string; last?: string; lastRaw?: string; items?: Out[] }
+/** `int`: an expression of type int (int-overflow.ts). */
+export interface Out { k: OutKind; sql: string; u?: string; last?: string; lastRaw?: string; items?: Out[]; int?: true }
 
 export const expr = (sql: string): Out => ({ k: 'expr', sql });
 export const kw = (o: Out | undefined, ...words: string[]): boolean => !!o && o.k === 'kw' && words.includes(o.u ?? '');

@@ -18,6 +18,7 @@ import { FUNCTION_NAMES, PASSTHROUGH, REGISTERED } from './builtins.js';
 import { guardDivisors } from './division.js';
 import { refuseBitOperand } from './aggregate-types.js';
 import { declaredLength, truncated } from './isnull-length.js';
+import { checkedAdditive, checkedMultiplication, intExpr, isStaticInt } from './int-overflow.js';
 import { checkNameCall, checkRowidName, isTableSource, readChain, resolveName } from './names.js';
 import { type Node, type Tok, isKw, isOp, isTok, nodeText, splitCommas } from './tokenize.js';
 
@@ -148,6 +149,7 @@ function translateFunction(name: Tok, argNodes: Node[], ctx: TranslateContext, w
     case 'LEFT': arity(U, args, 2); return expr(`substr(${x(args[0] as Node[])}, 1, ${x(args[1] as Node[])})`);
     case 'SUBSTRING': return call('substr', 3);
     case 'AVG': return avg(args, argNodes, x, windowed);
+    case 'SUM': return sum(args, argNodes, ctx, windowed);
     case 'TRIM': return trim(argNodes, args, x);
     case 'SCOPE_IDENTITY': arity(U, args, 0); return expr('last_insert_rowid()');
     case 'COUNT_BIG': return expr(`count(${x(argNodes)})`);
@@ -200,6 +202,15 @@ function avg(args: Node[][], argNodes: Node[], x: (nodes: Node[]) => string, win
   if (windowed) return expr(`avg(${all})`);
   const value = isKw(argNodes[0], 'DISTINCT', 'ALL') ? x(argNodes.slice(1)) : all;
   return expr(`CASE WHEN max(typeof(${value}) = 'real') THEN avg(${all}) ELSE CAST(avg(${all}) AS INTEGER) END`);
+}
+
+/** SUM of an int expression is int: its total is checked (int-overflow.ts); a windowed SUM is left as it is. */
+function sum(args: Node[][], argNodes: Node[], ctx: TranslateContext, windowed: boolean): Out {
+  arity('SUM', args, 1);
+  const outs = xlist(argNodes, ctx);
+  const operand = kw(outs[0], 'DISTINCT', 'ALL') ? outs.slice(1) : outs;
+  const sql = `sum(${emitList(outs)})`;
+  return !windowed && operand.length === 1 && isStaticInt(operand[0]) ? intExpr(`tsql_int(${sql})`) : expr(sql);
 }
 
 /**
@@ -310,6 +321,7 @@ function clausePass(out: Out[]): void {
   offsetFetch(out, limit);
   if (limit !== null) out.push({ k: 'kw', sql: 'LIMIT', u: 'LIMIT' }, expr(limit));
   guardDivisors(out);
+  checkedMultiplication(out);
   arithmetic(out);
   typedValues(out);
   caseInsensitiveComparisons(out);
@@ -407,9 +419,10 @@ function arithmetic(out: Out[]): void {
     }
     const left = out.slice(l, i);
     const right = out.slice(i + 1, r + 1);
-    if (left.length === 1 && right.length === 1 && left[0]?.k === 'num' && right[0]?.k === 'num') continue;
+    const checked = checkedAdditive(o.sql, left, right);
+    if (!checked && left.length === 1 && right.length === 1 && left[0]?.k === 'num' && right[0]?.k === 'num') continue;
     const fn = o.sql === '+' ? 'tsql_add' : 'tsql_sub';
-    out.splice(l, r - l + 1, expr(`${fn}(${emitList(left)}, ${emitList(right)})`));
+    out.splice(l, r - l + 1, checked ?? expr(`${fn}(${emitList(left)}, ${emitList(right)})`));
     i = l;
   }
 }
