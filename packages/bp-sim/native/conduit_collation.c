@@ -24,6 +24,7 @@
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
+#include <stdint.h>
 #include <string.h>
 
 typedef unsigned char u8;
@@ -182,11 +183,15 @@ static void like_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
  * The bounds of an index range holding every value that matches a pattern: conduit_like_low is the
  * pattern's fixed prefix (before its first wildcard), conduit_like_high that prefix lower-cased with
  * its last character's code raised by one, or U+10FFFF, above any text, when there is no prefix. Under
- * this collation a matching value is >= low and < high.
+ * this collation a matching value is >= low and < high. conduit_like_exact is 1 when every value in
+ * that range matches (the pattern is the prefix and one final %, the prefix does not end in a space
+ * and the raised character is no upper-case letter), so the LIKE itself need not run for them.
  */
+enum { LOW, HIGH, EXACT };
+
 static void bound_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
-  int high = sqlite3_user_data(ctx) != 0;
+  int mode = (int)(intptr_t)sqlite3_user_data(ctx);
   const u8 *p = sqlite3_value_text(argv[0]);
   if (!p) return;
   int np = sqlite3_value_bytes(argv[0]);
@@ -194,24 +199,32 @@ static void bound_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const u8 *pe = p + np;
   u8 *out = sqlite3_malloc64((sqlite3_uint64)np * 2 + 5);
   if (!out) { sqlite3_result_error_nomem(ctx); return; }
-  int k = 0, lastAt = -1;
-  unsigned last = 0;
+  int k = 0, lastAt = -1, rest = 0;
+  unsigned last = 0, raw = 0;
   while (p < pe) {
     unsigned c = next(&p, pe);
     if (c == esc) {
-      if (p >= pe) break;
+      if (p >= pe) { rest = 2; break; }
       c = next(&p, pe);
     } else if (c == '%' || c == '_' || c == '[') {
+      rest = c == '%' && p == pe ? 1 : 2; /* 1: one final % */
       break;
     }
     lastAt = k;
+    raw = c;
     last = lower(c);
-    k += put(out + k, high ? last : c);
+    k += put(out + k, mode == LOW ? c : last);
   }
-  if (high) {
-    unsigned up = last + 1;
+  unsigned up = last + 1;
+  int sentinel = lastAt < 0 || up == 0x178 || (up >= 0xD800 && up <= 0xDFFF) || up > 0x10FFFF;
+  if (mode == EXACT) {
+    sqlite3_free(out);
+    sqlite3_result_int(ctx, !sentinel && rest == 1 && raw != ' ' && up != ' ' && lower(up) == up);
+    return;
+  }
+  if (mode == HIGH) {
     if (up == ' ') up = '!';
-    if (lastAt < 0 || up == 0x178 || (up >= 0xD800 && up <= 0xDFFF) || up > 0x10FFFF) { lastAt = 0; up = 0x10FFFF; }
+    if (sentinel) { lastAt = 0; up = 0x10FFFF; }
     k = lastAt + put(out + lastAt, up);
   }
   sqlite3_result_text(ctx, (const char *)out, k, sqlite3_free);
@@ -228,7 +241,8 @@ int sqlite3_conduitcollation_init(sqlite3 *db, char **err, const sqlite3_api_rou
   if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "upper", 1, flags, (void *)1, map_case, 0, 0);
   if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "lower", 1, flags, 0, map_case, 0, 0);
   if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like", 4, flags, 0, like_fn, 0, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like_low", 2, flags, 0, bound_fn, 0, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like_high", 2, flags, (void *)1, bound_fn, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like_low", 2, flags, (void *)(intptr_t)LOW, bound_fn, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like_high", 2, flags, (void *)(intptr_t)HIGH, bound_fn, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "conduit_like_exact", 2, flags, (void *)(intptr_t)EXACT, bound_fn, 0, 0);
   return rc;
 }

@@ -10,7 +10,9 @@
 // optimisation). On a text column with a literal or parameter pattern the call is preceded by the
 // index range of the pattern's fixed prefix, `x COLLATE NOCASE >= conduit_like_low(p, e) AND
 // x COLLATE NOCASE < conduit_like_high(p, e)`: every match lies in it under the collation, and
-// SQLite computes the bounds once per statement and searches the index with them.
+// SQLite computes the bounds once per statement and searches the index with them. When the pattern is
+// just a prefix and a final % (`'Smi%'`), every value in the range matches: conduit_like_exact, also
+// computed once, spares the call on each row.
 // Without the extension (no C compiler) LIKE stays SQLite's.
 import { collationSupported } from '../collation-extension.js';
 import { TEXT_COLUMN_NAMES } from '../views.js';
@@ -36,7 +38,7 @@ export function collatedLike(out: Out[]): void {
     const call = `conduit_like(${x}, ${p}, ${esc}, ${unicodePattern(pattern as Out) ? 0 : 1})`;
     const ranged = !not && value?.k === 'name' && TEXT_COLUMN_NAMES.has(value.last ?? '') && ['str', 'var'].includes(pattern?.k ?? '');
     const sql = not ? `(NOT ${call})`
-      : ranged ? `(${x} COLLATE NOCASE >= conduit_like_low(${p}, ${esc}) AND ${x} COLLATE NOCASE < conduit_like_high(${p}, ${esc}) AND ${call})`
+      : ranged ? `(${x} COLLATE NOCASE >= conduit_like_low(${p}, ${esc}) AND ${x} COLLATE NOCASE < conduit_like_high(${p}, ${esc}) AND (conduit_like_exact(${p}, ${esc}) OR ${call}))`
         : call;
     out.splice(l, i + 2 + (hasEscape ? 2 : 0) - l, expr(sql));
     i = l;
