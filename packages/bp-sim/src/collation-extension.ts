@@ -41,6 +41,7 @@ export function markIndexesCollated(raw: Database.Database): void {
 export function reindexIfNeeded(raw: Database.Database): void {
   if (!collationSupported() || raw.pragma('user_version', { simple: true }) === COLLATION_INDEX_VERSION) return;
   raw.transaction(() => {
+    if (raw.pragma('user_version', { simple: true }) === COLLATION_INDEX_VERSION) return; // another connection got there first
     raw.exec('REINDEX NOCASE');
     raw.pragma(`user_version = ${COLLATION_INDEX_VERSION}`);
   }).immediate();

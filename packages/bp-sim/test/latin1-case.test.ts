@@ -2,7 +2,7 @@
 // ASCII: 'CÔTÉ' = 'Côté', while accents still count ('Cote' <> 'Côté'). LIKE, UPPER and LOWER too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { run, smallPractice } from './helpers.js';
+import { proc, run, smallPractice } from './helpers.js';
 
 const { db } = smallPractice();
 const one = (sql: string, params: Record<string, unknown> = {}): Record<string, unknown> | undefined => run(db, sql, params).rows[0];
@@ -31,6 +31,12 @@ test('LIKE ignores case for accented letters, whether or not an index serves it'
   assert.deepEqual(ids("SELECT InternalID FROM BPS_Patients WHERE Surname LIKE '%té' AND InternalID <= 3 ORDER BY InternalID"), [1, 2]);
   assert.deepEqual(ids("SELECT InternalID FROM BPS_Patients WHERE Surname NOT LIKE 'cô%' AND InternalID <= 3"), [3]);
   assert.equal(one("SELECT CASE WHEN 'Ÿ' LIKE 'ÿ' THEN 1 ELSE 0 END AS x")?.x, 1);
+});
+
+test('BP_GetPatientByPartSurnameDOB finds an accented surname from any case of its start', () => {
+  const dob = run(db, 'SELECT DOB FROM PATIENTS WHERE INTERNALID = 1').rows[0]?.DOB;
+  assert.ok(proc(db, 'BP_GetPatientByPartSurnameDOB', { surname: 'CÔ', dob }).rows.some((r) => r.InternalID === 1));
+  assert.ok(!proc(db, 'BP_GetPatientByPartSurnameDOB', { surname: 'CO', dob }).rows.some((r) => r.InternalID === 1));
 });
 
 test('UPPER and LOWER map the accented letters of the code page', () => {

@@ -5,6 +5,7 @@ import { procedureError } from '../errors.js';
 import { formatDateTime, nowLocal } from '../dates.js';
 import { isValidMedicareNumber } from '../generate/identifiers.js';
 import { type ProcArgs, type ProcDef, params, resultSet } from './types.js';
+import { likeCondition } from '../tsql/like.js';
 
 const PATIENT_COLUMNS = `p.INTERNALID AS InternalID, t.TITLE AS Title, p.FIRSTNAME AS Firstname, p.MIDDLENAME AS Middlename,
   p.SURNAME AS Surname, p.PREFERREDNAME AS Preferredname, p.DOB AS DOB, p.SEXCODE AS SexCode, p.ADDRESS1 AS Address1,
@@ -83,7 +84,7 @@ export const patientProcedures: ProcDef[] = [
     params: params('surname:varchar!, dob:date!'),
     run: (db, { values }) => ({
       ...resultSet(prepareCached(db, `SELECT ${PATIENT_COLUMNS} ${PATIENT_FROM}
-        WHERE p.SURNAME LIKE ? ESCAPE '\\' AND p.DOB = ? AND p.RECORDSTATUS = 1 ORDER BY p.SURNAME, p.FIRSTNAME`),
+        WHERE ${likeCondition('p.SURNAME', '?', "'\\'")} AND p.DOB = ? AND p.RECORDSTATUS = 1 ORDER BY p.SURNAME, p.FIRSTNAME`),
       `${String(values.surname ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, values.dob),
       returnValue: 0,
     }),

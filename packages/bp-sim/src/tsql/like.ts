@@ -44,3 +44,8 @@ export function collatedLike(out: Out[]): void {
     i = l;
   }
 }
+
+/** SQL for `x LIKE p ESCAPE esc` (SQL text of each) in the procedures' own SQL: SQL Server's LIKE where the extension is built. */
+export function likeCondition(x: string, p: string, esc: string): string {
+  return collationSupported() ? `conduit_like(${x}, ${p}, ${esc}, 1)` : `${x} LIKE ${p} ESCAPE ${esc}`;
+}
