@@ -81,7 +81,17 @@ static int compare(void *unused, int n1, const void *p1, int n2, const void *p2)
   const u8 *a = (const u8 *)p1, *b = (const u8 *)p2;
   const u8 *ae = a + trimmed(a, n1), *be = b + trimmed(b, n2);
   while (a < ae && b < be) {
-    unsigned x = lower(next(&a, ae)), y = lower(next(&b, be));
+    unsigned x, y;
+    if ((*a | *b) < 0x80) { /* both ASCII: the common case, without decoding */
+      x = *a++;
+      y = *b++;
+      if (x == y) continue;
+      x = lower(x);
+      y = lower(y);
+    } else {
+      x = lower(next(&a, ae));
+      y = lower(next(&b, be));
+    }
     if (x != y) return x < y ? -1 : 1;
   }
   return (a < ae) - (b < be);
