@@ -20,9 +20,16 @@ export function collationSupported(): boolean {
   return available;
 }
 
-/** Replaces the connection's NOCASE collation with Bp's; does nothing when the extension is not built. */
+const loaded = new WeakSet<Database.Database>();
+
+/**
+ * Replaces the connection's NOCASE collation with Bp's; does nothing when the extension is not built or
+ * already loaded there (SQLite refuses to replace a collation that prepared statements use).
+ */
 export function enableCollation(raw: Database.Database): void {
-  if (collationSupported()) raw.loadExtension(COLLATION_EXTENSION);
+  if (!collationSupported() || loaded.has(raw)) return;
+  raw.loadExtension(COLLATION_EXTENSION);
+  loaded.add(raw);
 }
 
 /**
