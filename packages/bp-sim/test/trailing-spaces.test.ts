@@ -36,6 +36,14 @@ test('GROUP BY and DISTINCT treat values that differ only in trailing spaces as 
   assert.equal(run(db, 'SELECT DISTINCT SURNAME FROM PATIENTS WHERE INTERNALID <= 2').rows.length, 1);
 });
 
+test('GROUP BY and DISTINCT of expressions and derived columns ignore case and trailing spaces too', () => {
+  const letters = "(SELECT 'a' AS x UNION ALL SELECT 'A  ' UNION ALL SELECT 'b') t";
+  assert.deepEqual(run(db, `SELECT COUNT(*) AS n FROM ${letters} GROUP BY x ORDER BY n`).rows.map((r) => r.n), [1, 2]);
+  assert.equal(run(db, `SELECT DISTINCT x FROM ${letters}`).rows.length, 2);
+  assert.equal(run(db, 'SELECT DISTINCT LTRIM(SURNAME) AS s FROM PATIENTS WHERE INTERNALID <= 2').rows.length, 1);
+  assert.deepEqual(run(db, 'SELECT UPPER(SURNAME) + \'\' AS s, COUNT(*) AS n FROM PATIENTS WHERE INTERNALID <= 2 GROUP BY UPPER(SURNAME) + \'\'').rows.map((r) => r.n), [2]);
+});
+
 test('LEN ignores trailing spaces, DATALENGTH counts them', () => {
   assert.deepEqual(one('SELECT LEN(SURNAME) AS l, DATALENGTH(SURNAME) AS d FROM PATIENTS WHERE INTERNALID = 1'), { l: 6, d: 8 });
   assert.deepEqual(one("SELECT LEN('a  ') AS l, DATALENGTH('a  ') AS d, DATALENGTH(NULL) AS n, DATALENGTH('') AS e"), { l: 1, d: 3, n: null, e: 0 });

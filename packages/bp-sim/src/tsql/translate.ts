@@ -11,6 +11,7 @@ import { type Out, emitList, expr, isPrimary, kw, op } from './out.js';
 import { typedFallbacks, typedValues } from './typed-values.js';
 import { caseInsensitiveComparisons } from './compare-collation.js';
 import { collatedLike } from './like.js';
+import { collatedGrouping } from './grouping-collation.js';
 import { nameSelectItem } from './select-names.js';
 import { RESERVED, reservedAsName } from './reserved.js';
 import { castType, datePart } from './functions.js';
@@ -326,6 +327,7 @@ function clausePass(out: Out[]): void {
   typedValues(out);
   caseInsensitiveComparisons(out);
   collatedLike(out);
+  collatedGrouping(out);
 }
 
 /**
