@@ -15,9 +15,9 @@
  * below the space (tab, control characters) right after a common prefix, which SQL Server orders before
  * the end of the shorter string.
  *
- * Case: _CI "considers the uppercase and lowercase versions of letters to be identical"
- * (https://learn.microsoft.com/sql/relational-databases/collations/collation-and-unicode-support), for
- * every letter of the collation's code page, Windows-1252: A-Z, À-Þ (not ×), Š Œ Ž Ÿ. Accents count
+ * Case: a _CI collation does not tell upper- from lower-case letters, an _AS one tells accented letters
+ * apart (https://learn.microsoft.com/sql/relational-databases/collations/collation-and-unicode-support);
+ * here for every letter of the collation's code page, Windows-1252: A-Z, À-Þ (not ×), Š Œ Ž Ÿ. Accents count
  * (_AS): é <> e. Characters compare lower-cased, by code point: ASCII text keeps the order of SQLite's
  * NOCASE, so indexes built with it stay in order; SQL Server's dictionary order (é between e and f) is
  * not simulated.
