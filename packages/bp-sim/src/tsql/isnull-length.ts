@@ -1,4 +1,4 @@
-// ISNULL(check, replacement) returns check's type: the replacement "is returned after it's implicitly
+// ISNULL(check, replacement) returns check's type: the replacement "is returned after it is implicitly
 // converted to the type of check_expression" and "can be truncated if replacement_value is longer than
 // check_expression" (https://learn.microsoft.com/sql/t-sql/functions/isnull-transact-sql). So
 // ISNULL(POSTCODE, '123456') is '1234' for a varchar(4) column, and ISNULL(CAST(NULL AS varchar(3)),
