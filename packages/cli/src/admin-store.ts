@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import pg from 'pg';
-import { openStore, isPostgresUrl, storeFile, type AnyStore } from '@conduit/cloud';
+import { openStore, isPostgresUrl, storeFile, redactLocation, scrubLocation, URL_START, type AnyStore } from '@conduit/cloud';
 import { envInt, envStr, parseIntOption, POSITIVE } from './env.js';
 
 export interface StoreFlags {
@@ -28,49 +28,6 @@ export function storeLocation(o: StoreFlags): string {
   if (o.store) return o.store;
   if (o.dataDir) return storeFile(o.dataDir);
   return envStr('CONDUIT_STORE_URL') ?? storeFile(envStr('CONDUIT_DATA_DIR', '.conduit/cloud'));
-}
-
-/** `scheme://`: the start of anything that reads as a URL (a SQLite file path does not). */
-const URL_START = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** `scheme://user:` then the password up to the last `@`: a password with an unencoded `@`, `/`, `?` or `#` is hidden whole. */
-const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)(.*)@/is;
-/** `?password=…`, `&sslpassword=…`: passwords given as query parameters. */
-const QUERY_PASSWORD = /([?&][^=&#]*password=)([^&#]*)/gi;
-
-/**
- * The location as it may be printed: in anything that reads as a URL, of any scheme (a mistyped
- * `postgress://` too), the password is `***`, before the host or as a `…password=` parameter.
- */
-export function redactLocation(location: string): string {
-  if (!URL_START.test(location)) return location;
-  return location.replace(USERINFO, '$1***@').replace(QUERY_PASSWORD, '$1***');
-}
-
-/** The secrets in a location, as written and decoded, to hide them wherever an error message quotes them. */
-function secretsOf(location: string): string[] {
-  if (!URL_START.test(location)) return [];
-  const raw = [USERINFO.exec(location)?.[2] ?? '', ...[...location.matchAll(QUERY_PASSWORD)].map((m) => m[2] ?? '')];
-  try {
-    raw.push(new URL(location).password);
-  } catch {
-    // unparsable: the text forms above are all there is
-  }
-  const all = raw.flatMap((x) => {
-    try {
-      return [x, decodeURIComponent(x)];
-    } catch {
-      return [x];
-    }
-  });
-  // Longest first, so a secret that contains another is hidden whole.
-  return [...new Set(all.filter((x) => x.length > 0))].sort((a, b) => b.length - a.length);
-}
-
-/** Hides the location's passwords wherever they might appear (an error message may quote the location). */
-function scrub(message: string, location: string): string {
-  let out = message.split(location).join(redactLocation(location));
-  for (const secret of secretsOf(location)) out = out.split(secret).join('***');
-  return out;
 }
 
 /**
@@ -118,7 +75,7 @@ export async function withStore<T>(o: StoreFlags, fn: (s: AnyStore) => T | Promi
       store = await openStore(location, { poolSize: 3, connectTimeoutMs: timeoutMs });
     }
   } catch (e) {
-    const why = scrub((e as Error).message, location);
+    const why = scrubLocation((e as Error).message, location);
     const slow = /timeout/i.test(why) ? ` (no answer within ${timeoutMs} ms; --store-timeout-ms waits longer)` : '';
     throw new Error(`cannot open the store ${shown}: ${why}${slow}`, { cause: e });
   }

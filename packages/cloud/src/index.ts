@@ -8,5 +8,6 @@ export { ACCESS_MESSAGES } from './practice/control.js';
 export { hashKey } from './keys.js';
 export * from './webhooks/index.js';
 export { openStore, describeStore, type AnyStore } from './store/open.js';
+export { redactLocation, scrubLocation, URL_START } from './store/redact.js';
 export { isPostgresUrl } from './store/postgres.js';
 export { outboxFor } from './webhooks/pg-store.js';

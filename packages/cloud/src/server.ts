@@ -5,6 +5,7 @@ import { LIMITS } from '@conduit/protocol';
 import type { FastifyInstance } from 'fastify';
 import { SqliteStore } from './store/sqlite.js';
 import { openStore, describeStore } from './store/open.js';
+import { scrubLocation } from './store/redact.js';
 import { isPostgresUrl } from './store/postgres.js';
 import { pagesFor } from './results/pg-pages.js';
 import type { WebhookOutbox } from './webhooks/store.js';
@@ -81,7 +82,7 @@ export async function startCloud(opts: CloudOptions): Promise<RunningCloud> {
   }
   const location = opts.storeUrl ?? storeFile(opts.dataDir);
   const store = await openStore(location).catch((e: Error) => {
-    throw new Error(`could not open the store ${describeStore(location)}: ${e.message}`);
+    throw new Error(`could not open the store ${describeStore(location)}: ${scrubLocation(e.message, location)}`);
   });
   if (opts.storeUrl) log.info({ store: describeStore(opts.storeUrl), ...('applied' in store && store.applied.length > 0 ? { schemaStepsApplied: store.applied } : {}) }, 'store opened');
   const bus = opts.cluster ? openBus(opts.cluster.busUrl, nodeId(opts.cluster.nodeId), opts.cluster.prefix) : undefined;

@@ -11,18 +11,5 @@ export async function openStore(location: string, opts: PgStoreOptions = {}): Pr
   return new SqliteStore(location);
 }
 
-/**
- * A location (the store's, or the bus's) without its passwords (before the host, or as ?password= /
- * ?sslpassword=), for logs and messages. A file path is shown as it is.
- */
-export function describeStore(location: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return location;
-  try {
-    const u = new URL(location);
-    if (u.password) u.password = '***';
-    for (const k of [...u.searchParams.keys()]) if (/password$/i.test(k)) u.searchParams.set(k, '***');
-    return u.toString();
-  } catch {
-    return `${location.split('://')[0]}://(unparsable URL)`;
-  }
-}
+/** A location (the store's, or the bus's) without its passwords, for logs and messages (redact.ts). */
+export { redactLocation as describeStore } from './redact.js';
