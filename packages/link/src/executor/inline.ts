@@ -159,9 +159,10 @@ export class InlineRunner {
       if (errorType === 'mssql' && errorCode === STATEMENT_INTERRUPTED) {
         // Interrupted before its budget: the watchdog fired for the statement before this one. Not slow.
         // A quiet run stopped at its budget (a pause of the machine, or the text has grown slow) moves its
-        // smoothed time toward the budget: a few in a row end its quiet runs, one does not.
+        // smoothed time toward the budget: a few in a row end its quiet runs, one does not. It counts as the
+        // budget, not as the time until the stop landed, which a busy machine can stretch many times over.
         if (spentMs >= budgetMs) {
-          if (away) away.ms += (spentMs - away.ms) / 4;
+          if (away) away.ms += (budgetMs - away.ms) / 4;
           else this.remember(key, Number.POSITIVE_INFINITY);
         }
         return { spentMs };
