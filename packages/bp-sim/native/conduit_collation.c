@@ -29,14 +29,25 @@ SQLITE_EXTENSION_INIT1
 
 typedef unsigned char u8;
 
-/* The next code point of UTF-8 text (a stray byte stands for itself). */
+/*
+ * The next code point of UTF-8 text. A byte that does not start a whole sequence (a stray continuation
+ * byte, a lead byte cut short or above 0xF4) stands for itself, one byte long, so every code point is
+ * at most 0x10FFFF or a single invalid byte.
+ */
 static unsigned next(const u8 **p, const u8 *end) {
   const u8 *s = *p;
   unsigned c = *s++;
-  if (c >= 0xC0) {
+  if (c >= 0xC0 && c <= 0xF4) {
     int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
-    c &= 0x3Fu >> n;
-    while (n-- > 0 && s < end && (*s & 0xC0) == 0x80) c = (c << 6) | (*s++ & 0x3F);
+    if (end - s >= n) {
+      unsigned d = c & (0x3Fu >> n);
+      int i = 0;
+      for (; i < n && (s[i] & 0xC0) == 0x80; i++) d = (d << 6) | (s[i] & 0x3F);
+      if (i == n) {
+        c = d;
+        s += n;
+      }
+    }
   }
   *p = s;
   return c;
@@ -109,8 +120,11 @@ static void map_case(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const u8 *end = s + n;
   int k = 0;
   while (s < end) {
+    const u8 *at = s;
     unsigned c = next(&s, end);
-    k += put(out + k, up ? upper(c) : lower(c));
+    /* An invalid byte is copied as it is, not re-encoded as the Latin-1 letter of its value. */
+    if (s - at == 1 && *at >= 0x80) out[k++] = *at;
+    else k += put(out + k, up ? upper(c) : lower(c));
   }
   sqlite3_result_text(ctx, (const char *)out, k, sqlite3_free);
 }
@@ -136,40 +150,56 @@ static int in_class(const u8 *p, const u8 *pe, unsigned c, const u8 **after) {
  * be matched (non-Unicode operands, as a varchar pattern literal).
  */
 static int match(const u8 *p, const u8 *pe, const u8 *s, const u8 *se, unsigned esc, int blanks) {
-  while (p < pe) {
-    unsigned c = next(&p, pe);
-    if (c == esc) {
-      if (p >= pe) return 0; /* nothing after the escape character: no match */
-      c = next(&p, pe);
-    } else if (c == '%') {
-      while (p < pe && *p == '%') p++;
-      if (p >= pe) return 1;
-      for (;;) {
-        if (match(p, pe, s, se, esc, blanks)) return 1;
-        if (s >= se) return 0;
-        next(&s, se);
-      }
-    } else if (c == '_') {
-      if (s >= se) return 0;
-      next(&s, se);
-      continue;
-    } else if (c == '[') {
-      const u8 *after;
-      if (s >= se) return 0;
-      const u8 *s0 = s;
-      unsigned x = lower(next(&s, se));
-      int in = in_class(p, pe, x, &after);
-      if (after) {
-        if (!in) return 0;
-        p = after;
+  /*
+   * Without recursion, remembering only the last %: every other token matches exactly one character, so
+   * when the rest fails, letting that % take one more character is the only retry needed (earlier ones
+   * cannot help). O(pattern x value) time and constant stack, where trying every split of every %
+   * took seconds for '%a%a%a%a%b' on 200 characters and overflowed the stack on long inputs.
+   */
+  const u8 *starP = 0, *starS = 0;
+  for (;;) {
+    if (p < pe) {
+      unsigned c = next(&p, pe);
+      if (c == esc) {
+        if (p >= pe) return 0; /* nothing after the escape character: nothing matches */
+        c = next(&p, pe);
+      } else if (c == '%') {
+        while (p < pe && *p == '%') p++;
+        if (p >= pe) return 1;
+        starP = p;
+        starS = s;
         continue;
+      } else if (c == '_') {
+        if (s < se) {
+          next(&s, se);
+          continue;
+        }
+        goto retry;
+      } else if (c == '[') {
+        if (s >= se) goto retry;
+        const u8 *after;
+        const u8 *s0 = s;
+        unsigned x = lower(next(&s, se));
+        int in = in_class(p, pe, x, &after);
+        if (after) {
+          if (!in) goto retry;
+          p = after;
+          continue;
+        }
+        s = s0; /* unclosed: a literal [ */
       }
-      s = s0; /* unclosed: a literal [ */
+      if (s < se && lower(next(&s, se)) == lower(c)) continue;
+    } else {
+      const u8 *t = s;
+      if (blanks) while (t < se && *t == ' ') t++;
+      if (t >= se) return 1;
     }
-    if (s >= se || lower(next(&s, se)) != lower(c)) return 0;
+  retry:
+    if (!starP || starS >= se) return 0;
+    next(&starS, se);
+    p = starP;
+    s = starS;
   }
-  if (blanks) while (s < se && *s == ' ') s++;
-  return s >= se;
 }
 
 static unsigned escape_arg(sqlite3_value *v) {
@@ -192,7 +222,8 @@ static void like_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /*
  * The bounds of an index range holding every value that matches a pattern: conduit_like_low is the
  * pattern's fixed prefix (before its first wildcard), conduit_like_high that prefix lower-cased with
- * its last character's code raised by one, or U+10FFFF, above any text, when there is no prefix. Under
+ * its last character's code raised by one, or an empty blob when there is no prefix (SQLite orders
+ * every text below every blob: no text, U+10FFFF or invalid bytes included, is left out). Under
  * this collation a matching value is >= low and < high. conduit_like_exact is 1 when every value in
  * that range matches (the pattern is the prefix and one final %, the prefix does not end in a space
  * and the raised character is no upper-case letter), so the LIKE itself need not run for them.
@@ -233,8 +264,12 @@ static void bound_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (mode == HIGH) {
+    if (sentinel) {
+      sqlite3_free(out);
+      sqlite3_result_zeroblob(ctx, 0);
+      return;
+    }
     if (up == ' ') up = '!';
-    if (sentinel) { lastAt = 0; up = 0x10FFFF; }
     k = lastAt + put(out + lastAt, up);
   }
   sqlite3_result_text(ctx, (const char *)out, k, sqlite3_free);
