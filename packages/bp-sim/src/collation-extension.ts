@@ -5,19 +5,15 @@
 // reads or writes a practice file loads it, so its NOCASE indexes are built and searched in one order.
 // Without a C compiler the extension is absent and SQLite's own NOCASE applies (README: known differences).
 import type Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { nativeExtension } from './native-extension.js';
 
-const SUFFIX = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
-/** The compiled extension; the same path from src/ (tests) and dist/ (compiled). Entry point: sqlite3_conduitcollation_init. */
-export const COLLATION_EXTENSION = fileURLToPath(new URL(`../dist/native/conduit_collation.${SUFFIX}`, import.meta.url));
-
-let available: boolean | undefined;
+const extension = nativeExtension('conduit_collation');
+/** The compiled extension. Entry point: sqlite3_conduitcollation_init. */
+export const COLLATION_EXTENSION = extension.path;
 
 /** Whether this process's connections compare text as SQL Server does (the extension is built). */
 export function collationSupported(): boolean {
-  available ??= existsSync(COLLATION_EXTENSION);
-  return available;
+  return extension.built();
 }
 
 const loaded = new WeakSet<Database.Database>();

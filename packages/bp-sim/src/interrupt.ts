@@ -5,20 +5,15 @@
 // compiler the extension is absent: `interruptSupported()` says so and callers fall back (the Link then
 // runs statements in executor processes and kills them instead).
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { nativeExtension } from './native-extension.js';
 
-const SUFFIX = process.platform === 'darwin' ? 'dylib' : process.platform === 'win32' ? 'dll' : 'so';
-/** The compiled extension; the same path from src/ (tests) and dist/ (compiled), both one level below the package. */
-export const INTERRUPT_EXTENSION = fileURLToPath(new URL(`../dist/native/conduit_interrupt.${SUFFIX}`, import.meta.url));
-// SQLite finds the entry point from the file name: sqlite3_conduitinterrupt_init.
-
-let available: boolean | undefined;
+const extension = nativeExtension('conduit_interrupt');
+/** The compiled extension. Entry point: sqlite3_conduitinterrupt_init. */
+export const INTERRUPT_EXTENSION = extension.path;
 
 /** Whether statements of this process's simulator connections can be interrupted. */
 export function interruptSupported(): boolean {
-  available ??= existsSync(INTERRUPT_EXTENSION);
-  return available;
+  return extension.built();
 }
 
 /** Loads the extension into a connection; its token, or undefined when the extension is not built. */

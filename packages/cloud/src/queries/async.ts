@@ -9,7 +9,7 @@ import type { DispatchOutcome, PageSink } from '../gateway/session.js';
 import type { PageStore, PageSink as PageWriter } from '../results/page-store.js';
 import type { WebhookEmitter } from '../webhooks/types.js';
 import type { AuditLog } from '../audit/log.js';
-import { complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
+import { BUS_DOWN, complete, newQueryRecord, queryJson, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import { ACCESS_MESSAGES } from '../practice/control.js';
 import type { HttpAnswer } from './service.js';
@@ -83,7 +83,7 @@ export class AsyncQueries {
       // In a cluster the node holding the site's Link takes the query over (and stores its pages).
       const handed = await this.remote?.submitAsync(q, { integratorId: req.integratorId, command: req.command, catalogue: req.catalogue, maxTimeInQueue: req.maxTimeInQueue, requestSize: req.requestSize });
       if (handed && handed !== 'clusterDown') return { answer: { status: 201, body: created }, record: handed, done: Promise.resolve() };
-      const { status, message } = handed === 'clusterDown' ? { status: 'initialisationFailedSiteUnreachable' as const, message: MESSAGES.clusterDown } : siteDown(req.site);
+      const { status, message } = handed === 'clusterDown' ? BUS_DOWN : siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       await this.store.updateQuery(q);
       this.record(q);
@@ -191,7 +191,7 @@ export class AsyncQueries {
         await fail('initialisationFailedSiteOffline', details('haloLink', 503, MESSAGES.siteOffline));
         break;
       case 'clusterDown':
-        await fail('initialisationFailedSiteUnreachable', details('haloLink', 503, MESSAGES.clusterDown));
+        await fail(BUS_DOWN.status, details('haloLink', 503, BUS_DOWN.message));
         break;
       case 'disconnected':
         await fail(stage, details('haloLink', 503, 'The site disconnected while the query was in flight; no partial result is kept. Submit the query again.'));

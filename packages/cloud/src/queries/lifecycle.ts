@@ -60,6 +60,9 @@ export function siteDown(site: SiteRecord, now = Date.now()): { status: QuerySta
   return { status: 'initialisationFailedSiteUnreachable', message: now - heard <= LIMITS.unreachableAfterMs ? MESSAGES.siteDropped : MESSAGES.siteUnreachable };
 }
 
+/** Why a query cannot reach a site whose Link another cluster node holds, when the bus to that node fails. */
+export const BUS_DOWN: { status: QueryStatus; message: string } = { status: 'initialisationFailedSiteUnreachable', message: MESSAGES.clusterDown };
+
 /** Moves a query to `status` at time `at` (epoch ms), closing the phase it was in. */
 export function transition(q: QueryRecord, status: QueryStatus, at: number): void {
   const when = iso(at);

@@ -6,7 +6,7 @@ import { LIMITS, type Command, type ErrorDetails } from '@conduit/protocol';
 import type { QueryRecord, SiteRecord, Store } from '../store/types.js';
 import type { Dispatcher } from '../gateway/gateway.js';
 import type { DispatchOutcome } from '../gateway/session.js';
-import { complete, newQueryRecord, queryJson, queryJsonBytes, siteDown, transition } from './lifecycle.js';
+import { BUS_DOWN, complete, newQueryRecord, queryJson, queryJsonBytes, siteDown, transition } from './lifecycle.js';
 import { envelope, MESSAGES } from '../http/errors.js';
 import type { AuditLog } from '../audit/log.js';
 import type { WriteBehind } from '../store/write-behind.js';
@@ -75,7 +75,7 @@ export class QueryService {
     const reach = typeof asked === 'object' ? await asked : asked;
     if (reach !== true) {
       await this.writes.insert(q);
-      const { status, message } = reach === 'clusterDown' ? { status: 'initialisationFailedSiteUnreachable' as const, message: MESSAGES.clusterDown } : siteDown(req.site);
+      const { status, message } = reach === 'clusterDown' ? BUS_DOWN : siteDown(req.site);
       complete(q, status, Date.now(), details('haloLink', 503, message));
       this.ended(q, 503, req.command.text);
       return { status: 503, body: envelope(503, message), queryId: q.id };
@@ -227,8 +227,8 @@ export class QueryService {
         complete(q, 'initialisationFailedSiteOffline', now, details('haloLink', 503, MESSAGES.siteOffline));
         return { status: 503, body: envelope(503, MESSAGES.siteOffline) };
       case 'clusterDown':
-        complete(q, 'initialisationFailedSiteUnreachable', now, details('haloLink', 503, MESSAGES.clusterDown));
-        return { status: 503, body: envelope(503, MESSAGES.clusterDown) };
+        complete(q, BUS_DOWN.status, now, details('haloLink', 503, BUS_DOWN.message));
+        return { status: 503, body: envelope(503, BUS_DOWN.message) };
       case 'disconnected': {
         const msg = 'The site disconnected while the query was in flight. It may or may not have run; check before retrying a write.';
         complete(q, 'executionFailed', now, details('haloLink', 503, msg));
